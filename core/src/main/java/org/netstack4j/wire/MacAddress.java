@@ -1,0 +1,69 @@
+package org.netstack4j.wire;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** A 48-bit Ethernet address, held in the low 48 bits of a long (first byte most significant). */
+public record MacAddress(long bits) {
+    public static final MacAddress BROADCAST = new MacAddress(0xFFFF_FFFF_FFFFL);
+
+    public MacAddress {
+        if ((bits & ~0xFFFF_FFFF_FFFFL) != 0) {
+            throw new IllegalArgumentException("not a 48-bit address: " + Long.toHexString(bits));
+        }
+    }
+
+    /** Parses {@code 52:54:00:12:34:56} (or with dashes). */
+    public static MacAddress parse(String text) {
+        String[] parts = text.trim().split("[:-]");
+        if (parts.length != 6) {
+            throw new IllegalArgumentException("bad MAC address: " + text);
+        }
+        long bits = 0;
+        for (String p : parts) {
+            if (p.length() != 2) {
+                throw new IllegalArgumentException("bad MAC address: " + text);
+            }
+            try {
+                bits = (bits << 8) | Integer.parseInt(p, 16);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad MAC address: " + text);
+            }
+        }
+        return new MacAddress(bits);
+    }
+
+    /** Reads six bytes at {@code offset}. */
+    public static long read(MemorySegment segment, long offset) {
+        long bits = 0;
+        for (int i = 0; i < 6; i++) {
+            bits = (bits << 8) | Byte.toUnsignedLong(segment.get(ValueLayout.JAVA_BYTE, offset + i));
+        }
+        return bits;
+    }
+
+    /** Writes six bytes at {@code offset}. */
+    public static void write(MemorySegment segment, long offset, long bits) {
+        for (int i = 0; i < 6; i++) {
+            segment.set(ValueLayout.JAVA_BYTE, offset + i, (byte) (bits >>> (40 - 8 * i)));
+        }
+    }
+
+    /** Byte {@code i} (0 = first on the wire). */
+    public int octet(int i) {
+        return (int) (bits >>> (40 - 8 * i)) & 0xFF;
+    }
+
+    public boolean isMulticast() {
+        return (octet(0) & 1) != 0;
+    }
+
+    public boolean isBroadcast() {
+        return bits == BROADCAST.bits;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%02x:%02x:%02x:%02x:%02x:%02x", octet(0), octet(1), octet(2), octet(3), octet(4), octet(5));
+    }
+}
