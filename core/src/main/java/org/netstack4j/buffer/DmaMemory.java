@@ -127,7 +127,7 @@ public final class DmaMemory implements AutoCloseable {
 
     /** Zeroes {@code length} bytes at {@code bus}. */
     public void zero(long bus, long length) {
-        memory.asSlice(offsetOf(bus, length), length).fill((byte) 0);
+        Bytes.zero(memory, offsetOf(bus, length), length);
     }
 
     @Override

@@ -1,0 +1,170 @@
+package org.netstack4j.driver;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A driver's counters, named as {@code ethtool -S} names them where Linux has a name. Written
+ * only on the interface's CPU; read them from elsewhere once that CPU has stopped, or accept a
+ * slightly stale view.
+ */
+public final class DriverCounters {
+    // Software: what the driver itself did.
+    long rxPackets;
+    long rxBytes;
+    long txPackets;
+    long txBytes;
+    long txRingFull;
+    long txErrors;
+    long txAbortedAtTearDown;
+    long rxPoolEmpty;
+    long rxErrors;
+    long rxLongFrames;
+    long interrupts;
+    long spuriousInterrupts;
+    long polls;
+    long budgetExhausted;
+    long napiRechecks;
+    long tdtWrites;
+    long rdtWrites;
+    long linkChanges;
+    // Hardware: the card's read-to-clear statistics, accumulated.
+    long rxMissed;
+    long rxNoBuffer;
+    long rxOversize;
+    long rxUndersize;
+    long hwRxPackets;
+    long hwTxPackets;
+    long hwRxBytes;
+    long hwTxBytes;
+    long hwRxTotal;
+
+    public long rxPackets() {
+        return rxPackets;
+    }
+
+    public long rxBytes() {
+        return rxBytes;
+    }
+
+    public long txPackets() {
+        return txPackets;
+    }
+
+    public long txBytes() {
+        return txBytes;
+    }
+
+    /** Frames refused because the transmit ring was full (back-pressure, not loss). */
+    public long txRingFull() {
+        return txRingFull;
+    }
+
+    /** Frames received but dropped because the pool had no buffer to refill the ring. */
+    public long rxPoolEmpty() {
+        return rxPoolEmpty;
+    }
+
+    public long rxErrors() {
+        return rxErrors;
+    }
+
+    public long rxLongFrames() {
+        return rxLongFrames;
+    }
+
+    public long txErrors() {
+        return txErrors;
+    }
+
+    public long txAbortedAtTearDown() {
+        return txAbortedAtTearDown;
+    }
+
+    public long interrupts() {
+        return interrupts;
+    }
+
+    public long spuriousInterrupts() {
+        return spuriousInterrupts;
+    }
+
+    public long polls() {
+        return polls;
+    }
+
+    public long budgetExhausted() {
+        return budgetExhausted;
+    }
+
+    public long napiRechecks() {
+        return napiRechecks;
+    }
+
+    public long tdtWrites() {
+        return tdtWrites;
+    }
+
+    /** Frames the card dropped because its on-chip buffer was full (MPC). */
+    public long rxMissed() {
+        return rxMissed;
+    }
+
+    /** Frames the card dropped as too long (ROC). */
+    public long rxOversize() {
+        return rxOversize;
+    }
+
+    public long rxUndersize() {
+        return rxUndersize;
+    }
+
+    public long rxNoBuffer() {
+        return rxNoBuffer;
+    }
+
+    public long hwRxPackets() {
+        return hwRxPackets;
+    }
+
+    public long hwTxPackets() {
+        return hwTxPackets;
+    }
+
+    /** Every frame the driver or the card dropped on receive. */
+    public long rxDropped() {
+        return rxPoolEmpty + rxErrors + rxLongFrames + rxMissed + rxOversize + rxUndersize;
+    }
+
+    public Map<String, Long> toMap() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("rx_packets", rxPackets);
+        m.put("rx_bytes", rxBytes);
+        m.put("tx_packets", txPackets);
+        m.put("tx_bytes", txBytes);
+        m.put("tx_ring_full", txRingFull);
+        m.put("tx_errors", txErrors);
+        m.put("tx_aborted_at_teardown", txAbortedAtTearDown);
+        m.put("rx_pool_empty", rxPoolEmpty);
+        m.put("rx_errors", rxErrors);
+        m.put("rx_long_frames", rxLongFrames);
+        m.put("rx_missed_errors", rxMissed);
+        m.put("rx_no_buffer_count", rxNoBuffer);
+        m.put("rx_oversize", rxOversize);
+        m.put("rx_undersize", rxUndersize);
+        m.put("interrupts", interrupts);
+        m.put("spurious_interrupts", spuriousInterrupts);
+        m.put("polls", polls);
+        m.put("budget_exhausted", budgetExhausted);
+        m.put("napi_rechecks", napiRechecks);
+        m.put("tdt_writes", tdtWrites);
+        m.put("rdt_writes", rdtWrites);
+        m.put("link_changes", linkChanges);
+        m.put("hw_rx_packets", hwRxPackets);
+        m.put("hw_tx_packets", hwTxPackets);
+        m.put("hw_rx_bytes", hwRxBytes);
+        m.put("hw_tx_bytes", hwTxBytes);
+        m.put("hw_rx_total", hwRxTotal);
+        return m;
+    }
+}

@@ -1,0 +1,120 @@
+package org.netstack4j.hw.e1000;
+
+import org.netstack4j.exec.InterruptLine;
+import org.netstack4j.exec.Timeline;
+import org.netstack4j.exec.Timer;
+
+import static org.netstack4j.hw.e1000.E1000Registers.ITR_UNIT_NS;
+
+/**
+ * ICR, ICS, IMS, IMC and ITR. The line is high while {@code ICR & IMS != 0}; ITR spaces
+ * assertions at least {@code ITR × 256 ns} apart, and causes that arrive meanwhile accumulate in
+ * ICR until the throttle timer lets the line rise. A leaf lock: nothing is called under it but the
+ * line itself, which only wakes a CPU.
+ */
+final class InterruptUnit {
+    private final Timeline timeline;
+    private final Timer throttle;
+    private InterruptLine line = InterruptLine.UNCONNECTED;
+    private int icr;
+    private int ims;
+    private int itr;
+    private boolean high;
+    private boolean throttleArmed;
+    private long lastAssertNanos = Long.MIN_VALUE / 2;
+    private long assertions;
+
+    InterruptUnit(Timeline timeline, String name) {
+        this.timeline = timeline;
+        this.throttle = timeline.newTimer(name + "-itr", this::throttleExpired);
+    }
+
+    synchronized void connect(InterruptLine newLine) {
+        line.level(false);
+        line = newLine;
+        high = false;
+        update();
+    }
+
+    synchronized void raise(int causes) {
+        icr |= causes;
+        update();
+    }
+
+    /** ICR read: returns the causes and clears them. */
+    synchronized int readAndClear() {
+        int value = icr;
+        icr = 0;
+        update();
+        return value;
+    }
+
+    synchronized int peekCauses() {
+        return icr;
+    }
+
+    synchronized void setMask(int bits) {
+        ims |= bits;
+        update();
+    }
+
+    synchronized void clearMask(int bits) {
+        ims &= ~bits;
+        update();
+    }
+
+    synchronized int mask() {
+        return ims;
+    }
+
+    synchronized void setThrottle(int value) {
+        itr = value & 0xFFFF;
+        update();
+    }
+
+    synchronized int throttle() {
+        return itr;
+    }
+
+    synchronized void reset() {
+        icr = 0;
+        ims = 0;
+        itr = 0;
+        throttle.cancel();
+        throttleArmed = false;
+        lastAssertNanos = Long.MIN_VALUE / 2;
+        update();
+    }
+
+    /** How many times the line has risen (diagnostics). */
+    synchronized long assertions() {
+        return assertions;
+    }
+
+    private void throttleExpired() {
+        synchronized (this) {
+            throttleArmed = false;
+            update();
+        }
+    }
+
+    private void update() {
+        boolean want = (icr & ims) != 0;
+        if (want && !high) {
+            long now = timeline.nanos();
+            long earliest = lastAssertNanos + (long) itr * ITR_UNIT_NS;
+            if (itr == 0 || now >= earliest) {
+                high = true;
+                lastAssertNanos = now;
+                assertions++;
+                line.level(true);
+            } else if (!throttleArmed) {
+                throttleArmed = true;
+                throttle.arm(earliest);
+            }
+        } else if (!want && high) {
+            high = false;
+            line.level(false);
+        }
+    }
+}

@@ -1,0 +1,308 @@
+package org.netstack4j.lab;
+
+import org.netstack4j.buffer.BufferPool;
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.driver.DriverConfig;
+import org.netstack4j.driver.DriverCounters;
+import org.netstack4j.driver.E1000Driver;
+import org.netstack4j.driver.FrameSink;
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.exec.CpuThread;
+import org.netstack4j.exec.Job;
+import org.netstack4j.exec.RealTimeline;
+import org.netstack4j.exec.Simulation;
+import org.netstack4j.exec.Timeline;
+import org.netstack4j.hw.link.Link;
+import org.netstack4j.wire.MacAddress;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/**
+ * Two machines, one E1000 each, joined by a cable; each sends half of N test frames to the other
+ * and every frame is accounted for: sent = received + counted drops. The frames carry their
+ * sequence number at both ends of the payload, so a frame that arrives damaged is counted as
+ * corrupt rather than received. Runs on real threads (one per machine's CPU) or in simulated time.
+ */
+public final class FrameExchange {
+    /** IEEE 802 "local experimental" EtherType: our test frames, nobody else's. */
+    public static final int ETHERTYPE = 0x88B5;
+    public static final MacAddress MAC_A = MacAddress.parse("52:54:00:12:34:56");
+    public static final MacAddress MAC_B = MacAddress.parse("52:54:00:12:34:57");
+    public static final int MIN_SIZE = 14 + 16;
+    private static final int BATCH = 32;
+
+    /**
+     * @param frames     total frames, split between the two directions
+     * @param frameSize  bytes per frame without FCS (30..1514; the card pads to 60)
+     * @param mode       how both drivers are woken
+     * @param simulated  run in simulated time on the calling thread, instead of one thread per CPU
+     * @param medium     wraps each direction of the cable (capture, faults); identity for a plain cable
+     * @param progress   receives a line now and then on long runs (may be null)
+     */
+    public record Options(long frames, int frameSize, WakeMode mode, boolean simulated, UnaryOperator<Link> medium,
+                          Consumer<String> progress, long timeoutNanos) {
+        public Options {
+            if (frames < 0) {
+                throw new IllegalArgumentException("frame count must not be negative: " + frames);
+            }
+            if (frameSize < MIN_SIZE || frameSize > E1000Driver.MAX_FRAME) {
+                throw new IllegalArgumentException("frame size must be " + MIN_SIZE + ".." + E1000Driver.MAX_FRAME + ": " + frameSize);
+            }
+            if (medium == null) {
+                medium = UnaryOperator.identity();
+            }
+        }
+
+        public static Options of(long frames, int frameSize, WakeMode mode, boolean simulated) {
+            return new Options(frames, frameSize, mode, simulated, null, null, 600_000_000_000L);
+        }
+
+        public Options withMedium(UnaryOperator<Link> wrapper) {
+            return new Options(frames, frameSize, mode, simulated, wrapper, progress, timeoutNanos);
+        }
+
+        public Options withProgress(Consumer<String> sink) {
+            return new Options(frames, frameSize, mode, simulated, medium, sink, timeoutNanos);
+        }
+    }
+
+    /**
+     * What happened. {@code dropped} is the sum of {@code dropsByCause}; {@code unaccounted} is
+     * {@code sent − received − dropped} and is zero when nothing was lost silently (a medium that
+     * duplicates frames adds them to {@code duplicated}, which is subtracted).
+     */
+    public record Result(long sent, long received, long dropped, long duplicated, long unaccounted,
+                         Map<String, Long> dropsByCause, int poolSize, int poolFree, long elapsedNanos,
+                         boolean completed, Map<String, Map<String, Long>> driverCounters) {
+        public boolean accountedFor() {
+            return completed && unaccounted == 0 && poolFree == poolSize;
+        }
+
+        public double framesPerSecond() {
+            return elapsedNanos == 0 ? 0 : received * 1e9 / elapsedNanos;
+        }
+    }
+
+    /** Counts of the medium's own drops and duplicates, if it has any (fault injection). */
+    public interface MediumAccounting {
+        long dropped();
+
+        long duplicated();
+    }
+
+    private FrameExchange() {
+    }
+
+    public static Result run(Options options) {
+        return run(options, null);
+    }
+
+    /** Runs the exchange; {@code mediumAccounting} reports what the wrapped medium dropped or duplicated. */
+    public static Result run(Options options, MediumAccounting mediumAccounting) {
+        Timeline timeline = options.simulated() ? new Simulation() : new RealTimeline();
+        DriverConfig config = DriverConfig.of(options.mode());
+        try (Machine a = new Machine("a", timeline); Machine b = new Machine("b", timeline)) {
+            Nic nicA = a.addNic("eth0", MAC_A, config);
+            Nic nicB = b.addNic("eth0", MAC_B, config);
+            Receiver rxA = new Receiver(options.frameSize());
+            Receiver rxB = new Receiver(options.frameSize());
+            nicA.driver().bringUp(rxA);
+            nicB.driver().bringUp(rxB);
+            nicA.card().attach(options.medium().apply(nicB.card().input()));
+            nicB.card().attach(options.medium().apply(nicA.card().input()));
+            long half = options.frames() / 2;
+            Sender sendA = new Sender(a, nicA, MAC_B, options.frames() - half, options.frameSize());
+            Sender sendB = new Sender(b, nicB, MAC_A, half, options.frameSize());
+
+            long start = System.nanoTime();
+            boolean completed;
+            if (timeline instanceof Simulation sim) {
+                sim.add(a.cpu());
+                sim.add(b.cpu());
+                sendA.job.schedule();
+                sendB.job.schedule();
+                completed = sim.runUntil(() -> sendA.done && sendB.done && quiet(nicA) && quiet(nicB),
+                        options.timeoutNanos());
+            } else {
+                try (CpuThread ta = new CpuThread(a.cpu()); CpuThread tb = new CpuThread(b.cpu())) {
+                    sendA.job.schedule();
+                    sendB.job.schedule();
+                    completed = waitUntilQuiet(options, nicA, nicB, sendA, sendB, rxA, rxB, start);
+                }
+            }
+            long elapsed = System.nanoTime() - start;
+
+            Map<String, Map<String, Long>> counters = new LinkedHashMap<>();
+            for (Nic nic : new Nic[] {nicA, nicB}) {
+                nic.driver().reclaimTransmitted();
+                nic.driver().updateStats();
+                counters.put(nic.driver().name(), nic.driver().counters().toMap());
+            }
+            Map<String, Long> drops = dropsByCause(nicA, nicB, rxA, rxB, mediumAccounting);
+            long dropped = drops.values().stream().mapToLong(Long::longValue).sum();
+            long duplicated = mediumAccounting == null ? 0 : mediumAccounting.duplicated();
+            long sent = nicA.driver().counters().txPackets() + nicB.driver().counters().txPackets();
+            long received = rxA.received + rxB.received;
+            nicA.card().detach();
+            nicB.card().detach();
+            nicA.driver().tearDown();
+            nicB.driver().tearDown();
+            BufferPool[] pools = {a.txPool(), b.txPool(), nicA.rxPool(), nicB.rxPool()};
+            int size = 0;
+            int free = 0;
+            for (BufferPool p : pools) {
+                size += p.size();
+                free += p.free();
+            }
+            return new Result(sent, received, dropped, duplicated, sent + duplicated - received - dropped, drops,
+                    size, free, elapsed, completed, counters);
+        } finally {
+            if (timeline instanceof RealTimeline real) {
+                real.close();
+            }
+        }
+    }
+
+    private static boolean quiet(Nic nic) {
+        // FIFO first: once it is empty nothing new reaches the ring, so the ring check that follows sees all.
+        return nic.card().fifoFrames() == 0 && !nic.driver().receivePending();
+    }
+
+    private static boolean waitUntilQuiet(Options options, Nic nicA, Nic nicB, Sender sendA, Sender sendB,
+                                          Receiver rxA, Receiver rxB, long start) {
+        long deadline = start + options.timeoutNanos();
+        long nextReport = start + 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (sendA.done && sendB.done && quiet(nicA) && quiet(nicB)) {
+                return true;
+            }
+            long now = System.nanoTime();
+            if (options.progress() != null && now >= nextReport) {
+                nextReport = now + 1_000_000_000L;
+                options.progress().accept(String.format("%,d of %,d frames sent, %,d received",
+                        sendA.queued + sendB.queued, options.frames(), rxA.received + rxB.received));
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static Map<String, Long> dropsByCause(Nic nicA, Nic nicB, Receiver rxA, Receiver rxB,
+                                                  MediumAccounting medium) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        DriverCounters ca = nicA.driver().counters();
+        DriverCounters cb = nicB.driver().counters();
+        m.put("rx_missed", ca.rxMissed() + cb.rxMissed());
+        m.put("rx_pool_empty", ca.rxPoolEmpty() + cb.rxPoolEmpty());
+        m.put("rx_errors", ca.rxErrors() + cb.rxErrors());
+        m.put("rx_long_frames", ca.rxLongFrames() + cb.rxLongFrames());
+        m.put("rx_oversize", ca.rxOversize() + cb.rxOversize());
+        m.put("rx_undersize", ca.rxUndersize() + cb.rxUndersize());
+        m.put("filtered", nicA.card().diagnostics().filtered() + nicB.card().diagnostics().filtered());
+        m.put("tx_no_link", nicA.card().diagnostics().txNoLink() + nicB.card().diagnostics().txNoLink());
+        m.put("corrupt", rxA.corrupt + rxB.corrupt);
+        m.put("medium", medium == null ? 0 : medium.dropped());
+        return m;
+    }
+
+    /** A generator on one machine's CPU: batches of test frames, one TDT write per batch. */
+    private static final class Sender implements Job.Body {
+        final Job job;
+        private final Machine machine;
+        private final E1000Driver driver;
+        private final long destination;
+        private final long source;
+        private final long total;
+        private final int size;
+        volatile long queued;
+        volatile boolean done;
+
+        Sender(Machine machine, Nic nic, MacAddress destination, long total, int size) {
+            this.machine = machine;
+            this.driver = nic.driver();
+            this.destination = destination.bits();
+            this.source = nic.card().eepromMac().bits();
+            this.total = total;
+            this.size = size;
+            this.job = machine.cpu().newJob("sender", this);
+            driver.setTransmitWaiter(job);
+            this.done = total == 0;
+        }
+
+        @Override
+        public Job.Result run() {
+            long q = queued;
+            boolean blocked = false;
+            for (int n = 0; n < BATCH && q < total; n++) {
+                PacketBuffer frame = machine.txPool().take();
+                if (frame == null) {
+                    driver.reclaimTransmitted();
+                    frame = machine.txPool().take();
+                    if (frame == null) {
+                        break;
+                    }
+                }
+                build(frame, q);
+                if (!driver.queue(frame)) {
+                    frame.release(); // refused: back-pressure; the driver wakes us when there is room
+                    blocked = true;
+                    break;
+                }
+                q++;
+            }
+            driver.flush();
+            queued = q;
+            if (q >= total) {
+                done = true;
+                return Job.Result.DONE;
+            }
+            return blocked ? Job.Result.DONE : Job.Result.MORE;
+        }
+
+        private void build(PacketBuffer frame, long sequence) {
+            frame.append(size);
+            frame.setU16(0, (int) (destination >>> 32));
+            frame.setInt(2, (int) destination);
+            frame.setU16(6, (int) (source >>> 32));
+            frame.setInt(8, (int) source);
+            frame.setU16(12, ETHERTYPE);
+            frame.setInt(14, (int) (sequence >>> 32));
+            frame.setInt(18, (int) sequence);
+            frame.setInt(size - 8, (int) (sequence >>> 32));
+            frame.setInt(size - 4, (int) sequence);
+        }
+    }
+
+    /** Checks and counts each frame, then gives its buffer back. */
+    private static final class Receiver implements FrameSink {
+        private final int size;
+        long received;
+        long corrupt;
+
+        Receiver(int size) {
+            this.size = size;
+        }
+
+        @Override
+        public void receive(PacketBuffer frame) {
+            boolean ok = frame.length() == Math.max(size, 60)
+                    && frame.getU16(12) == ETHERTYPE
+                    && frame.getInt(14) == frame.getInt(size - 8)
+                    && frame.getInt(18) == frame.getInt(size - 4);
+            if (ok) {
+                received++;
+            } else {
+                corrupt++;
+            }
+            frame.release();
+        }
+    }
+}
