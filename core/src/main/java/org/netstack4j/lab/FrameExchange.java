@@ -17,6 +17,7 @@ import org.netstack4j.wire.MacAddress;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
@@ -26,7 +27,7 @@ import java.util.function.UnaryOperator;
  * sequence number at both ends of the payload, so a frame that arrives damaged is counted as
  * corrupt rather than received. Runs on real threads (one per machine's CPU) or in simulated time.
  */
-public final class FrameExchange {
+public final class FrameExchange implements AutoCloseable {
     /** IEEE 802 "local experimental" EtherType: our test frames, nobody else's. */
     public static final int ETHERTYPE = 0x88B5;
     public static final MacAddress MAC_A = MacAddress.parse("52:54:00:12:34:56");
@@ -93,7 +94,45 @@ public final class FrameExchange {
         long duplicated();
     }
 
-    private FrameExchange() {
+    private final Options options;
+    private final Timeline timeline;
+    private final Machine a;
+    private final Machine b;
+    private final Nic nicA;
+    private final Nic nicB;
+    private final Receiver rxA;
+    private final Receiver rxB;
+    private final Sender sendA;
+    private final Sender sendB;
+    private final BooleanSupplier finished;
+    private boolean closed;
+
+    private FrameExchange(Options options) {
+        this.options = options;
+        this.timeline = options.simulated() ? new Simulation() : new RealTimeline();
+        DriverConfig config = DriverConfig.of(options.mode());
+        a = new Machine("a", timeline);
+        b = new Machine("b", timeline);
+        nicA = a.addNic("eth0", MAC_A, config);
+        nicB = b.addNic("eth0", MAC_B, config);
+        rxA = new Receiver(options.frameSize());
+        rxB = new Receiver(options.frameSize());
+        nicA.driver().bringUp(rxA);
+        nicB.driver().bringUp(rxB);
+        nicA.card().attach(options.medium().apply(nicB.card().input()));
+        nicB.card().attach(options.medium().apply(nicA.card().input()));
+        sendA = new Sender(a, nicA, MAC_B, options.frameSize());
+        sendB = new Sender(b, nicB, MAC_A, options.frameSize());
+        finished = () -> sendA.done() && sendB.done() && quiet(nicA) && quiet(nicB);
+        if (timeline instanceof Simulation sim) {
+            sim.add(a.cpu());
+            sim.add(b.cpu());
+        }
+    }
+
+    /** Builds both machines, brings their interfaces up and plugs in the cable; nothing is sent yet. */
+    public static FrameExchange open(Options options) {
+        return new FrameExchange(options);
     }
 
     public static Result run(Options options) {
@@ -102,67 +141,102 @@ public final class FrameExchange {
 
     /** Runs the exchange; {@code mediumAccounting} reports what the wrapped medium dropped or duplicated. */
     public static Result run(Options options, MediumAccounting mediumAccounting) {
-        Timeline timeline = options.simulated() ? new Simulation() : new RealTimeline();
-        DriverConfig config = DriverConfig.of(options.mode());
-        try (Machine a = new Machine("a", timeline); Machine b = new Machine("b", timeline)) {
-            Nic nicA = a.addNic("eth0", MAC_A, config);
-            Nic nicB = b.addNic("eth0", MAC_B, config);
-            Receiver rxA = new Receiver(options.frameSize());
-            Receiver rxB = new Receiver(options.frameSize());
-            nicA.driver().bringUp(rxA);
-            nicB.driver().bringUp(rxB);
-            nicA.card().attach(options.medium().apply(nicB.card().input()));
-            nicB.card().attach(options.medium().apply(nicA.card().input()));
-            long half = options.frames() / 2;
-            Sender sendA = new Sender(a, nicA, MAC_B, options.frames() - half, options.frameSize());
-            Sender sendB = new Sender(b, nicB, MAC_A, half, options.frameSize());
-
+        try (FrameExchange exchange = open(options)) {
             long start = System.nanoTime();
-            boolean completed;
-            if (timeline instanceof Simulation sim) {
-                sim.add(a.cpu());
-                sim.add(b.cpu());
-                sendA.job.schedule();
-                sendB.job.schedule();
-                completed = sim.runUntil(() -> sendA.done && sendB.done && quiet(nicA) && quiet(nicB),
-                        options.timeoutNanos());
-            } else {
-                try (CpuThread ta = new CpuThread(a.cpu()); CpuThread tb = new CpuThread(b.cpu())) {
-                    sendA.job.schedule();
-                    sendB.job.schedule();
-                    completed = waitUntilQuiet(options, nicA, nicB, sendA, sendB, rxA, rxB, start);
+            boolean completed = exchange.options.simulated()
+                    ? exchange.exchangeSimulated(options.frames() - options.frames() / 2, options.frames() / 2)
+                    : exchange.exchangeOnThreads(start);
+            return exchange.finish(completed, System.nanoTime() - start, mediumAccounting);
+        }
+    }
+
+    /**
+     * Simulated time only: a sends {@code fromA} more frames, b sends {@code fromB}, and the
+     * simulation runs until all are in or dropped. Allocates nothing (benchmarks call it in a loop).
+     */
+    public boolean exchangeSimulated(long fromA, long fromB) {
+        Simulation sim = (Simulation) timeline;
+        sendA.add(fromA);
+        sendB.add(fromB);
+        return sim.runUntil(finished, sim.nanos() + options.timeoutNanos());
+    }
+
+    /** Frames received so far by both sides (read it on the simulation's thread, or after a run). */
+    public long received() {
+        return rxA.received + rxB.received;
+    }
+
+    private boolean exchangeOnThreads(long start) {
+        try (CpuThread ta = new CpuThread(a.cpu()); CpuThread tb = new CpuThread(b.cpu())) {
+            sendA.add(options.frames() - options.frames() / 2);
+            sendB.add(options.frames() / 2);
+            long deadline = start + options.timeoutNanos();
+            long nextReport = start + 1_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                if (finished.getAsBoolean()) {
+                    return true;
+                }
+                long now = System.nanoTime();
+                if (options.progress() != null && now >= nextReport) {
+                    nextReport = now + 1_000_000_000L;
+                    options.progress().accept(String.format("%,d of %,d frames sent, %,d received",
+                            sendA.queued + sendB.queued, options.frames(), rxA.received + rxB.received));
+                }
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
                 }
             }
-            long elapsed = System.nanoTime() - start;
+            return false;
+        }
+    }
 
-            Map<String, Map<String, Long>> counters = new LinkedHashMap<>();
-            for (Nic nic : new Nic[] {nicA, nicB}) {
-                nic.driver().reclaimTransmitted();
-                nic.driver().updateStats();
-                counters.put(nic.driver().name(), nic.driver().counters().toMap());
-            }
-            Map<String, Long> drops = dropsByCause(nicA, nicB, rxA, rxB, mediumAccounting);
-            long dropped = drops.values().stream().mapToLong(Long::longValue).sum();
-            long duplicated = mediumAccounting == null ? 0 : mediumAccounting.duplicated();
-            long sent = nicA.driver().counters().txPackets() + nicB.driver().counters().txPackets();
-            long received = rxA.received + rxB.received;
-            nicA.card().detach();
-            nicB.card().detach();
-            nicA.driver().tearDown();
-            nicB.driver().tearDown();
-            BufferPool[] pools = {a.txPool(), b.txPool(), nicA.rxPool(), nicB.rxPool()};
-            int size = 0;
-            int free = 0;
-            for (BufferPool p : pools) {
-                size += p.size();
-                free += p.free();
-            }
-            return new Result(sent, received, dropped, duplicated, sent + duplicated - received - dropped, drops,
-                    size, free, elapsed, completed, counters);
-        } finally {
-            if (timeline instanceof RealTimeline real) {
-                real.close();
-            }
+    /** Stops traffic, folds in the cards' statistics, tears both interfaces down and accounts for every frame. */
+    private Result finish(boolean completed, long elapsed, MediumAccounting mediumAccounting) {
+        Map<String, Map<String, Long>> counters = new LinkedHashMap<>();
+        for (Nic nic : new Nic[] {nicA, nicB}) {
+            nic.driver().reclaimTransmitted();
+            nic.driver().updateStats();
+            counters.put(nic.driver().name(), nic.driver().counters().toMap());
+        }
+        Map<String, Long> drops = dropsByCause(mediumAccounting);
+        long dropped = drops.values().stream().mapToLong(Long::longValue).sum();
+        long duplicated = mediumAccounting == null ? 0 : mediumAccounting.duplicated();
+        long sent = nicA.driver().counters().txPackets() + nicB.driver().counters().txPackets();
+        long received = received();
+        tearDown();
+        BufferPool[] pools = {a.txPool(), b.txPool(), nicA.rxPool(), nicB.rxPool()};
+        int size = 0;
+        int free = 0;
+        for (BufferPool p : pools) {
+            size += p.size();
+            free += p.free();
+        }
+        return new Result(sent, received, dropped, duplicated, sent + duplicated - received - dropped, drops,
+                size, free, elapsed, completed, counters);
+    }
+
+    private void tearDown() {
+        nicA.card().detach();
+        nicB.card().detach();
+        nicA.driver().tearDown();
+        nicB.driver().tearDown();
+    }
+
+    /** Tears everything down and frees the machines' memory. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        tearDown();
+        a.close();
+        b.close();
+        if (timeline instanceof RealTimeline real) {
+            real.close();
         }
     }
 
@@ -171,32 +245,7 @@ public final class FrameExchange {
         return nic.card().fifoFrames() == 0 && !nic.driver().receivePending();
     }
 
-    private static boolean waitUntilQuiet(Options options, Nic nicA, Nic nicB, Sender sendA, Sender sendB,
-                                          Receiver rxA, Receiver rxB, long start) {
-        long deadline = start + options.timeoutNanos();
-        long nextReport = start + 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (sendA.done && sendB.done && quiet(nicA) && quiet(nicB)) {
-                return true;
-            }
-            long now = System.nanoTime();
-            if (options.progress() != null && now >= nextReport) {
-                nextReport = now + 1_000_000_000L;
-                options.progress().accept(String.format("%,d of %,d frames sent, %,d received",
-                        sendA.queued + sendB.queued, options.frames(), rxA.received + rxB.received));
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return false;
-    }
-
-    private static Map<String, Long> dropsByCause(Nic nicA, Nic nicB, Receiver rxA, Receiver rxB,
-                                                  MediumAccounting medium) {
+    private Map<String, Long> dropsByCause(MediumAccounting medium) {
         Map<String, Long> m = new LinkedHashMap<>();
         DriverCounters ca = nicA.driver().counters();
         DriverCounters cb = nicB.driver().counters();
@@ -220,21 +269,30 @@ public final class FrameExchange {
         private final E1000Driver driver;
         private final long destination;
         private final long source;
-        private final long total;
         private final int size;
+        private volatile long total;
         volatile long queued;
-        volatile boolean done;
 
-        Sender(Machine machine, Nic nic, MacAddress destination, long total, int size) {
+        Sender(Machine machine, Nic nic, MacAddress destination, int size) {
             this.machine = machine;
             this.driver = nic.driver();
             this.destination = destination.bits();
             this.source = nic.card().eepromMac().bits();
-            this.total = total;
             this.size = size;
             this.job = machine.cpu().newJob("sender", this);
             driver.setTransmitWaiter(job);
-            this.done = total == 0;
+        }
+
+        /** Asks for {@code frames} more frames (from any thread). */
+        void add(long frames) {
+            if (frames > 0) {
+                total += frames;
+                job.schedule();
+            }
+        }
+
+        boolean done() {
+            return queued >= total;
         }
 
         @Override
@@ -261,7 +319,6 @@ public final class FrameExchange {
             driver.flush();
             queued = q;
             if (q >= total) {
-                done = true;
                 return Job.Result.DONE;
             }
             return blocked ? Job.Result.DONE : Job.Result.MORE;
