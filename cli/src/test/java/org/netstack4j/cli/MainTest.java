@@ -1,0 +1,151 @@
+package org.netstack4j.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The CLI run in-process, with stdout and stderr captured. */
+class MainTest {
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void framesJsonIsOneObjectThatAddsUp() {
+        Run r = run("frames", "--sim", "--frames", "20000", "--json");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().strip()).doesNotContain("\n");
+        Map<String, Object> json = MiniJsonParser.parseObject(r.out());
+        assertThat(json).containsKeys("sent", "received", "dropped", "drops_by_cause", "duplicated", "unaccounted",
+                "pool_size", "pool_free", "mode", "frames", "size", "elapsed_ms", "frames_per_second", "drivers",
+                "capture");
+        long sent = num(json, "sent");
+        assertThat(sent).isEqualTo(20_000);
+        assertThat(sent).isEqualTo(num(json, "received") + num(json, "dropped"));
+        assertThat(num(json, "unaccounted")).isZero();
+        assertThat(num(json, "pool_free")).isEqualTo(num(json, "pool_size")).isPositive();
+        assertThat(json.get("mode")).isEqualTo("napi");
+        assertThat(json.get("capture")).isNull();
+        @SuppressWarnings("unchecked")
+        Map<String, Long> drops = (Map<String, Long>) json.get("drops_by_cause");
+        assertThat(drops.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(num(json, "dropped"));
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> drivers = (Map<String, Map<String, Object>>) json.get("drivers");
+        assertThat(drivers).hasSize(2);
+        assertThat(drivers.values()).allSatisfy(c -> assertThat(c).containsKeys("tx_packets", "rx_packets", "interrupts", "polls"));
+    }
+
+    @Test
+    void framesPrintsATableWithTheCountersAndACapture(@TempDir Path dir) throws Exception {
+        Path pcap = dir.resolve("x.pcap");
+        Run r = run("frames", "--sim", "--frames", "1000", "--mode", "interrupt", "--capture", pcap.toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("sent", "received", "drops by cause", "rx_missed", "buffer pools",
+                "driver counters", "a-eth0", "b-eth0", "interrupts", pcap.toString(), "OK:");
+        assertThat(Files.size(pcap)).isEqualTo(24 + 1000 * (16 + 60)); // header, then 1,000 records of 60 bytes
+    }
+
+    @Test
+    void captureIntoAMissingDirectoryFailsWithOneLine(@TempDir Path dir) {
+        Run r = run("frames", "--sim", "--frames", "10", "--capture", dir.resolve("no/such/x.pcap").toString());
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().lines().toList()).hasSize(1).first().asString().contains("cannot write capture");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"frames --mode bogus", "frames --size 10", "frames --size 1515", "frames --frames -5",
+            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --frames -1", "--bogus"})
+    void badArgumentsExit2WithOneLine(String args) {
+        Run r = run(args.split(" "));
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        List<String> lines = r.err().lines().toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.getFirst()).startsWith("netstack4j").contains("--help").doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
+    void unknownModeSaysWhichModesExist() {
+        assertThat(run("frames", "--mode", "bogus").err()).contains("bogus", "interrupt", "napi", "poll");
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Run r = run("--help");
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("frames", "demo", "--version");
+        assertThat(run("frames", "--help").out()).contains("--frames", "--size", "--mode", "--sim", "--capture", "--json");
+    }
+
+    @Test
+    void versionNamesTheProjectAndJava() {
+        Run r = run("--version");
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("netstack4j ").contains("Java ");
+        assertThat(r.out()).doesNotContain("unknown", "${");
+    }
+
+    @Test
+    void demoJsonHasAPassingCheckPerModeAndACapture(@TempDir Path dir) throws Exception {
+        Path pcap = dir.resolve("demo.pcap");
+        Run r = run("demo", "--sim", "--frames", "4000", "--capture", pcap.toString(), "--json");
+
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        Map<String, Object> json = MiniJsonParser.parseObject(r.out());
+        assertThat(json.get("ok")).isEqualTo(true);
+        assertThat(json.get("capture")).isEqualTo(pcap.toString());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> checks = (List<Map<String, Object>>) json.get("checks");
+        assertThat(checks).extracting(c -> c.get("name")).containsExactly("interrupt", "napi", "poll", "capture");
+        assertThat(checks).allSatisfy(c -> {
+            assertThat(c.get("ok")).isEqualTo(true);
+            assertThat(c).containsKeys("frames_per_second", "drops_by_cause", "interrupts", "polls");
+        });
+        assertThat(Files.size(pcap)).isGreaterThan(24);
+    }
+
+    @Test
+    void demoPrintsOneLinePerCheck(@TempDir Path dir) {
+        Run r = run("demo", "--sim", "--frames", "2000", "--capture", dir.resolve("d.pcap").toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().lines().filter(l -> l.startsWith("OK ")).count()).isEqualTo(4);
+        assertThat(r.out()).contains("frames/s", "interrupts", "polls", "d.pcap", "all 4 checks passed");
+    }
+
+    @Test
+    void jsonEscapesStrings() {
+        String s = Json.write(Map.of("k\"ey", "a\\b\n\t\u0001\u2028é😀"));
+        assertThat(s).isEqualTo("{\"k\\\"ey\":\"a\\\\b\\n\\t\\u0001\\u2028é😀\"}");
+        assertThat(MiniJsonParser.parseObject(s)).containsEntry("k\"ey", "a\\b\n\t\u0001\u2028é😀");
+        assertThat(Json.write(List.of(1, 2.5, Double.NaN, true))).isEqualTo("[1,2.5,null,true]");
+        assertThat(Json.write("\uD800")).isEqualTo("\"\\ud800\"");
+    }
+
+    private static long num(Map<String, Object> json, String key) {
+        return ((Number) json.get(key)).longValue();
+    }
+}
