@@ -165,13 +165,14 @@ final class ReceiveUnit {
             stats.count(RUC);
             return;
         }
+        if (!accepts(MacAddress.read(src, offset))) {
+            diag.filtered++;
+            return;
+        }
+        // ROC counts only frames that passed the address filter (manual 13.7.36).
         int max = (rctl & RCTL_LPE) != 0 ? MAX_JUMBO_FRAME : MAX_FRAME_WITH_FCS;
         if (length + FCS_LENGTH > max) {
             stats.count(ROC);
-            return;
-        }
-        if (!accepts(MacAddress.read(src, offset))) {
-            diag.filtered++;
             return;
         }
         if (fifo.isEmpty()) {
