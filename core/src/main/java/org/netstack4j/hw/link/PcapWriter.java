@@ -148,14 +148,15 @@ public final class PcapWriter implements AutoCloseable {
                 return;
             }
         }
-        long micros = Math.floorDiv(clock.nanos(), 1000L);
-        buffer.putInt((int) Math.floorDiv(micros, 1_000_000L))
-                .putInt((int) Math.floorMod(micros, 1_000_000L))
-                .putInt(captured)
-                .putInt(length);
+        // The data first: if the caller's bounds are wrong it throws before the record is begun.
         int at = buffer.position();
-        MemorySegment.copy(frame, offset, bufferSegment, at, captured);
-        buffer.position(at + captured);
+        MemorySegment.copy(frame, offset, bufferSegment, at + RECORD_HEADER_BYTES, captured);
+        long micros = Math.floorDiv(clock.nanos(), 1000L);
+        buffer.putInt(at, (int) Math.floorDiv(micros, 1_000_000L))
+                .putInt(at + 4, (int) Math.floorMod(micros, 1_000_000L))
+                .putInt(at + 8, captured)
+                .putInt(at + 12, length);
+        buffer.position(at + RECORD_HEADER_BYTES + captured);
         counters.frames++;
         counters.bytes += captured;
         if (captured < length) {

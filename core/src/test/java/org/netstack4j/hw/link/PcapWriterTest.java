@@ -167,6 +167,18 @@ class PcapWriterTest {
     }
 
     @Test
+    void aFrameWithBadBoundsThrowsWithoutLeavingAHalfRecord() throws IOException {
+        Path file = dir.resolve("bounds.pcap");
+        byte[] ok = Frames.numbered(Frames.mac(1), Frames.mac(2), 1, 60);
+        try (PcapWriter w = new PcapWriter(file, () -> 0)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> w.write(MemorySegment.ofArray(new byte[10]), 0, 60))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            write(w, ok);
+        }
+        assertThat(readBack(file)).extracting(Rec::data).containsExactly(ok);
+    }
+
+    @Test
     void flushMakesRecordsVisibleWhileOpen() throws IOException {
         Path file = dir.resolve("flush.pcap");
         try (PcapWriter w = new PcapWriter(file, () -> 0)) {
