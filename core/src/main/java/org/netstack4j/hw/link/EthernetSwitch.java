@@ -265,7 +265,10 @@ public final class EthernetSwitch {
         return Cable.connect(port(port), card);
     }
 
-    /** Joins port {@code port} to {@code card} with a new cable whose directions are wrapped (capture, faults). */
+    /**
+     * Joins port {@code port} to {@code card} with a new cable whose directions are wrapped
+     * (capture, faults): first the switch-to-card direction, then card-to-switch.
+     */
     public Cable plug(int port, Connector card, UnaryOperator<Link> wrap) {
         return Cable.connect(port(port), card, wrap);
     }
