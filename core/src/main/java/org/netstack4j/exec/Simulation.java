@@ -7,14 +7,16 @@ import java.util.function.BooleanSupplier;
 /**
  * Simulated time for a whole network, on the caller's thread: every CPU, every hardware and
  * medium timer, in a fixed order, so the same inputs give the same events. CPUs run in the order
- * they were added; when none makes progress, the clock jumps to the next timer. Running code
- * costs no simulated time.
+ * they were added; when none makes progress, the clock jumps to the next timer. Application
+ * threads ({@link SimulatedApplications}) run first, one at a time. Running code costs no
+ * simulated time.
  */
 public final class Simulation implements Timeline {
     private final TimerHeap heap = new TimerHeap();
     private final List<Cpu> cpus = new ArrayList<>();
     private Cpu[] order = new Cpu[0];
     private long now;
+    private SimulatedApplications applications;
 
     @Override
     public long nanos() {
@@ -34,6 +36,11 @@ public final class Simulation implements Timeline {
     @Override
     public void cancel(Timer timer) {
         heap.remove(timer);
+    }
+
+    /** Lets application threads run inside this simulation (called by {@link SimulatedApplications}). */
+    void setApplications(SimulatedApplications apps) {
+        this.applications = apps;
     }
 
     /** Adds a CPU to be driven by this simulation. */
@@ -79,6 +86,9 @@ public final class Simulation implements Timeline {
      * at the next deadline. Returns false when there is nothing left to do before the deadline.
      */
     public boolean step(long deadlineNanos) {
+        if (applications != null && applications.runOne()) {
+            return true;
+        }
         boolean progress = false;
         for (Cpu cpu : order) {
             if (cpu.wantsToRun()) {

@@ -1,0 +1,30 @@
+package org.netstack4j.exec;
+
+/**
+ * Where application code runs and blocks. Socket calls block through this, so the same blocking
+ * program runs on real threads in real time and, inside a {@link Simulation}, one thread at a
+ * time in simulated time, in an order fixed by the simulation: the same seed, the same run.
+ */
+public interface Applications {
+
+    /** Starts {@code body} as an application thread. */
+    Thread start(String name, Runnable body);
+
+    /**
+     * Blocks the calling application thread until {@link #wake} is called for it or the clock
+     * reaches {@code deadlineNanos}. May return early: callers re-check their condition in a loop.
+     * A wake that comes before the block is not lost: the block then returns at once.
+     */
+    void block(long deadlineNanos);
+
+    /** Wakes {@code thread} if it is blocked in {@link #block}, or makes its next block return at once. Any thread. */
+    void wake(Thread thread);
+
+    /** The clock that deadlines are read on. */
+    Clock clock();
+
+    /** Real threads (virtual threads) and real time: blocking is parking. */
+    static Applications real() {
+        return RealApplications.INSTANCE;
+    }
+}
