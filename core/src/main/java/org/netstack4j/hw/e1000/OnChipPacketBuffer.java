@@ -7,8 +7,8 @@ import java.lang.foreign.MemorySegment;
  * The card's receive FIFO (the 82540 has 48 KB for receive): frames wait here when no receive
  * descriptor is free, and what does not fit is dropped by the caller (MPC, RXO). A ring of bytes,
  * each frame stored whole and contiguously (a frame that would straddle the end starts again at
- * zero), with its length in a parallel queue. Frames occupy their length rounded up to 16 bytes
- * plus a 16-byte status word, as FIFO lines are. Guarded by the receive unit's lock.
+ * zero), with its length in a parallel queue. Frames occupy their length (at least 60, as on the
+ * wire) rounded up to 16 bytes plus a 16-byte status word, as FIFO lines are. Guarded by the receive unit's lock.
  */
 final class OnChipPacketBuffer {
     private static final int LINE = 16;
@@ -46,7 +46,9 @@ final class OnChipPacketBuffer {
     }
 
     private static int footprint(int length) {
-        return ((length + LINE - 1) & -LINE) + LINE;
+        // A frame under 60 bytes is padded on the wire, so it takes the room of a 60-byte one.
+        int onWire = Math.max(length, E1000Registers.MIN_FRAME);
+        return ((onWire + LINE - 1) & -LINE) + LINE;
     }
 
     /** Stores a frame if it fits; false means it must be dropped. */

@@ -175,12 +175,11 @@ final class ReceiveUnit {
             stats.count(ROC);
             return;
         }
-        if (fifo.isEmpty()) {
-            if (tryDma(src, offset, length)) {
-                return;
-            }
-            stats.count(RNBC);
+        if (fifo.isEmpty() && tryDma(src, offset, length)) {
+            return;
         }
+        // No buffer in host memory for this frame (whether or not others wait before it).
+        stats.count(RNBC);
         if (!fifo.offer(src, offset, length)) {
             stats.count(MPC);
             interrupts.raise(ICR_RXO);
