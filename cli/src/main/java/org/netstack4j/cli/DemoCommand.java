@@ -145,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
     private Check exchange(WakeMode mode) throws IOException {
         ExchangeRun run = ExchangeRun.execute(options(frames, mode), null);
         Map<String, Object> figures = figures(run);
-        String line = String.format(Locale.ROOT, "%,d frames  %,d frames/s  drops: %s  interrupts %,d  polls %,d",
+        String line = String.format(Locale.ROOT, "%,d frames  %,d received/s  drops: %s  interrupts %,d  polls %,d",
                 run.result().sent(), run.framesPerSecond(), run.dropsSummary(),
                 run.driverTotal("interrupts"), run.driverTotal("polls"));
         return new Check(mode.cliName(), run.ok(), run.ok() ? line : line + "  - " + run.failure(), figures);

@@ -133,7 +133,7 @@ class MainTest {
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().lines().filter(l -> l.startsWith("OK ")).count()).isEqualTo(4);
-        assertThat(r.out()).contains("frames/s", "interrupts", "polls", "d.pcap", "all 4 checks passed");
+        assertThat(r.out()).contains("received/s", "interrupts", "polls", "d.pcap", "all 4 checks passed");
     }
 
     @Test
