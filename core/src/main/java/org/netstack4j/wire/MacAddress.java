@@ -1,5 +1,7 @@
 package org.netstack4j.wire;
 
+import org.netstack4j.buffer.PacketBuffer;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -47,6 +49,17 @@ public record MacAddress(long bits) {
         for (int i = 0; i < 6; i++) {
             segment.set(ValueLayout.JAVA_BYTE, offset + i, (byte) (bits >>> (40 - 8 * i)));
         }
+    }
+
+    /** Reads six bytes of a packet at {@code index} (bounds checked by the buffer). */
+    public static long read(PacketBuffer b, int index) {
+        return ((long) b.getU16(index) << 32) | Integer.toUnsignedLong(b.getInt(index + 2));
+    }
+
+    /** Writes six bytes of a packet at {@code index}. */
+    public static void write(PacketBuffer b, int index, long bits) {
+        b.setU16(index, (int) (bits >>> 32));
+        b.setInt(index + 2, (int) bits);
     }
 
     /** Byte {@code i} (0 = first on the wire). */
