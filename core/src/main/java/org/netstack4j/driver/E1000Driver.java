@@ -11,6 +11,8 @@ import org.netstack4j.exec.Timer;
 import org.netstack4j.hw.RegisterWindow;
 import org.netstack4j.wire.MacAddress;
 
+import java.util.Map;
+
 import static org.netstack4j.hw.e1000.E1000Registers.*;
 
 /**
@@ -21,7 +23,7 @@ import static org.netstack4j.hw.e1000.E1000Registers.*;
  * <p>It sees the card only as a {@link RegisterWindow}, {@link DmaMemory} with bus addresses
  * and an {@link Irq}, so the same code could drive a window over a real PCI BAR.
  */
-public final class E1000Driver {
+public final class E1000Driver implements NetDevice {
     /** Interrupt causes the driver wants in interrupt and NAPI modes. */
     private static final int IMS_ENABLE = ICR_RXT0 | ICR_RXO | ICR_RXDMT0 | ICR_TXDW | ICR_LSC;
     private static final int ALL_CAUSES = 0xFFFF_FFFF;
@@ -80,6 +82,7 @@ public final class E1000Driver {
     // ==== Bring-up ====================================================================
 
     /** Resets and initialises the card, fills the receive ring, and starts receiving into {@code sink}. */
+    @Override
     public void bringUp(FrameSink frameSink) {
         if (up) {
             throw new IllegalStateException(name + " is already up");
@@ -215,6 +218,7 @@ public final class E1000Driver {
      *
      * @return false if the ring is full: the caller keeps the frame (back-pressure, not loss)
      */
+    @Override
     public boolean queue(PacketBuffer frame) {
         if (!up) {
             throw new IllegalStateException(name + " is down");
@@ -238,6 +242,7 @@ public final class E1000Driver {
     }
 
     /** Tells the card about everything queued since the last flush: one TDT write per batch. */
+    @Override
     public void flush() {
         if (tx.tail != tx.flushedTail) {
             tx.flushedTail = tx.tail;
@@ -261,6 +266,7 @@ public final class E1000Driver {
     }
 
     /** A job to schedule when the ring has room again after {@link #queue} refused a frame. */
+    @Override
     public void setTransmitWaiter(Job waiter) {
         this.transmitWaiter = waiter;
     }
@@ -451,6 +457,7 @@ public final class E1000Driver {
      * Stops the card and gives every buffer back: receive buffers to their pool, transmit buffers
      * to theirs (frames queued but never sent are counted). Call on the CPU, or with it stopped.
      */
+    @Override
     public void tearDown() {
         if (!up) {
             return;
@@ -485,10 +492,12 @@ public final class E1000Driver {
 
     // ==== What the rest of the host may ask ===========================================
 
+    @Override
     public String name() {
         return name;
     }
 
+    @Override
     public MacAddress mac() {
         return mac;
     }
@@ -501,6 +510,7 @@ public final class E1000Driver {
         return linkUp;
     }
 
+    @Override
     public WakeMode mode() {
         return config.mode();
     }
@@ -511,6 +521,11 @@ public final class E1000Driver {
 
     public DriverCounters counters() {
         return counters;
+    }
+
+    @Override
+    public Map<String, Long> counterMap() {
+        return counters.toMap();
     }
 
     /** True if the card has filled a receive descriptor the driver has not looked at yet. */

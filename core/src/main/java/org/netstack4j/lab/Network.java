@@ -1,0 +1,216 @@
+package org.netstack4j.lab;
+
+import org.netstack4j.driver.DriverConfig;
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.exec.Applications;
+import org.netstack4j.exec.CpuThread;
+import org.netstack4j.exec.RealTimeline;
+import org.netstack4j.exec.SimulatedApplications;
+import org.netstack4j.exec.Simulation;
+import org.netstack4j.exec.Timeline;
+import org.netstack4j.hw.link.Cable;
+import org.netstack4j.hw.link.Capture;
+import org.netstack4j.hw.link.PcapWriter;
+import org.netstack4j.stack.Host;
+import org.netstack4j.stack.HostConfig;
+import org.netstack4j.stack.NetInterface;
+import org.netstack4j.wire.Ipv4Cidr;
+import org.netstack4j.wire.MacAddress;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A virtual network of netstack4j hosts: machines with E1000 cards, a host stack on each, cables
+ * between them (optionally captured to pcap), run either on real threads in real time or inside
+ * one deterministic simulation. Application code runs through {@link #run}.
+ */
+public final class Network implements AutoCloseable {
+    private static final long RUN_TIMEOUT_NANOS = 120_000_000_000L;
+
+    /** One host: its machine (CPU, memory, cards) and its stack. */
+    public record Node(Machine machine, Host host) {
+        public NetInterface nic(int i) {
+            return host.interfaces().get(i);
+        }
+    }
+
+    private final Timeline timeline;
+    private final Simulation sim;
+    private final Applications apps;
+    private final long seed;
+    private final List<Node> nodes = new ArrayList<>();
+    private final List<Cable> cables = new ArrayList<>();
+    private final List<CpuThread> threads = new ArrayList<>();
+    private PcapWriter capture;
+    private boolean started;
+
+    private Network(Timeline timeline, Simulation sim, Applications apps, long seed) {
+        this.timeline = timeline;
+        this.sim = sim;
+        this.apps = apps;
+        this.seed = seed;
+    }
+
+    /** Everything in simulated time on the calling thread: the same seed, the same run. */
+    public static Network simulated(long seed) {
+        Simulation sim = new Simulation();
+        return new Network(sim, sim, new SimulatedApplications(sim), seed);
+    }
+
+    /** Each machine's CPU on its own thread, applications on virtual threads, real time. */
+    public static Network real(long seed) {
+        return new Network(new RealTimeline(), null, Applications.real(), seed);
+    }
+
+    public boolean isSimulated() {
+        return sim != null;
+    }
+
+    public Applications applications() {
+        return apps;
+    }
+
+    public Timeline timeline() {
+        return timeline;
+    }
+
+    /** Writes every frame on every cable made after this call to {@code path}. */
+    public void capture(Path path) throws IOException {
+        capture = new PcapWriter(path, sim != null ? sim : PcapWriter.wallClock());
+    }
+
+    /** A machine with one E1000 and a host stack at {@code address} (a.b.c.d/prefix). */
+    public Node addHost(String name, MacAddress mac, String address, WakeMode mode, HostConfig config) {
+        Machine machine = new Machine(name, timeline);
+        Host host = new Host(name, machine.cpu(), timeline, machine.dma(), machine.txPool(), apps,
+                config.withSeed(seed ^ (config.seed() * 31 + nodes.size())));
+        Node node = new Node(machine, host);
+        nodes.add(node);
+        addInterface(node, "eth0", mac, address, mode);
+        return node;
+    }
+
+    /** Another card on {@code node}, with its own address. */
+    public NetInterface addInterface(Node node, String ifName, MacAddress mac, String address, WakeMode mode) {
+        Nic nic = node.machine().addNic(ifName, mac, DriverConfig.of(mode));
+        Ipv4Cidr cidr = Ipv4Cidr.parse(address);
+        return node.host().addInterface(ifName, nic.driver(), cidr.address(), cidr.prefix());
+    }
+
+    /** A cable between interface {@code ia} of {@code a} and {@code ib} of {@code b}. */
+    public Cable cable(Node a, int ia, Node b, int ib) {
+        var cardA = a.machine().nics().get(ia).card();
+        var cardB = b.machine().nics().get(ib).card();
+        Cable cable = capture != null ? Capture.cable(cardA, cardB, capture) : Cable.connect(cardA, cardB);
+        cables.add(cable);
+        return cable;
+    }
+
+    public Cable cable(Node a, Node b) {
+        return cable(a, 0, b, 0);
+    }
+
+    /** Brings every host up and starts the CPUs. */
+    public void start() {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        started = true;
+        for (Node n : nodes) {
+            n.host().start();
+            if (sim != null) {
+                sim.add(n.machine().cpu());
+            } else {
+                threads.add(new CpuThread(n.machine().cpu()));
+            }
+        }
+    }
+
+    /** Starts a long-running application thread (a server); it ends when the network closes or it returns. */
+    public Thread startApplication(String name, Runnable body) {
+        return apps.start(name, body);
+    }
+
+    /**
+     * Runs {@code body} as an application and returns its result. In simulated time the simulation
+     * runs (on this thread) until the application finishes; in real time the body runs here.
+     */
+    public <T> T run(String name, Callable<T> body) throws Exception {
+        if (sim == null) {
+            return body.call();
+        }
+        AtomicReference<T> result = new AtomicReference<>();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        var finished = new java.util.concurrent.atomic.AtomicBoolean();
+        apps.start(name, () -> {
+            try {
+                result.set(body.call());
+            } catch (Exception e) {
+                failure.set(e);
+            } finally {
+                finished.set(true);
+            }
+        });
+        if (!sim.runUntil(finished::get, sim.nanos() + RUN_TIMEOUT_NANOS)) {
+            throw new IllegalStateException(name + " did not finish within " + RUN_TIMEOUT_NANOS / 1_000_000_000L
+                    + " simulated seconds");
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return result.get();
+    }
+
+    /** In simulated time, lets the network run for {@code nanos} (timers, retries); in real time, sleeps. */
+    public void idle(long nanos) throws InterruptedException {
+        if (sim != null) {
+            sim.runFor(nanos);
+        } else {
+            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        }
+    }
+
+    public List<Node> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    public PcapWriter captureWriter() {
+        return capture;
+    }
+
+    /** True if every pool of every machine holds all its buffers (call after {@link #close}). */
+    public boolean poolsFull() {
+        for (Node n : nodes) {
+            if (!n.machine().poolsFull() || !n.host().largePoolFull()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Stops the CPUs, tears every host down (returning all buffers) and closes the capture. */
+    @Override
+    public void close() throws IOException {
+        for (CpuThread t : threads) {
+            t.close();
+        }
+        threads.clear();
+        for (Node n : nodes) {
+            n.host().stop();
+        }
+        for (Node n : nodes) {
+            n.machine().close();
+        }
+        if (capture != null) {
+            capture.close();
+        }
+        if (timeline instanceof RealTimeline real) {
+            real.close();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package org.netstack4j.socket;
+
+import org.netstack4j.stack.EchoEndpoint;
+import org.netstack4j.stack.Host;
+
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+
+/**
+ * An ICMP echo client, like {@code ping}: each request carries this client's identifier and a
+ * sequence number; the round trip is measured on the host's clock from the send time stamped in
+ * the request to the reply's arrival.
+ */
+public final class Ping implements AutoCloseable {
+
+    /** One answered request. */
+    public record Reply(int sequence, int from, int bytes, long roundTripNanos) {
+    }
+
+    private final Host host;
+    private final EchoEndpoint endpoint;
+    private final byte[] request;
+    private final byte[] reply;
+
+    private Ping(Host host, EchoEndpoint endpoint, int maxPayload) {
+        this.host = host;
+        this.endpoint = endpoint;
+        this.request = new byte[maxPayload];
+        this.reply = new byte[maxPayload + 16];
+    }
+
+    /** A client for payloads up to {@code maxPayload} bytes (at least 8: the timestamp). */
+    public static Ping open(Host host, int maxPayload) throws SocketException {
+        if (maxPayload < 8 || maxPayload > 65_000) {
+            throw new IllegalArgumentException("payload must be 8..65000 bytes: " + maxPayload);
+        }
+        return new Ping(host, host.openEcho(), maxPayload);
+    }
+
+    /**
+     * Sends one echo request of {@code payload} bytes to {@code address} and waits up to
+     * {@code timeout} for its reply; null if none came. Replies to earlier requests that arrive
+     * late are skipped.
+     */
+    public Reply ping(int address, int sequence, int payload, Duration timeout) throws SocketException {
+        if (payload < 8 || payload > request.length) {
+            throw new IllegalArgumentException("payload must be 8.." + request.length + " bytes: " + payload);
+        }
+        for (int i = 8; i < payload; i++) {
+            request[i] = (byte) i; // a recognisable pattern, as ping fills its data
+        }
+        long deadline = host.applications().clock().nanos() + timeout.toNanos();
+        try {
+            endpoint.send(address, sequence & 0xFFFF, request, payload, deadline);
+            while (true) {
+                int n = endpoint.receive(reply, deadline);
+                if (endpoint.sequence() == (sequence & 0xFFFF)) {
+                    return new Reply(sequence, endpoint.sourceAddress(), n, endpoint.roundTripNanos(reply));
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            return null;
+        }
+    }
+
+    public int identifier() {
+        return endpoint.identifier();
+    }
+
+    @Override
+    public void close() {
+        host.close(endpoint);
+    }
+}

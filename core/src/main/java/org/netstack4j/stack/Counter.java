@@ -1,0 +1,102 @@
+package org.netstack4j.stack;
+
+/**
+ * Every event a host counts, grouped by protocol and named as {@code netstat -s} and
+ * {@code nstat} name them where Linux has a name. Each drop has its own counter.
+ */
+public enum Counter {
+    // Ethernet demultiplexing
+    ETH_IN_FRAMES("ethernet", "InFrames"),
+    ETH_TOO_SHORT("ethernet", "InTooShort"),
+    ETH_NOT_FOR_US("ethernet", "InNotForUs"),
+    ETH_UNKNOWN_TYPE("ethernet", "InUnknownTypes"),
+    ETH_OUT_FRAMES("ethernet", "OutFrames"),
+    ETH_TX_QUEUE_FULL("ethernet", "OutQueueFull"),
+    ETH_BACKLOG_FULL("ethernet", "BacklogDrops"),
+
+    // ARP
+    ARP_IN_PACKETS("arp", "InPackets"),
+    ARP_IN_ERRORS("arp", "InErrors"),
+    ARP_IN_REQUESTS("arp", "InRequests"),
+    ARP_IN_REPLIES("arp", "InReplies"),
+    ARP_OUT_REQUESTS("arp", "OutRequests"),
+    ARP_OUT_REPLIES("arp", "OutReplies"),
+    ARP_OUT_GRATUITOUS("arp", "OutGratuitous"),
+    ARP_REQUESTS_RATE_LIMITED("arp", "RequestsRateLimited"),
+    ARP_RESOLUTION_FAILED("arp", "ResolutionFailed"),
+    ARP_UNRESOLVED_DROPS("arp", "UnresolvedDrops"),
+    ARP_PENDING_FULL("arp", "PendingQueueFull"),
+    ARP_TABLE_FULL("arp", "TableFull"),
+    ARP_ADDRESS_CONFLICTS("arp", "AddressConflicts"),
+
+    // IPv4 (RFC 4293 names)
+    IP_IN_RECEIVES("ip", "InReceives"),
+    IP_IN_HDR_ERRORS("ip", "InHdrErrors"),
+    IP_IN_CSUM_ERRORS("ip", "InCsumErrors"),
+    IP_IN_ADDR_ERRORS("ip", "InAddrErrors"),
+    IP_IN_UNKNOWN_PROTOS("ip", "InUnknownProtos"),
+    IP_IN_DISCARDS("ip", "InDiscards"),
+    IP_IN_DELIVERS("ip", "InDelivers"),
+    IP_FORW_DATAGRAMS("ip", "ForwDatagrams"),
+    IP_TTL_EXCEEDED("ip", "InTtlExceeded"),
+    IP_OUT_REQUESTS("ip", "OutRequests"),
+    IP_OUT_NO_ROUTES("ip", "OutNoRoutes"),
+    IP_OUT_DISCARDS("ip", "OutDiscards"),
+    IP_REASM_REQDS("ip", "ReasmReqds"),
+    IP_REASM_OKS("ip", "ReasmOKs"),
+    IP_REASM_FAILS("ip", "ReasmFails"),
+    IP_REASM_TIMEOUT("ip", "ReasmTimeout"),
+    IP_REASM_OVERLAPS("ip", "ReasmOverlaps"),
+    IP_REASM_NO_COLLECTOR("ip", "ReasmNoCollector"),
+    IP_FRAG_OKS("ip", "FragOKs"),
+    IP_FRAG_FAILS("ip", "FragFails"),
+    IP_FRAG_CREATES("ip", "FragCreates"),
+
+    // ICMP
+    ICMP_IN_MSGS("icmp", "InMsgs"),
+    ICMP_IN_ERRORS("icmp", "InErrors"),
+    ICMP_IN_CSUM_ERRORS("icmp", "InCsumErrors"),
+    ICMP_IN_ECHOS("icmp", "InEchos"),
+    ICMP_IN_ECHO_REPS("icmp", "InEchoReps"),
+    ICMP_IN_ECHO_REPS_UNCLAIMED("icmp", "InEchoRepsUnclaimed"),
+    ICMP_IN_DEST_UNREACHS("icmp", "InDestUnreachs"),
+    ICMP_IN_TIME_EXCDS("icmp", "InTimeExcds"),
+    ICMP_IN_OTHER("icmp", "InOtherTypes"),
+    ICMP_OUT_MSGS("icmp", "OutMsgs"),
+    ICMP_OUT_ECHOS("icmp", "OutEchos"),
+    ICMP_OUT_ECHO_REPS("icmp", "OutEchoReps"),
+    ICMP_OUT_DEST_UNREACHS("icmp", "OutDestUnreachs"),
+    ICMP_OUT_TIME_EXCDS("icmp", "OutTimeExcds"),
+    ICMP_OUT_RATE_LIMITED("icmp", "OutRateLimited"),
+
+    // UDP
+    UDP_IN_DATAGRAMS("udp", "InDatagrams"),
+    UDP_NO_PORTS("udp", "NoPorts"),
+    UDP_IN_ERRORS("udp", "InErrors"),
+    UDP_IN_CSUM_ERRORS("udp", "InCsumErrors"),
+    UDP_RCVBUF_ERRORS("udp", "RcvbufErrors"),
+    UDP_NOT_CONNECTED_PEER("udp", "InFromOtherPeer"),
+    UDP_OUT_DATAGRAMS("udp", "OutDatagrams"),
+    UDP_SNDBUF_ERRORS("udp", "SndbufErrors"),
+    UDP_SENDS_AFTER_CLOSE("udp", "SendsAfterClose"),
+
+    // Buffers
+    BUF_TX_POOL_EMPTY("buffers", "TxPoolEmpty"),
+    BUF_LARGE_POOL_EMPTY("buffers", "LargePoolEmpty");
+
+    private final String protocol;
+    private final String netstatName;
+
+    Counter(String protocol, String netstatName) {
+        this.protocol = protocol;
+        this.netstatName = netstatName;
+    }
+
+    public String protocol() {
+        return protocol;
+    }
+
+    public String netstatName() {
+        return netstatName;
+    }
+}

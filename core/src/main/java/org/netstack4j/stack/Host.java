@@ -1,0 +1,479 @@
+package org.netstack4j.stack;
+
+import org.netstack4j.buffer.BufferPool;
+import org.netstack4j.buffer.DmaMemory;
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.driver.NetDevice;
+import org.netstack4j.exec.Applications;
+import org.netstack4j.exec.Cpu;
+import org.netstack4j.exec.Job;
+import org.netstack4j.exec.Timeline;
+import org.netstack4j.exec.Timer;
+import org.netstack4j.wire.Ipv4Address;
+
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One host's protocol software, owned by one CPU: its event loop. Received frames arrive from
+ * the drivers on that CPU; application threads hand work over through a queue ({@link #handOff},
+ * {@link #call}) and wait through {@link Applications}; timers fire on the host's timeline and
+ * schedule work on the CPU. Nothing here takes a lock.
+ */
+public final class Host {
+    /** Headroom of large buffers: room for Ethernet and an IPv4 header in front of a datagram. */
+    private static final int LARGE_HEADROOM = 128;
+    /** Large buffers hold a whole reassembled datagram: 60 bytes of header room plus 64 KB. */
+    static final int LARGE_SIZE = LARGE_HEADROOM + 60 + 65_536;
+    private static final long CALL_TIMEOUT_NANOS = 10_000_000_000L;
+
+    private final String name;
+    private final Cpu cpu;
+    private final Timeline timeline;
+    private final Applications apps;
+    private final BufferPool txPool;
+    private final BufferPool largePool;
+    private final HostConfig config;
+    private final StackCounters counters = new StackCounters();
+    private final List<NetInterface> interfaces = new ArrayList<>();
+    private final RouteTable routes = new RouteTable();
+    private final Ipv4Layer ip;
+    private final IcmpLayer icmp;
+    private final UdpLayer udp;
+    private final HandoffQueue<Object> handoff;
+    private final Job loopJob;
+    private final Job tickJob;
+    private final Timer tickTimer;
+    private final SplittableRandom random;
+    private final PacketBuffer[] backlogFrames;
+    private final NetInterface[] backlogInterfaces;
+    private int backlogHead;
+    private int backlogCount;
+    private int batchDepth;
+    private boolean tickArmed;
+    private volatile boolean started;
+    private int openEndpoints;
+
+    /**
+     * @param dma    the machine's DMA memory: large buffers for reassembly and fragmentation live there
+     * @param txPool buffers for frames this host builds; used only on this host's CPU
+     */
+    public Host(String name, Cpu cpu, Timeline timeline, DmaMemory dma, BufferPool txPool, Applications apps,
+                HostConfig config) {
+        this.name = name;
+        this.cpu = cpu;
+        this.timeline = timeline;
+        this.apps = apps;
+        this.txPool = txPool;
+        this.config = config;
+        this.largePool = new BufferPool(name + "-large", dma, config.reassemblyCollectors() + 4, LARGE_SIZE,
+                LARGE_HEADROOM);
+        this.random = new SplittableRandom(config.seed() ^ name.hashCode());
+        this.ip = new Ipv4Layer(this, config);
+        this.icmp = new IcmpLayer(this, config);
+        this.udp = new UdpLayer(this);
+        this.handoff = new HandoffQueue<>(2 * config.maxSockets() + 64);
+        this.backlogFrames = new PacketBuffer[config.backlog()];
+        this.backlogInterfaces = new NetInterface[config.backlog()];
+        this.loopJob = cpu.newJob(name + "-loop", this::loop);
+        this.tickJob = cpu.newJob(name + "-timers", this::tick);
+        this.tickTimer = timeline.newTimer(name + "-timers", tickJob::schedule);
+    }
+
+    // ==== Configuration (before start) ====================================================
+
+    /** Adds an interface with {@code address/prefix} and a route to its subnet. */
+    public NetInterface addInterface(String ifName, NetDevice device, int address, int prefix) {
+        if (started) {
+            throw new IllegalStateException("add interfaces before start");
+        }
+        NetInterface nic = new NetInterface(this, ifName, device, address, prefix, config);
+        interfaces.add(nic);
+        routes.add(new Route(address, prefix, 0, nic));
+        return nic;
+    }
+
+    public void addRoute(int network, int prefix, int gateway, NetInterface via) {
+        routes.add(new Route(network, prefix, gateway, via));
+    }
+
+    public void setDefaultGateway(int gateway) {
+        for (NetInterface nic : interfaces) {
+            if (Ipv4Address.sameSubnet(gateway, nic.address(), nic.prefix())) {
+                routes.add(new Route(0, 0, gateway, nic));
+                return;
+            }
+        }
+        throw new IllegalArgumentException("gateway " + Ipv4Address.format(gateway) + " is on no interface's subnet");
+    }
+
+    /** A static ARP entry (RTnet's deterministic mode: no resolution traffic at all). */
+    public void addStaticNeighbor(NetInterface nic, int address, long mac) {
+        nic.neighbors().addStatic(address, mac);
+    }
+
+    /**
+     * Brings every interface up and announces their addresses. Call before the CPU runs (or on it);
+     * the gratuitous ARP goes out on the loop.
+     */
+    public void start() {
+        if (started) {
+            throw new IllegalStateException(name + " is already started");
+        }
+        for (NetInterface nic : interfaces) {
+            Job waiter = cpu.newJob(name + "-" + nic.name() + "-txq", () -> {
+                nic.drainTxQueue();
+                return Job.Result.DONE;
+            });
+            nic.bringUp(waiter);
+        }
+        started = true;
+        handoff.offer(new LoopCall<>(() -> {
+            for (NetInterface nic : interfaces) {
+                nic.neighbors().announce();
+            }
+            return null;
+        }, null));
+        loopJob.schedule();
+    }
+
+    /** Tears the interfaces down and returns every buffer. The CPU must have stopped. */
+    public void stop() {
+        if (!started) {
+            return;
+        }
+        started = false;
+        tickTimer.cancel();
+        for (int i = 0; i < backlogCount; i++) {
+            backlogFrames[(backlogHead + i) % backlogFrames.length].release();
+        }
+        backlogCount = 0;
+        ip.reassembler().clear();
+        for (NetInterface nic : interfaces) {
+            nic.neighbors().clearPending();
+            nic.tearDown();
+        }
+    }
+
+    // ==== The loop ========================================================================
+
+    private Job.Result loop() {
+        batchDepth++;
+        int n = 0;
+        Object work;
+        while (n < 256 && (work = handoff.poll()) != null) {
+            n++;
+            if (work instanceof Endpoint e) {
+                e.drainSendRing();
+            } else {
+                ((LoopCall<?>) work).run();
+            }
+        }
+        int frames = 0;
+        while (backlogCount > 0 && frames < 64) {
+            PacketBuffer frame = backlogFrames[backlogHead];
+            NetInterface nic = backlogInterfaces[backlogHead];
+            backlogFrames[backlogHead] = null;
+            backlogInterfaces[backlogHead] = null;
+            backlogHead = (backlogHead + 1) % backlogFrames.length;
+            backlogCount--;
+            frames++;
+            nic.input(frame);
+        }
+        endBatch();
+        return n == 256 || backlogCount > 0 ? Job.Result.MORE : Job.Result.DONE;
+    }
+
+    /** A frame from an interrupt handler, for the protocol job. Dropped and counted when the backlog is full. */
+    void backlog(NetInterface nic, PacketBuffer frame) {
+        if (backlogCount == backlogFrames.length) {
+            counters.count(Counter.ETH_BACKLOG_FULL);
+            frame.release();
+            return;
+        }
+        int at = (backlogHead + backlogCount) % backlogFrames.length;
+        backlogFrames[at] = frame;
+        backlogInterfaces[at] = nic;
+        backlogCount++;
+        loopJob.schedule();
+    }
+
+    boolean batching() {
+        return batchDepth > 0;
+    }
+
+    private void endBatch() {
+        if (--batchDepth == 0) {
+            for (NetInterface nic : interfaces) {
+                nic.flush();
+            }
+        }
+    }
+
+    /** Asks for the timer job soon (ARP retries, reassembly timeouts). */
+    void needTick() {
+        if (!tickArmed) {
+            tickArmed = true;
+            tickTimer.armAfter(config.arpRetryNanos() / 10);
+        }
+    }
+
+    private Job.Result tick() {
+        tickArmed = false;
+        batchDepth++;
+        long now = nanos();
+        boolean active = false;
+        for (NetInterface nic : interfaces) {
+            active |= nic.neighbors().tick(now);
+        }
+        active |= ip.reassembler().tick(now);
+        endBatch();
+        if (active) {
+            needTick();
+        }
+        return Job.Result.DONE;
+    }
+
+    // ==== Hand-off from application threads ================================================
+
+    /** An endpoint has datagrams to send (any thread). */
+    void handOff(Endpoint e) {
+        while (!handoff.offer(e)) {
+            Thread.onSpinWait(); // sized for every endpoint twice over: only a burst of calls fills it
+        }
+        loopJob.schedule();
+    }
+
+    /** Work an application thread runs on the loop and waits for. */
+    @FunctionalInterface
+    interface LoopTask<T> {
+        T run() throws SocketException;
+    }
+
+    static final class LoopCall<T> {
+        private final LoopTask<T> task;
+        private final Thread caller;
+        private volatile boolean done;
+        private T result;
+        private SocketException failure;
+        private Applications apps;
+
+        LoopCall(LoopTask<T> task, Thread caller) {
+            this.task = task;
+            this.caller = caller;
+        }
+
+        void run() {
+            try {
+                result = task.run();
+            } catch (SocketException e) {
+                failure = e;
+            } catch (RuntimeException e) {
+                failure = new SocketException(e.toString());
+            }
+            done = true;
+            if (caller != null) {
+                apps.wake(caller);
+            }
+        }
+    }
+
+    /** Runs {@code task} on the loop and waits for its result (application threads). */
+    <T> T call(LoopTask<T> task) throws SocketException {
+        if (!started) {
+            throw new SocketException("host " + name + " is not running");
+        }
+        LoopCall<T> call = new LoopCall<>(task, Thread.currentThread());
+        call.apps = apps;
+        if (!handoff.offer(call)) {
+            throw new SocketException("host " + name + " is too busy to take the call");
+        }
+        loopJob.schedule();
+        long deadline = apps.clock().nanos() + CALL_TIMEOUT_NANOS;
+        while (!call.done) {
+            if (apps.clock().nanos() >= deadline) {
+                throw new SocketException("host " + name + " did not answer within 10 s");
+            }
+            apps.block(deadline);
+        }
+        if (call.failure != null) {
+            throw call.failure;
+        }
+        return call.result;
+    }
+
+    // ==== Sockets' entry points ===========================================================
+
+    /** A new, unbound UDP endpoint (application threads). */
+    public UdpEndpoint openUdp() throws SocketException {
+        return call(() -> {
+            reserveEndpoint();
+            return new UdpEndpoint(this, config.socketReceiveBytes(), config.socketSendBytes());
+        });
+    }
+
+    /** Binds {@code e} to {@code address:port} (port 0: an ephemeral port). */
+    public void bindUdp(UdpEndpoint e, int address, int port) throws SocketException {
+        e.ensureOpen();
+        call(() -> {
+            udp.bind(e, address, port);
+            return null;
+        });
+    }
+
+    /** Fixes the peer of {@code e}: sends default to it and datagrams from others are dropped. */
+    public void connectUdp(UdpEndpoint e, int address, int port) throws SocketException {
+        e.ensureOpen();
+        if (port < 1 || port > 65535) {
+            throw new SocketException("port out of range: " + port);
+        }
+        call(() -> {
+            if (e.localPort == 0) {
+                udp.bind(e, 0, 0);
+            }
+            e.remoteAddress = address;
+            e.remotePort = port;
+            return null;
+        });
+    }
+
+    /** A new ping endpoint with a fresh identifier. */
+    public EchoEndpoint openEcho() throws SocketException {
+        return call(() -> {
+            reserveEndpoint();
+            return icmp.register(this, 64 * 1024);
+        });
+    }
+
+    /** Closes {@code e}: what it queued goes out, later sends fail, and its port is free again. */
+    public void close(Endpoint e) {
+        if (!e.markClosed()) {
+            return;
+        }
+        e.wakeAll();
+        try {
+            call(() -> {
+                e.closeOnLoop();
+                openEndpoints--;
+                return null;
+            });
+        } catch (SocketException ignored) {
+            // The host is gone: nothing is left to unregister from.
+        }
+    }
+
+    private void reserveEndpoint() throws SocketException {
+        if (openEndpoints >= config.maxSockets()) {
+            throw new SocketException("too many open sockets on " + name + " (limit " + config.maxSockets() + ")");
+        }
+        openEndpoints++;
+    }
+
+    // ==== What the layers share ===========================================================
+
+    long nanos() {
+        return timeline.nanos();
+    }
+
+    /** A buffer for a frame this host builds, or null (counted) when the pool is empty. */
+    PacketBuffer takeTxBuffer() {
+        PacketBuffer b = txPool.take();
+        if (b == null) {
+            counters.count(Counter.BUF_TX_POOL_EMPTY);
+        }
+        return b;
+    }
+
+    /** A buffer for a datagram up to 64 KB, or null (counted). */
+    PacketBuffer takeLargeBuffer() {
+        PacketBuffer b = largePool.take();
+        if (b == null) {
+            counters.count(Counter.BUF_LARGE_POOL_EMPTY);
+        }
+        return b;
+    }
+
+    /** A buffer for {@code length} bytes plus headers: a frame buffer if it fits, else a large one. */
+    PacketBuffer takeBuffer(int length) {
+        return length <= txBufferSize() ? takeTxBuffer() : takeLargeBuffer();
+    }
+
+    int txBufferSize() {
+        return txPool.bufferSize() - txPool.headroom();
+    }
+
+    SplittableRandom random() {
+        return random;
+    }
+
+    Ipv4Layer ip() {
+        return ip;
+    }
+
+    IcmpLayer icmp() {
+        return icmp;
+    }
+
+    UdpLayer udp() {
+        return udp;
+    }
+
+    RouteTable routes() {
+        return routes;
+    }
+
+    List<NetInterface> interfaceList() {
+        return interfaces;
+    }
+
+    // ==== Public views ====================================================================
+
+    public String name() {
+        return name;
+    }
+
+    public Cpu cpu() {
+        return cpu;
+    }
+
+    public Applications applications() {
+        return apps;
+    }
+
+    public HostConfig config() {
+        return config;
+    }
+
+    public StackCounters counters() {
+        return counters;
+    }
+
+    public List<NetInterface> interfaces() {
+        return List.copyOf(interfaces);
+    }
+
+    public List<Route> routeList() {
+        return routes.all();
+    }
+
+    /** The host's first address (its name on the network). */
+    public int address() {
+        return interfaces.isEmpty() ? 0 : interfaces.get(0).address();
+    }
+
+    /** True if every buffer this host took has come back (its own large pool; the tx pool is the machine's). */
+    public boolean largePoolFull() {
+        return largePool.isFull();
+    }
+
+    public boolean isStarted() {
+        return started;
+    }
+
+    @Override
+    public String toString() {
+        return "Host[" + name + "]";
+    }
+}

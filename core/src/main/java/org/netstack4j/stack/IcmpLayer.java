@@ -1,0 +1,178 @@
+package org.netstack4j.stack;
+
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.wire.IcmpPacket;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.Ipv4Packet;
+
+/**
+ * ICMP (RFC 792): echo replies, the echo client's requests and replies, and the error messages
+ * other layers ask for (destination unreachable, time exceeded), under a rate limit and never in
+ * answer to another error, a broadcast, or a fragment other than the first (RFC 1122 3.2.2).
+ */
+final class IcmpLayer {
+    private final Host host;
+    private final StackCounters c;
+    private final TokenBucket errorLimit;
+    private final EchoEndpoint[] echo;
+    private int echoCount;
+
+    IcmpLayer(Host host, HostConfig config) {
+        this.host = host;
+        this.c = host.counters();
+        this.errorLimit = new TokenBucket(config.icmpErrorsPerSecond(), host.nanos());
+        this.echo = new EchoEndpoint[config.maxSockets()];
+    }
+
+    /** A message for us; the buffer starts at the IPv4 header. Takes the buffer. */
+    void input(PacketBuffer b, int headerLength, int source, int destination) {
+        c.count(Counter.ICMP_IN_MSGS);
+        b.trimFront(headerLength);
+        IcmpPacket.Verdict v = IcmpPacket.check(b);
+        if (v != IcmpPacket.Verdict.OK) {
+            c.count(Counter.ICMP_IN_ERRORS);
+            if (v == IcmpPacket.Verdict.BAD_CHECKSUM) {
+                c.count(Counter.ICMP_IN_CSUM_ERRORS);
+            }
+            b.release();
+            return;
+        }
+        switch (IcmpPacket.type(b)) {
+            case IcmpPacket.ECHO_REQUEST -> {
+                c.count(Counter.ICMP_IN_ECHOS);
+                if (!host.ip().isLocal(destination) || destination == Ipv4Address.BROADCAST.bits()
+                        || isSubnetBroadcast(destination)) {
+                    b.release(); // no answers to broadcast pings (Linux's icmp_echo_ignore_broadcasts)
+                    return;
+                }
+                // Answer in place: same identifier, sequence and data, type 0.
+                IcmpPacket.writeEcho(b, IcmpPacket.ECHO_REPLY, IcmpPacket.identifier(b), IcmpPacket.sequence(b));
+                c.count(Counter.ICMP_OUT_MSGS);
+                c.count(Counter.ICMP_OUT_ECHO_REPS);
+                host.ip().output(b, destination, source, Ipv4Packet.PROTO_ICMP);
+            }
+            case IcmpPacket.ECHO_REPLY -> {
+                c.count(Counter.ICMP_IN_ECHO_REPS);
+                EchoEndpoint e = find(IcmpPacket.identifier(b));
+                if (e == null || e.deadOnLoop) {
+                    c.count(Counter.ICMP_IN_ECHO_REPS_UNCLAIMED);
+                } else if (b.length() >= 8 + 8) {
+                    e.deliverReply(b, 8, b.length() - 8, source, IcmpPacket.sequence(b), host.nanos());
+                }
+                b.release();
+            }
+            case IcmpPacket.DESTINATION_UNREACHABLE -> {
+                c.count(Counter.ICMP_IN_DEST_UNREACHS);
+                b.release();
+            }
+            case IcmpPacket.TIME_EXCEEDED -> {
+                c.count(Counter.ICMP_IN_TIME_EXCDS);
+                b.release();
+            }
+            default -> {
+                c.count(Counter.ICMP_IN_OTHER);
+                b.release();
+            }
+        }
+    }
+
+    private boolean isSubnetBroadcast(int address) {
+        for (NetInterface nic : host.interfaceList()) {
+            if (address == nic.broadcast()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ==== Errors ==========================================================================
+
+    /**
+     * Sends an error about {@code original} (which starts at its IPv4 header) back to its source,
+     * quoting its header and first 8 payload bytes. Does not take the buffer.
+     *
+     * @param nextHopMtu for "fragmentation needed" (RFC 1191); else 0
+     */
+    void sendError(PacketBuffer original, int type, int code, int nextHopMtu) {
+        int headerLength = Ipv4Packet.headerLength(original);
+        int source = Ipv4Packet.source(original);
+        int destination = Ipv4Packet.destination(original);
+        if (Ipv4Packet.fragmentOffset(original) != 0 || source == 0 || Ipv4Address.isMulticast(source)
+                || source == Ipv4Address.BROADCAST.bits() || Ipv4Address.isMulticast(destination)
+                || destination == Ipv4Address.BROADCAST.bits() || isSubnetBroadcast(destination)) {
+            return;
+        }
+        if (Ipv4Packet.protocol(original) == Ipv4Packet.PROTO_ICMP && original.length() > headerLength) {
+            int t = original.getByte(headerLength) & 0xFF;
+            if (t != IcmpPacket.ECHO_REQUEST && t != IcmpPacket.ECHO_REPLY) {
+                return; // never an error about an error
+            }
+        }
+        if (!errorLimit.take(host.nanos())) {
+            c.count(Counter.ICMP_OUT_RATE_LIMITED);
+            return;
+        }
+        PacketBuffer b = host.takeTxBuffer();
+        if (b == null) {
+            return;
+        }
+        int quote = Math.min(original.length(), headerLength + 8);
+        b.append(8 + quote);
+        original.copyTo(0, b.memory(), b.offset() + 8, quote);
+        IcmpPacket.writeHeader(b, type, code, nextHopMtu & 0xFFFF);
+        IcmpPacket.setChecksum(b);
+        c.count(Counter.ICMP_OUT_MSGS);
+        c.count(type == IcmpPacket.TIME_EXCEEDED ? Counter.ICMP_OUT_TIME_EXCDS : Counter.ICMP_OUT_DEST_UNREACHS);
+        int from = host.ip().isLocal(destination) ? destination : 0;
+        host.ip().output(b, from, source, Ipv4Packet.PROTO_ICMP);
+    }
+
+    // ==== The echo client =================================================================
+
+    EchoEndpoint register(Host h, int ringBytes) {
+        int id;
+        do {
+            id = host.random().nextInt(1, 0x10000);
+        } while (find(id) != null);
+        EchoEndpoint e = new EchoEndpoint(h, id, ringBytes);
+        echo[echoCount++] = e;
+        return e;
+    }
+
+    void unregister(EchoEndpoint e) {
+        for (int i = 0; i < echoCount; i++) {
+            if (echo[i] == e) {
+                echo[i] = echo[--echoCount];
+                echo[echoCount] = null;
+                return;
+            }
+        }
+    }
+
+    private EchoEndpoint find(int identifier) {
+        for (int i = 0; i < echoCount; i++) {
+            if (echo[i].identifier == identifier) {
+                return echo[i];
+            }
+        }
+        return null;
+    }
+
+    /** Sends one echo request from the endpoint's ring, stamping the send time into its first 8 bytes. */
+    void sendEcho(EchoEndpoint e, byte[] ring, int offset, int length, int destination, int sequence) {
+        PacketBuffer b = host.takeBuffer(8 + length);
+        if (b == null) {
+            return;
+        }
+        b.append(8 + length);
+        b.copyFrom(ring, offset, 8, length);
+        long now = host.nanos();
+        for (int i = 0; i < 8; i++) {
+            b.setByte(8 + i, (int) (now >>> (56 - 8 * i)));
+        }
+        IcmpPacket.writeEcho(b, IcmpPacket.ECHO_REQUEST, e.identifier, sequence);
+        c.count(Counter.ICMP_OUT_MSGS);
+        c.count(Counter.ICMP_OUT_ECHOS);
+        host.ip().output(b, 0, destination, Ipv4Packet.PROTO_ICMP);
+    }
+}

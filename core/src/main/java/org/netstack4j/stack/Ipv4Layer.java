@@ -1,0 +1,244 @@
+package org.netstack4j.stack;
+
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.wire.IcmpPacket;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.Ipv4Packet;
+
+/**
+ * IPv4 (RFC 791, RFC 1122): input with full header validation, delivery to local protocols
+ * through reassembly, forwarding between interfaces, and output with routing and fragmentation.
+ */
+final class Ipv4Layer {
+    private final Host host;
+    private final HostConfig config;
+    private final StackCounters c;
+    private final Reassembler reassembler;
+    private int nextId;
+
+    Ipv4Layer(Host host, HostConfig config) {
+        this.host = host;
+        this.config = config;
+        this.c = host.counters();
+        this.reassembler = new Reassembler(host, config);
+        this.nextId = host.random().nextInt(0x10000);
+    }
+
+    Reassembler reassembler() {
+        return reassembler;
+    }
+
+    // ==== Input ===========================================================================
+
+    /** A datagram from {@code in} (the buffer starts at its header). Takes the buffer. */
+    void input(NetInterface in, PacketBuffer b, boolean unicastFrame) {
+        c.count(Counter.IP_IN_RECEIVES);
+        Ipv4Packet.Verdict v = Ipv4Packet.check(b);
+        if (v != Ipv4Packet.Verdict.OK) {
+            c.count(v == Ipv4Packet.Verdict.BAD_CHECKSUM ? Counter.IP_IN_CSUM_ERRORS : Counter.IP_IN_HDR_ERRORS);
+            b.release();
+            return;
+        }
+        b.truncate(Ipv4Packet.totalLength(b)); // drop Ethernet padding
+        int destination = Ipv4Packet.destination(b);
+        int source = Ipv4Packet.source(b);
+        if (Ipv4Address.isMulticast(source) || source == Ipv4Address.BROADCAST.bits()) {
+            c.count(Counter.IP_IN_ADDR_ERRORS); // RFC 1122 3.2.1.3: never a valid source
+            b.release();
+            return;
+        }
+        if (isLocal(destination)) {
+            deliver(b);
+        } else if (!unicastFrame || Ipv4Address.isMulticast(destination)) {
+            c.count(Counter.IP_IN_ADDR_ERRORS); // link broadcast for someone else: never forward
+            b.release();
+        } else if (config.forwarding()) {
+            forward(b);
+        } else {
+            c.count(Counter.IP_IN_ADDR_ERRORS);
+            b.release();
+        }
+    }
+
+    /** True for our addresses and the broadcasts we listen to. */
+    boolean isLocal(int address) {
+        if (address == Ipv4Address.BROADCAST.bits()) {
+            return true;
+        }
+        for (NetInterface nic : host.interfaceList()) {
+            if (address == nic.address() || address == nic.broadcast()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Local delivery: reassemble if needed, then hand the payload to its protocol. Takes the buffer. */
+    private void deliver(PacketBuffer b) {
+        if (Ipv4Packet.isFragment(b)) {
+            c.count(Counter.IP_REASM_REQDS);
+            b = reassembler.accept(b);
+            if (b == null) {
+                return;
+            }
+            c.count(Counter.IP_REASM_OKS);
+        }
+        int headerLength = Ipv4Packet.headerLength(b);
+        int source = Ipv4Packet.source(b);
+        int destination = Ipv4Packet.destination(b);
+        int protocol = Ipv4Packet.protocol(b);
+        switch (protocol) {
+            case Ipv4Packet.PROTO_ICMP -> {
+                c.count(Counter.IP_IN_DELIVERS);
+                host.icmp().input(b, headerLength, source, destination);
+            }
+            case Ipv4Packet.PROTO_UDP -> {
+                c.count(Counter.IP_IN_DELIVERS);
+                host.udp().input(b, headerLength, source, destination);
+            }
+            default -> {
+                c.count(Counter.IP_IN_UNKNOWN_PROTOS);
+                host.icmp().sendError(b, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.PROTOCOL_UNREACHABLE, 0);
+                b.release();
+            }
+        }
+    }
+
+    // ==== Forwarding ======================================================================
+
+    /** Routes someone else's datagram on: TTL, route, fragmentation. Takes the buffer. */
+    private void forward(PacketBuffer b) {
+        int destination = Ipv4Packet.destination(b);
+        if (Ipv4Packet.ttl(b) <= 1) {
+            c.count(Counter.IP_TTL_EXCEEDED);
+            host.icmp().sendError(b, IcmpPacket.TIME_EXCEEDED, IcmpPacket.TTL_EXCEEDED, 0);
+            b.release();
+            return;
+        }
+        Route route = host.routes().lookup(destination);
+        if (route == null) {
+            c.count(Counter.IP_OUT_NO_ROUTES);
+            host.icmp().sendError(b, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.NET_UNREACHABLE, 0);
+            b.release();
+            return;
+        }
+        Ipv4Packet.decrementTtl(b);
+        c.count(Counter.IP_FORW_DATAGRAMS);
+        send(route.via(), route.nextHop(destination), b);
+    }
+
+    // ==== Output ==========================================================================
+
+    /** The source address this host would use towards {@code destination} (0 if unroutable). */
+    int sourceFor(int destination) {
+        if (isLocal(destination) && destination != Ipv4Address.BROADCAST.bits()) {
+            return destination;
+        }
+        Route route = host.routes().lookup(destination);
+        if (route != null) {
+            return route.via().address();
+        }
+        return host.interfaceList().isEmpty() ? 0 : host.interfaceList().get(0).address();
+    }
+
+    /** A fresh identification for a datagram this host originates. */
+    int nextId() {
+        nextId = (nextId + 1) & 0xFFFF;
+        return nextId;
+    }
+
+    /**
+     * Sends a datagram this host originates: the buffer holds the payload (with headroom for the
+     * headers); this prepends the IPv4 header, routes and, if needed, fragments. Takes the buffer.
+     *
+     * @param source 0 to use the outgoing interface's address
+     */
+    void output(PacketBuffer payload, int source, int destination, int protocol) {
+        c.count(Counter.IP_OUT_REQUESTS);
+        if (isLocal(destination) && destination != Ipv4Address.BROADCAST.bits()) {
+            // To ourselves: straight back in, as a loopback device would.
+            payload.prepend(Ipv4Packet.MIN_HEADER);
+            int from = source != 0 ? source : destination;
+            Ipv4Packet.writeHeader(payload, 0, payload.length(), nextId(), 0, config.defaultTtl(), protocol, from,
+                    destination);
+            deliver(payload);
+            return;
+        }
+        Route route = host.routes().lookup(destination);
+        NetInterface via;
+        int nextHop;
+        if (route != null) {
+            via = route.via();
+            nextHop = route.nextHop(destination);
+        } else if (destination == Ipv4Address.BROADCAST.bits() && !host.interfaceList().isEmpty()) {
+            via = host.interfaceList().get(0);
+            nextHop = destination;
+        } else {
+            c.count(Counter.IP_OUT_NO_ROUTES);
+            payload.release();
+            return;
+        }
+        if (payload.headroom() < Ipv4Packet.MIN_HEADER + 14) {
+            c.count(Counter.IP_OUT_DISCARDS);
+            payload.release();
+            return;
+        }
+        payload.prepend(Ipv4Packet.MIN_HEADER);
+        Ipv4Packet.writeHeader(payload, 0, payload.length(), nextId(), 0, config.defaultTtl(), protocol,
+                source != 0 ? source : via.address(), destination);
+        send(via, nextHop, payload);
+    }
+
+    /** Puts a complete datagram on {@code via}, fragmenting it to the MTU. Takes the buffer. */
+    void send(NetInterface via, int nextHop, PacketBuffer packet) {
+        int mtu = via.mtu();
+        if (packet.length() <= mtu) {
+            via.sendIpv4(packet, nextHop);
+            return;
+        }
+        if (Ipv4Packet.dontFragment(packet)) {
+            c.count(Counter.IP_FRAG_FAILS);
+            host.icmp().sendError(packet, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.FRAGMENTATION_NEEDED, mtu);
+            packet.release();
+            return;
+        }
+        fragment(via, nextHop, packet, mtu);
+    }
+
+    /**
+     * RFC 791 fragmentation: each fragment gets a copy of the basic header (options are not
+     * copied) and a multiple of 8 payload bytes; the last keeps the original MF flag.
+     */
+    private void fragment(NetInterface via, int nextHop, PacketBuffer packet, int mtu) {
+        int headerLength = Ipv4Packet.headerLength(packet);
+        int payloadLength = packet.length() - headerLength;
+        int chunkMax = (mtu - Ipv4Packet.MIN_HEADER) & ~7;
+        int baseOffset = Ipv4Packet.fragmentOffset(packet);
+        boolean originalMore = Ipv4Packet.moreFragments(packet);
+        int created = 0;
+        for (int done = 0; done < payloadLength; ) {
+            int chunk = Math.min(chunkMax, payloadLength - done);
+            PacketBuffer f = host.takeTxBuffer();
+            if (f == null) {
+                c.count(Counter.IP_FRAG_FAILS);
+                break;
+            }
+            f.append(Ipv4Packet.MIN_HEADER + chunk);
+            packet.copyTo(0, f.memory(), f.offset(), Ipv4Packet.MIN_HEADER); // version..destination
+            f.setByte(0, 0x45);
+            packet.copyTo(headerLength + done, f.memory(), f.offset() + Ipv4Packet.MIN_HEADER, chunk);
+            boolean more = done + chunk < payloadLength || originalMore;
+            Ipv4Packet.setTotalLength(f, Ipv4Packet.MIN_HEADER + chunk);
+            Ipv4Packet.setFragment(f, baseOffset + done, more);
+            Ipv4Packet.recomputeChecksum(f);
+            via.sendIpv4(f, nextHop);
+            created++;
+            done += chunk;
+        }
+        if (created > 0) {
+            c.count(Counter.IP_FRAG_OKS);
+            c.add(Counter.IP_FRAG_CREATES, created);
+        }
+        packet.release();
+    }
+}

@@ -1,0 +1,216 @@
+package org.netstack4j.stack;
+
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.driver.NetDevice;
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.exec.Job;
+import org.netstack4j.wire.EthernetFrame;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.MacAddress;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One network interface of a host: a device, its IPv4 address and prefix, its neighbour cache,
+ * Ethernet framing, and a bounded queue for frames the device could not take at once.
+ */
+public final class NetInterface {
+    private final Host host;
+    private final String name;
+    private final NetDevice device;
+    private final int address;
+    private final int prefix;
+    private final NeighborCache neighbors;
+    private final PacketBuffer[] txQueue;
+    private int txHead;
+    private int txCount;
+    private boolean unflushed;
+    private long mac;
+
+    NetInterface(Host host, String name, NetDevice device, int address, int prefix, HostConfig config) {
+        this.host = host;
+        this.name = name;
+        this.device = device;
+        this.address = address;
+        this.prefix = prefix;
+        this.neighbors = new NeighborCache(this, host, config);
+        this.txQueue = new PacketBuffer[config.txQueue()];
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int address() {
+        return address;
+    }
+
+    public int prefix() {
+        return prefix;
+    }
+
+    public long mac() {
+        return mac;
+    }
+
+    public int mtu() {
+        return device.mtu();
+    }
+
+    public NetDevice device() {
+        return device;
+    }
+
+    /** The directed broadcast address of this interface's subnet. */
+    public int broadcast() {
+        return address | ~Ipv4Address.mask(prefix);
+    }
+
+    NeighborCache neighbors() {
+        return neighbors;
+    }
+
+    public List<NeighborCache.Neighbor> neighborSnapshot() {
+        return neighbors.snapshot();
+    }
+
+    public Map<String, Long> deviceCounters() {
+        return device.counterMap();
+    }
+
+    // ==== Bring-up ========================================================================
+
+    void bringUp(Job transmitWaiter) {
+        device.bringUp(this::received);
+        device.setTransmitWaiter(transmitWaiter);
+        mac = device.mac().bits();
+    }
+
+    void tearDown() {
+        while (txCount > 0) {
+            txQueue[txHead].release();
+            txQueue[txHead] = null;
+            txHead = (txHead + 1) % txQueue.length;
+            txCount--;
+        }
+        device.tearDown();
+    }
+
+    // ==== Receive =========================================================================
+
+    /**
+     * The device's frame sink. A per-packet-interrupt device calls it from its interrupt handler,
+     * where only queueing belongs: the frame goes to the host's backlog, and the protocol job
+     * takes it from there (as Linux's netif_rx). Polled devices call it from their poll, where the
+     * protocol work runs at once.
+     */
+    private void received(PacketBuffer frame) {
+        if (device.mode() == WakeMode.INTERRUPT) {
+            host.backlog(this, frame);
+        } else {
+            input(frame);
+        }
+    }
+
+    /** Ethernet demultiplexing. Takes the buffer. */
+    void input(PacketBuffer frame) {
+        StackCounters c = host.counters();
+        c.count(Counter.ETH_IN_FRAMES);
+        if (EthernetFrame.check(frame) != EthernetFrame.Verdict.OK) {
+            c.count(Counter.ETH_TOO_SHORT);
+            frame.release();
+            return;
+        }
+        long destination = EthernetFrame.destination(frame);
+        if (destination != mac && destination != MacAddress.BROADCAST.bits()) {
+            c.count(Counter.ETH_NOT_FOR_US);
+            frame.release();
+            return;
+        }
+        int type = EthernetFrame.etherType(frame);
+        frame.trimFront(EthernetFrame.HEADER_LENGTH);
+        switch (type) {
+            case EthernetFrame.TYPE_IPV4 -> host.ip().input(this, frame, destination == mac);
+            case EthernetFrame.TYPE_ARP -> neighbors.input(frame);
+            default -> {
+                c.count(Counter.ETH_UNKNOWN_TYPE);
+                frame.release();
+            }
+        }
+    }
+
+    // ==== Transmit ========================================================================
+
+    /** Sends an IPv4 datagram (the buffer starts at its header) to a neighbour on this link. Takes the buffer. */
+    void sendIpv4(PacketBuffer packet, int nextHop) {
+        if (nextHop == Ipv4Address.BROADCAST.bits() || nextHop == broadcast()) {
+            sendFrame(packet, MacAddress.BROADCAST.bits());
+        } else {
+            neighbors.send(packet, nextHop);
+        }
+    }
+
+    /** Frames an IPv4 datagram for {@code destinationMac}. Takes the buffer. */
+    void sendFrame(PacketBuffer packet, long destinationMac) {
+        sendFrame(packet, destinationMac, EthernetFrame.TYPE_IPV4);
+    }
+
+    void sendFrame(PacketBuffer payload, long destinationMac, int type) {
+        if (payload.headroom() < EthernetFrame.HEADER_LENGTH) {
+            host.counters().count(Counter.IP_OUT_DISCARDS);
+            payload.release();
+            return;
+        }
+        payload.prepend(EthernetFrame.HEADER_LENGTH);
+        EthernetFrame.write(payload, destinationMac, mac, type);
+        transmit(payload);
+    }
+
+    /** Hands a whole frame to the device, or queues it while the device is busy. Takes the buffer. */
+    private void transmit(PacketBuffer frame) {
+        host.counters().count(Counter.ETH_OUT_FRAMES);
+        if (txCount == 0 && device.queue(frame)) {
+            unflushed = true;
+            if (!host.batching()) {
+                flush();
+            }
+            return;
+        }
+        if (txCount == txQueue.length) {
+            host.counters().count(Counter.ETH_TX_QUEUE_FULL);
+            frame.release();
+            return;
+        }
+        txQueue[(txHead + txCount) % txQueue.length] = frame;
+        txCount++;
+    }
+
+    /** Moves queued frames to the device while it takes them (the device's transmit waiter). */
+    void drainTxQueue() {
+        while (txCount > 0 && device.queue(txQueue[txHead])) {
+            txQueue[txHead] = null;
+            txHead = (txHead + 1) % txQueue.length;
+            txCount--;
+            unflushed = true;
+        }
+        flush();
+    }
+
+    /** One tail write for everything queued since the last one. */
+    void flush() {
+        if (unflushed) {
+            unflushed = false;
+            device.flush();
+        }
+    }
+
+    boolean hasQueuedFrames() {
+        return txCount > 0;
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + Ipv4Address.format(address) + "/" + prefix;
+    }
+}

@@ -1,0 +1,249 @@
+package org.netstack4j.stack;
+
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.wire.IcmpPacket;
+import org.netstack4j.wire.Ipv4Packet;
+
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * IPv4 reassembly with a fixed number of collectors, each holding one large buffer and a bitmap
+ * of the 8-byte blocks received. A fragment that overlaps data already held (other than an exact
+ * duplicate) condemns the whole datagram, so overlapping-fragment tricks can never change what a
+ * protocol sees. Datagrams incomplete after the timeout are dropped, and counted.
+ */
+final class Reassembler {
+    /** Offset in the collector's buffer where the payload starts: room for the longest header. */
+    private static final int PAYLOAD_AT = 60;
+    private static final int MAX_DATAGRAM = 65_535;
+
+    private static final class Collector {
+        boolean used;
+        int source;
+        int destination;
+        int protocol;
+        int id;
+        long deadline;
+        int totalPayload = -1; // known once the last fragment arrived
+        int received;
+        boolean haveFirst;
+        int firstHeaderLength;
+        PacketBuffer buffer;
+        final long[] blocks = new long[(MAX_DATAGRAM / 8 + 64) / 64];
+
+        boolean matches(int src, int dst, int proto, int ident) {
+            return used && source == src && destination == dst && protocol == proto && id == ident;
+        }
+    }
+
+    private final Host host;
+    private final HostConfig config;
+    private final StackCounters c;
+    private final Collector[] collectors;
+
+    Reassembler(Host host, HostConfig config) {
+        this.host = host;
+        this.config = config;
+        this.c = host.counters();
+        this.collectors = new Collector[config.reassemblyCollectors()];
+        for (int i = 0; i < collectors.length; i++) {
+            collectors[i] = new Collector();
+        }
+    }
+
+    /**
+     * Takes a fragment (the buffer starts at its header, truncated to its total length). Returns
+     * the whole datagram in a large buffer when this fragment completes it, else null.
+     */
+    PacketBuffer accept(PacketBuffer f) {
+        int src = Ipv4Packet.source(f);
+        int dst = Ipv4Packet.destination(f);
+        int proto = Ipv4Packet.protocol(f);
+        int ident = Ipv4Packet.identification(f);
+        int headerLength = Ipv4Packet.headerLength(f);
+        int offset = Ipv4Packet.fragmentOffset(f);
+        int length = f.length() - headerLength;
+        boolean more = Ipv4Packet.moreFragments(f);
+        int end = offset + length;
+        // Every fragment but the last carries a multiple of 8 bytes; none may reach past 64 KB.
+        if ((more && (length & 7) != 0) || length == 0 || headerLength + end > MAX_DATAGRAM) {
+            c.count(Counter.IP_REASM_FAILS);
+            f.release();
+            return null;
+        }
+        Collector col = find(src, dst, proto, ident);
+        if (col == null) {
+            col = open(src, dst, proto, ident);
+            if (col == null) {
+                c.count(Counter.IP_REASM_NO_COLLECTOR);
+                c.count(Counter.IP_REASM_FAILS);
+                f.release();
+                return null;
+            }
+        }
+        int firstBlock = offset >>> 3;
+        int lastBlock = (end + 7 >>> 3) - 1;
+        int held = countHeld(col, firstBlock, lastBlock);
+        if (held == lastBlock - firstBlock + 1 && sameAsHeld(col, f, headerLength, offset, length)) {
+            f.release(); // an exact duplicate (a retransmission or a duplicating link): harmless
+            return null;
+        }
+        if (held > 0 || (!more && col.totalPayload >= 0 && col.totalPayload != end)
+                || (col.totalPayload >= 0 && end > col.totalPayload)) {
+            c.count(Counter.IP_REASM_OVERLAPS);
+            c.count(Counter.IP_REASM_FAILS);
+            close(col);
+            f.release();
+            return null;
+        }
+        if (!more) {
+            if (countHeldFrom(col, lastBlock + 1) > 0) {
+                c.count(Counter.IP_REASM_OVERLAPS);
+                c.count(Counter.IP_REASM_FAILS);
+                close(col);
+                f.release();
+                return null;
+            }
+            col.totalPayload = end;
+        }
+        f.copyTo(headerLength, col.buffer.memory(), col.buffer.offset() + PAYLOAD_AT + offset, length);
+        mark(col, firstBlock, lastBlock);
+        col.received += length;
+        if (offset == 0) {
+            // Keep the first fragment's header (with its options) for the whole datagram.
+            f.copyTo(0, col.buffer.memory(), col.buffer.offset() + PAYLOAD_AT - headerLength, headerLength);
+            col.haveFirst = true;
+            col.firstHeaderLength = headerLength;
+        }
+        f.release();
+        if (col.totalPayload < 0 || col.received != col.totalPayload || !col.haveFirst) {
+            return null;
+        }
+        PacketBuffer whole = col.buffer;
+        col.buffer = null;
+        col.used = false;
+        whole.setLength(PAYLOAD_AT + col.totalPayload);
+        int ihl = col.firstHeaderLength;
+        whole.trimFront(PAYLOAD_AT - ihl);
+        Ipv4Packet.setTotalLength(whole, ihl + col.totalPayload);
+        Ipv4Packet.setFragment(whole, 0, false);
+        Ipv4Packet.recomputeChecksum(whole);
+        return whole;
+    }
+
+    private Collector find(int src, int dst, int proto, int ident) {
+        for (Collector col : collectors) {
+            if (col.matches(src, dst, proto, ident)) {
+                return col;
+            }
+        }
+        return null;
+    }
+
+    private Collector open(int src, int dst, int proto, int ident) {
+        for (Collector col : collectors) {
+            if (!col.used) {
+                PacketBuffer b = host.takeLargeBuffer();
+                if (b == null) {
+                    return null;
+                }
+                b.resetTo(0);
+                b.setLength(PAYLOAD_AT + MAX_DATAGRAM - Ipv4Packet.MIN_HEADER);
+                col.used = true;
+                col.source = src;
+                col.destination = dst;
+                col.protocol = proto;
+                col.id = ident;
+                col.deadline = host.nanos() + config.reassemblyTimeoutNanos();
+                col.totalPayload = -1;
+                col.received = 0;
+                col.haveFirst = false;
+                col.buffer = b;
+                Arrays.fill(col.blocks, 0);
+                host.needTick();
+                return col;
+            }
+        }
+        return null;
+    }
+
+    private void close(Collector col) {
+        col.used = false;
+        if (col.buffer != null) {
+            col.buffer.release();
+            col.buffer = null;
+        }
+    }
+
+    private static int countHeld(Collector col, int first, int last) {
+        int n = 0;
+        for (int i = first; i <= last; i++) {
+            if ((col.blocks[i >>> 6] & (1L << i)) != 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static int countHeldFrom(Collector col, int first) {
+        int n = 0;
+        for (int w = first >>> 6; w < col.blocks.length; w++) {
+            long bits = col.blocks[w];
+            if (w == first >>> 6) {
+                bits &= -1L << first;
+            }
+            n += Long.bitCount(bits);
+        }
+        return n;
+    }
+
+    private static void mark(Collector col, int first, int last) {
+        for (int i = first; i <= last; i++) {
+            col.blocks[i >>> 6] |= 1L << i;
+        }
+    }
+
+    private static boolean sameAsHeld(Collector col, PacketBuffer f, int headerLength, int offset, int length) {
+        long base = col.buffer.offset() + PAYLOAD_AT + offset;
+        for (int i = 0; i < length; i++) {
+            if (col.buffer.memory().get(ValueLayout.JAVA_BYTE, base + i) != f.getByte(headerLength + i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Drops datagrams past their deadline. True while any collector is still open. */
+    boolean tick(long now) {
+        boolean active = false;
+        for (Collector col : collectors) {
+            if (!col.used) {
+                continue;
+            }
+            if (now - col.deadline >= 0) {
+                c.count(Counter.IP_REASM_TIMEOUT);
+                c.count(Counter.IP_REASM_FAILS);
+                if (col.haveFirst) {
+                    // RFC 792: tell the sender, quoting the first fragment's header.
+                    PacketBuffer b = col.buffer;
+                    int ihl = col.firstHeaderLength;
+                    b.trimFront(PAYLOAD_AT - ihl);
+                    b.truncate(Math.min(b.length(), ihl + 8));
+                    host.icmp().sendError(b, IcmpPacket.TIME_EXCEEDED, IcmpPacket.REASSEMBLY_TIME_EXCEEDED, 0);
+                }
+                close(col);
+            } else {
+                active = true;
+            }
+        }
+        return active;
+    }
+
+    /** Releases every collector's buffer (tear-down). */
+    void clear() {
+        for (Collector col : collectors) {
+            close(col);
+        }
+    }
+}

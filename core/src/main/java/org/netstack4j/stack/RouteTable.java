@@ -1,0 +1,35 @@
+package org.netstack4j.stack;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Longest-prefix match over a short list of routes, kept sorted longest prefix first so the first
+ * match wins. Hosts have a handful of routes; a linear scan of a sorted array allocates nothing
+ * and beats a trie at that size.
+ */
+final class RouteTable {
+    private Route[] routes = new Route[0];
+
+    void add(Route route) {
+        List<Route> list = new ArrayList<>(List.of(routes));
+        list.removeIf(r -> r.network() == route.network() && r.prefix() == route.prefix());
+        list.add(route);
+        list.sort((a, b) -> Integer.compare(b.prefix(), a.prefix()));
+        routes = list.toArray(Route[]::new);
+    }
+
+    /** The most specific route to {@code destination}, or null. */
+    Route lookup(int destination) {
+        for (Route r : routes) {
+            if (r.matches(destination)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    List<Route> all() {
+        return List.of(routes);
+    }
+}

@@ -1,0 +1,89 @@
+package org.netstack4j.stack;
+
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+
+/**
+ * The loop's side of a UDP socket: its local address and port, the peer it is connected to (if
+ * any), and the rings it shares with the application. Created by {@link Host#openUdp}.
+ */
+public final class UdpEndpoint extends Endpoint {
+    // Written on the loop (by bind/connect calls), read by the application after the call returns.
+    volatile int localAddress;
+    volatile int localPort;
+    volatile int remoteAddress;
+    volatile int remotePort;
+
+    UdpEndpoint(Host host, int receiveBytes, int sendBytes) {
+        super(host, receiveBytes, sendBytes);
+    }
+
+    public int localAddress() {
+        return localAddress;
+    }
+
+    /** The bound port, or 0 before the first bind (a send binds an ephemeral port). */
+    public int localPort() {
+        return localPort;
+    }
+
+    public int remoteAddress() {
+        return remoteAddress;
+    }
+
+    public int remotePort() {
+        return remotePort;
+    }
+
+    public boolean isConnected() {
+        return remotePort != 0;
+    }
+
+    /** Application: queues a datagram to {@code address:port} (0, 0: the connected peer). */
+    public void send(byte[] data, int offset, int length, int address, int port, long deadlineNanos)
+            throws SocketException, SocketTimeoutException {
+        if (port == 0) {
+            if (!isConnected()) {
+                throw new SocketException("socket is not connected: give a destination");
+            }
+            address = remoteAddress;
+            port = remotePort;
+        } else if (port < 0 || port > 65535) {
+            throw new SocketException("port out of range: " + port);
+        }
+        if (localPort == 0) {
+            host.bindUdp(this, 0, 0);
+        }
+        super.send(data, offset, length, address, port, 0, deadlineNanos);
+    }
+
+    /** Application: the next datagram's payload into {@code buffer}; its source via {@link #sourceAddress}. */
+    public int receive(byte[] buffer, int offset, int length, long deadlineNanos)
+            throws SocketException, SocketTimeoutException {
+        return super.receive(buffer, offset, length, deadlineNanos);
+    }
+
+    /** Source address of the datagram last returned by {@link #receive}. */
+    public int sourceAddress() {
+        return lastAddress();
+    }
+
+    public int sourcePort() {
+        return lastPort();
+    }
+
+    /** Datagrams that arrived while the receive ring was full. */
+    public long receiveDrops() {
+        return receiveDrops;
+    }
+
+    @Override
+    void transmit(byte[] ring, int offset, int length, int address, int port, int tag) {
+        host.udp().send(this, ring, offset, length, address, port);
+    }
+
+    @Override
+    void unregister() {
+        host.udp().unbind(this);
+    }
+}

@@ -1,0 +1,137 @@
+package org.netstack4j.stack;
+
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.wire.IcmpPacket;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.Ipv4Packet;
+import org.netstack4j.wire.UdpDatagram;
+
+import java.net.BindException;
+import java.net.SocketException;
+
+/**
+ * UDP (RFC 768): the port table, input with checksum verification against the pseudo-header,
+ * delivery into endpoints' receive rings (a full ring drops and counts), port unreachable when
+ * nobody listens, and output with a checksum.
+ */
+final class UdpLayer {
+    static final int EPHEMERAL_FIRST = 49_152;
+    private final Host host;
+    private final StackCounters c;
+    private final UdpEndpoint[] ports = new UdpEndpoint[65_536];
+
+    UdpLayer(Host host) {
+        this.host = host;
+        this.c = host.counters();
+    }
+
+    // ==== Binding =========================================================================
+
+    void bind(UdpEndpoint e, int address, int port) throws SocketException {
+        if (e.deadOnLoop) {
+            throw new SocketException("socket is closed");
+        }
+        if (e.localPort != 0) {
+            throw new SocketException("socket is already bound to port " + e.localPort);
+        }
+        if (address != 0 && !host.ip().isLocal(address)) {
+            throw new BindException("cannot bind to " + Ipv4Address.format(address) + ": not an address of this host");
+        }
+        if (port < 0 || port > 65535) {
+            throw new SocketException("port out of range: " + port);
+        }
+        if (port == 0) {
+            port = ephemeralPort();
+        } else if (ports[port] != null) {
+            throw new BindException("port " + port + " is in use");
+        }
+        ports[port] = e;
+        e.localAddress = address;
+        e.localPort = port;
+    }
+
+    private int ephemeralPort() throws BindException {
+        int range = 65_536 - EPHEMERAL_FIRST;
+        int start = host.random().nextInt(range);
+        for (int i = 0; i < range; i++) {
+            int port = EPHEMERAL_FIRST + (start + i) % range;
+            if (ports[port] == null) {
+                return port;
+            }
+        }
+        throw new BindException("no ephemeral port is free");
+    }
+
+    void unbind(UdpEndpoint e) {
+        if (e.localPort != 0 && ports[e.localPort] == e) {
+            ports[e.localPort] = null;
+        }
+    }
+
+    // ==== Input ===========================================================================
+
+    /** A datagram for us; the buffer starts at the IPv4 header. Takes the buffer. */
+    void input(PacketBuffer b, int headerLength, int source, int destination) {
+        b.trimFront(headerLength);
+        UdpDatagram.Verdict v = UdpDatagram.check(b, source, destination);
+        if (v != UdpDatagram.Verdict.OK) {
+            c.count(Counter.UDP_IN_ERRORS);
+            if (v == UdpDatagram.Verdict.BAD_CHECKSUM) {
+                c.count(Counter.UDP_IN_CSUM_ERRORS);
+            }
+            b.release();
+            return;
+        }
+        int sourcePort = UdpDatagram.sourcePort(b);
+        int port = UdpDatagram.destinationPort(b);
+        int length = UdpDatagram.length(b);
+        UdpEndpoint e = ports[port];
+        boolean broadcast = destination == Ipv4Address.BROADCAST.bits() || !isUnicastLocal(destination);
+        if (e == null || (e.localAddress != 0 && e.localAddress != destination && !broadcast)) {
+            c.count(Counter.UDP_NO_PORTS);
+            if (!broadcast) {
+                b.prepend(headerLength);
+                host.icmp().sendError(b, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.PORT_UNREACHABLE, 0);
+            }
+            b.release();
+            return;
+        }
+        if (e.remotePort != 0 && (e.remoteAddress != source || e.remotePort != sourcePort)) {
+            c.count(Counter.UDP_NOT_CONNECTED_PEER);
+            b.release();
+            return;
+        }
+        if (e.deliver(b, UdpDatagram.HEADER_LENGTH, length - UdpDatagram.HEADER_LENGTH, source, sourcePort, 0)) {
+            c.count(Counter.UDP_IN_DATAGRAMS);
+        } else {
+            c.count(Counter.UDP_RCVBUF_ERRORS);
+        }
+        b.release();
+    }
+
+    private boolean isUnicastLocal(int address) {
+        for (NetInterface nic : host.interfaceList()) {
+            if (address == nic.address()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ==== Output ==========================================================================
+
+    /** Sends one datagram from an endpoint's send ring. */
+    void send(UdpEndpoint e, byte[] ring, int offset, int length, int address, int port) {
+        PacketBuffer b = host.takeBuffer(UdpDatagram.HEADER_LENGTH + length);
+        if (b == null) {
+            c.count(Counter.UDP_SNDBUF_ERRORS);
+            return;
+        }
+        b.append(UdpDatagram.HEADER_LENGTH + length);
+        b.copyFrom(ring, offset, UdpDatagram.HEADER_LENGTH, length);
+        int source = e.localAddress != 0 ? e.localAddress : host.ip().sourceFor(address);
+        UdpDatagram.write(b, e.localPort, port, source, address);
+        c.count(Counter.UDP_OUT_DATAGRAMS);
+        host.ip().output(b, source, address, Ipv4Packet.PROTO_UDP);
+    }
+}
