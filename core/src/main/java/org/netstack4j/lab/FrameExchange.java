@@ -40,10 +40,11 @@ public final class FrameExchange implements AutoCloseable {
      * @param frameSize  bytes per frame without FCS (30..1514; the card pads to 60)
      * @param mode       how both drivers are woken
      * @param simulated  run in simulated time on the calling thread, instead of one thread per CPU
-     * @param medium     wraps each direction of the cable (capture, faults); identity for a plain cable
+     * @param medium     wraps each direction of the cable (capture, faults), given the exchange's timeline for
+     *                   media that keep time (delays); null or identity for a plain cable
      * @param progress   receives a line now and then on long runs (may be null)
      */
-    public record Options(long frames, int frameSize, WakeMode mode, boolean simulated, UnaryOperator<Link> medium,
+    public record Options(long frames, int frameSize, WakeMode mode, boolean simulated, Medium medium,
                           Consumer<String> progress, long timeoutNanos) {
         public Options {
             if (frames < 0) {
@@ -53,7 +54,7 @@ public final class FrameExchange implements AutoCloseable {
                 throw new IllegalArgumentException("frame size must be " + MIN_SIZE + ".." + E1000Driver.MAX_FRAME + ": " + frameSize);
             }
             if (medium == null) {
-                medium = UnaryOperator.identity();
+                medium = (farInput, timeline) -> farInput;
             }
         }
 
@@ -62,7 +63,12 @@ public final class FrameExchange implements AutoCloseable {
         }
 
         public Options withMedium(UnaryOperator<Link> wrapper) {
-            return new Options(frames, frameSize, mode, simulated, wrapper, progress, timeoutNanos);
+            return withMedium((farInput, timeline) -> wrapper.apply(farInput));
+        }
+
+        /** A medium built on the exchange's own timeline (fault injection with delays, in simulated time too). */
+        public Options withMedium(Medium medium) {
+            return new Options(frames, frameSize, mode, simulated, medium, progress, timeoutNanos);
         }
 
         public Options withProgress(Consumer<String> sink) {
@@ -87,11 +93,22 @@ public final class FrameExchange implements AutoCloseable {
         }
     }
 
+    /** Builds one direction of the cable around the far card's input. */
+    @FunctionalInterface
+    public interface Medium {
+        Link wrap(Link farInput, Timeline timeline);
+    }
+
     /** Counts of the medium's own drops and duplicates, if it has any (fault injection). */
     public interface MediumAccounting {
         long dropped();
 
         long duplicated();
+
+        /** Frames the medium still holds (delayed, held back to reorder); the exchange waits for them. */
+        default long held() {
+            return 0;
+        }
     }
 
     private final Options options;
@@ -105,6 +122,7 @@ public final class FrameExchange implements AutoCloseable {
     private final Sender sendA;
     private final Sender sendB;
     private final BooleanSupplier finished;
+    private MediumAccounting mediumAccounting;
     private boolean closed;
 
     private FrameExchange(Options options) {
@@ -119,11 +137,12 @@ public final class FrameExchange implements AutoCloseable {
         rxB = new Receiver(options.frameSize());
         nicA.driver().bringUp(rxA);
         nicB.driver().bringUp(rxB);
-        nicA.card().attach(options.medium().apply(nicB.card().input()));
-        nicB.card().attach(options.medium().apply(nicA.card().input()));
+        nicA.card().attach(options.medium().wrap(nicB.card().input(), timeline));
+        nicB.card().attach(options.medium().wrap(nicA.card().input(), timeline));
         sendA = new Sender(a, nicA, MAC_B, options.frameSize());
         sendB = new Sender(b, nicB, MAC_A, options.frameSize());
-        finished = () -> sendA.done() && sendB.done() && quiet(nicA) && quiet(nicB);
+        // The medium before the cards: a frame it lets go reaches a card before it stops counting as held.
+        finished = () -> sendA.done() && sendB.done() && mediumQuiet() && quiet(nicA) && quiet(nicB);
         if (timeline instanceof Simulation sim) {
             sim.add(a.cpu());
             sim.add(b.cpu());
@@ -139,9 +158,13 @@ public final class FrameExchange implements AutoCloseable {
         return run(options, null);
     }
 
-    /** Runs the exchange; {@code mediumAccounting} reports what the wrapped medium dropped or duplicated. */
+    /**
+     * Runs the exchange; {@code mediumAccounting} reports what the wrapped medium dropped or duplicated,
+     * and what it still holds: the run is finished only once the medium holds nothing.
+     */
     public static Result run(Options options, MediumAccounting mediumAccounting) {
         try (FrameExchange exchange = open(options)) {
+            exchange.mediumAccounting = mediumAccounting;
             long start = System.nanoTime();
             boolean completed = exchange.options.simulated()
                     ? exchange.exchangeSimulated(options.frames() - options.frames() / 2, options.frames() / 2)
@@ -238,6 +261,11 @@ public final class FrameExchange implements AutoCloseable {
         if (timeline instanceof RealTimeline real) {
             real.close();
         }
+    }
+
+    private boolean mediumQuiet() {
+        MediumAccounting medium = mediumAccounting;
+        return medium == null || medium.held() == 0;
     }
 
     private static boolean quiet(Nic nic) {

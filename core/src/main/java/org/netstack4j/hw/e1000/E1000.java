@@ -177,7 +177,7 @@ public final class E1000 implements RegisterWindow, Connector, AutoCloseable {
                     eerd = (eeprom.read(address) << EERD_DATA_SHIFT) | (address << EERD_ADDR_SHIFT) | EERD_DONE;
                 }
             }
-            case ICR -> interrupts.readAndClear(); // writing 1s clears on hardware; all causes here
+            case ICR -> interrupts.clearCauses(value); // 1s clear those causes, 0s leave them
             case ICS -> interrupts.raise(value);
             case IMS -> interrupts.setMask(value);
             case IMC -> interrupts.clearMask(value);

@@ -49,6 +49,12 @@ final class InterruptUnit {
         return value;
     }
 
+    /** ICR write: the causes written as 1s are cleared, the others stay (manual 13.4.17). */
+    synchronized void clearCauses(int bits) {
+        icr &= ~bits;
+        update();
+    }
+
     synchronized int peekCauses() {
         return icr;
     }

@@ -156,11 +156,11 @@ final class ReceiveUnit {
 
     /** A frame from the wire (Ethernet II, no FCS), on the medium's thread. */
     synchronized void receive(MemorySegment src, long offset, int length) {
-        stats.frameSeen(Math.max(length, MIN_FRAME) + FCS_LENGTH);
         if ((rctl & RCTL_EN) == 0) {
-            diag.rxWhileDisabled++;
+            diag.rxWhileDisabled++; // no statistics register counts while receives are disabled (manual 13.7)
             return;
         }
+        stats.frameSeen(Math.max(length, MIN_FRAME) + FCS_LENGTH);
         if (length < 14) {
             stats.count(RUC);
             return;

@@ -18,7 +18,7 @@ final class Statistics {
         counts[index(register)] += n;
     }
 
-    /** A frame seen on the wire, whatever becomes of it (TPR, TOR). */
+    /** A frame received while receives are enabled, whatever becomes of it (TPR, TOR). */
     synchronized void frameSeen(int octetsWithFcs) {
         add(TPR, 1);
         add(TORL, octetsWithFcs);
