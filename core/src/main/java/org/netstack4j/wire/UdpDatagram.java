@@ -1,0 +1,68 @@
+package org.netstack4j.wire;
+
+import org.netstack4j.buffer.PacketBuffer;
+
+/**
+ * The UDP header (RFC 768). The datagram's own length field decides where it ends: the caller
+ * truncates the buffer to {@link #length} after {@link #check}. The checksum covers an IPv4
+ * pseudo-header, so checking and writing need both addresses.
+ */
+public final class UdpDatagram {
+    public static final int HEADER_LENGTH = 8;
+
+    public enum Verdict { OK, TOO_SHORT, BAD_LENGTH, BAD_CHECKSUM }
+
+    private UdpDatagram() {
+    }
+
+    /** Validates a datagram that arrived from {@code srcIp} for {@code dstIp}; a zero checksum means the sender sent none. */
+    public static Verdict check(PacketBuffer b, int srcIp, int dstIp) {
+        if (b.length() < HEADER_LENGTH) {
+            return Verdict.TOO_SHORT;
+        }
+        int length = b.getU16(4);
+        if (length < HEADER_LENGTH || length > b.length()) {
+            return Verdict.BAD_LENGTH;
+        }
+        if (b.getU16(6) == 0) {
+            return Verdict.OK;
+        }
+        int sum = Checksum.sum(b, 0, length, Checksum.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_UDP, length));
+        return Checksum.finish(sum) == 0 ? Verdict.OK : Verdict.BAD_CHECKSUM;
+    }
+
+    public static int sourcePort(PacketBuffer b) {
+        return b.getU16(0);
+    }
+
+    public static int destinationPort(PacketBuffer b) {
+        return b.getU16(2);
+    }
+
+    /** Header plus payload, from the length field. */
+    public static int length(PacketBuffer b) {
+        return b.getU16(4);
+    }
+
+    public static int checksum(PacketBuffer b) {
+        return b.getU16(6);
+    }
+
+    /**
+     * Fills the header of a datagram of {@code b.length()} bytes whose payload is already in
+     * place after the 8 header bytes, checksum included. A computed checksum of 0 is sent as
+     * 0xFFFF (the same value in one's complement), since 0 on the wire means "no checksum".
+     */
+    public static void write(PacketBuffer b, int srcPort, int dstPort, int srcIp, int dstIp) {
+        int length = b.length();
+        if (length < HEADER_LENGTH || length > 0xFFFF) {
+            throw new IllegalArgumentException("UDP datagram of " + length + " bytes is outside 8..65535");
+        }
+        b.setU16(0, srcPort);
+        b.setU16(2, dstPort);
+        b.setU16(4, length);
+        b.setU16(6, 0);
+        int c = Checksum.finish(Checksum.sum(b, 0, length, Checksum.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_UDP, length)));
+        b.setU16(6, c == 0 ? 0xFFFF : c);
+    }
+}
