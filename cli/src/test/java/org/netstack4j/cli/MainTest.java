@@ -74,7 +74,7 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"frames --mode bogus", "frames --size 10", "frames --size 1515", "frames --frames -5",
-            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --frames -1", "--bogus"})
+            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "demo --mode fast", "--bogus"})
     void badArgumentsExit2WithOneLine(String args) {
         Run r = run(args.split(" "));
 
@@ -109,31 +109,30 @@ class MainTest {
     }
 
     @Test
-    void demoJsonHasAPassingCheckPerModeAndACapture(@TempDir Path dir) throws Exception {
+    void demoJsonHasEveryCheckTheDnsAnswerAndTheCapture(@TempDir Path dir) throws Exception {
         Path pcap = dir.resolve("demo.pcap");
-        Run r = run("demo", "--sim", "--frames", "4000", "--capture", pcap.toString(), "--json");
+        Run r = run("demo", "--seed", "3", "--capture", pcap.toString(), "--json");
 
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         Map<String, Object> json = MiniJsonParser.parseObject(r.out());
         assertThat(json.get("ok")).isEqualTo(true);
         assertThat(json.get("capture")).isEqualTo(pcap.toString());
+        assertThat(json.get("dns_answer")).isEqualTo("128.52.129.126");
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> checks = (List<Map<String, Object>>) json.get("checks");
-        assertThat(checks).extracting(c -> c.get("name")).containsExactly("interrupt", "napi", "poll", "capture");
-        assertThat(checks).allSatisfy(c -> {
-            assertThat(c.get("ok")).isEqualTo(true);
-            assertThat(c).containsKeys("frames_per_second", "drops_by_cause", "interrupts", "polls");
-        });
+        assertThat(checks).extracting(c -> c.get("name")).containsExactlyElementsOf(DemoCommand.checkNames());
+        assertThat(checks).allSatisfy(c -> assertThat(c.get("ok")).isEqualTo(true));
         assertThat(Files.size(pcap)).isGreaterThan(24);
     }
 
     @Test
-    void demoPrintsOneLinePerCheck(@TempDir Path dir) {
-        Run r = run("demo", "--sim", "--frames", "2000", "--capture", dir.resolve("d.pcap").toString());
+    void demoPrintsOneLinePerCheckThenTheCounters(@TempDir Path dir) {
+        Run r = run("demo", "--seed", "1", "--mode", "interrupt", "--capture", dir.resolve("d.pcap").toString());
 
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out().lines().filter(l -> l.startsWith("OK ")).count()).isEqualTo(4);
-        assertThat(r.out()).contains("received/s", "interrupts", "polls", "d.pcap", "all 4 checks passed");
+        assertThat(r.out().lines().filter(l -> l.startsWith("OK ")).count()).isEqualTo(DemoCommand.checkNames().size());
+        assertThat(r.out()).contains("this is the host!", "128.52.129.126", "rtt min/avg/max", "driver:", "ip:",
+                "udp:", "d.pcap", "all 7 checks passed");
     }
 
     @Test

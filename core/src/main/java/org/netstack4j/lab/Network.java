@@ -71,6 +71,11 @@ public final class Network implements AutoCloseable {
         return sim != null;
     }
 
+    /** The simulation driving this network, or null on real threads (benchmarks step it themselves). */
+    public Simulation simulation() {
+        return sim;
+    }
+
     public Applications applications() {
         return apps;
     }
@@ -145,12 +150,12 @@ public final class Network implements AutoCloseable {
             return body.call();
         }
         AtomicReference<T> result = new AtomicReference<>();
-        AtomicReference<Exception> failure = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         var finished = new java.util.concurrent.atomic.AtomicBoolean();
         apps.start(name, () -> {
             try {
                 result.set(body.call());
-            } catch (Exception e) {
+            } catch (Throwable e) { // assertion errors too: they must fail the caller, not vanish
                 failure.set(e);
             } finally {
                 finished.set(true);
@@ -160,8 +165,12 @@ public final class Network implements AutoCloseable {
             throw new IllegalStateException(name + " did not finish within " + RUN_TIMEOUT_NANOS / 1_000_000_000L
                     + " simulated seconds");
         }
-        if (failure.get() != null) {
-            throw failure.get();
+        Throwable f = failure.get();
+        if (f instanceof Exception e) {
+            throw e;
+        }
+        if (f instanceof Error e) {
+            throw e;
         }
         return result.get();
     }

@@ -109,13 +109,12 @@ public final class UdpSocket implements AutoCloseable {
     /** Takes a datagram if one is waiting; -1 if none (never waits). */
     public int receiveNow(byte[] buffer, int offset, int length) throws SocketException {
         synchronized (receiveLock) {
-            try {
-                int n = endpoint.receive(buffer, offset, length, Long.MIN_VALUE);
-                lastLength = n;
-                return Math.min(n, length);
-            } catch (SocketTimeoutException e) {
+            int n = endpoint.poll(buffer, offset, length);
+            if (n < 0) {
                 return -1;
             }
+            lastLength = n;
+            return Math.min(n, length);
         }
     }
 

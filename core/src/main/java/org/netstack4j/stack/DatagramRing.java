@@ -63,7 +63,7 @@ final class DatagramRing {
             return -1;
         }
         long t = (long) TAIL.getOpaque(this);
-        long h = (long) HEAD.getAcquire(this);
+        long h = (long) HEAD.getVolatile(this);
         int size = footprint(length);
         int at = (int) (t % bytes.length);
         int skip = at + size > bytes.length ? bytes.length - at : 0;
@@ -88,7 +88,9 @@ final class DatagramRing {
         long t = (long) TAIL.getOpaque(this);
         int pos = (int) (t % bytes.length);
         long skip = at < pos ? bytes.length - pos : 0; // the record wrapped to zero
-        TAIL.setRelease(this, t + skip + footprint(length));
+        // Volatile, not just release: the producer reads the consumer's "waiting" flag next, and
+        // that read must not move before this write (else a wake-up could be lost).
+        TAIL.setVolatile(this, t + skip + footprint(length));
     }
 
     /** Producer: copies a whole datagram in. False if it does not fit now. */
@@ -109,7 +111,7 @@ final class DatagramRing {
 
     /** Consumer: true if a record is waiting. */
     boolean isEmpty() {
-        return (long) HEAD.getOpaque(this) == (long) TAIL.getAcquire(this);
+        return (long) HEAD.getVolatile(this) == (long) TAIL.getVolatile(this);
     }
 
     /**
@@ -143,7 +145,7 @@ final class DatagramRing {
     /** Consumer: frees the record last seen by {@link #peek}. */
     void release() {
         long h = (long) HEAD.getOpaque(this);
-        HEAD.setRelease(this, h + footprint(takenLength));
+        HEAD.setVolatile(this, h + footprint(takenLength)); // volatile for the same reason as in publish
     }
 
     /** Consumer: drops every record (used when the owner closes). Returns how many. */

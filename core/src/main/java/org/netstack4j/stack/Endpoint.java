@@ -96,21 +96,30 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
     }
 
     /**
-     * Takes the next datagram into {@code buffer}, waiting up to {@code deadlineNanos}; returns its
-     * full length (bytes beyond {@code length} are cut off, as with a real datagram socket).
+     * Takes the next datagram into {@code buffer} if one is waiting, never blocking; returns its
+     * full length (bytes beyond {@code length} are cut off, as with a real datagram socket), or -1.
      */
+    int poll(byte[] buffer, int offset, int length) throws SocketException {
+        ensureOpen();
+        if (!receiveRing.peek()) {
+            return -1;
+        }
+        int n = receiveRing.takenLength();
+        System.arraycopy(receiveRing.array(), receiveRing.takenOffset(), buffer, offset, Math.min(n, length));
+        lastAddress = receiveRing.takenAddress();
+        lastPort = receiveRing.takenPort();
+        lastTag = receiveRing.takenTag();
+        receiveRing.release();
+        return n;
+    }
+
+    /** Like {@link #poll}, but waits up to {@code deadlineNanos} for a datagram. */
     int receive(byte[] buffer, int offset, int length, long deadlineNanos)
             throws SocketException, SocketTimeoutException {
         Applications apps = host.applications();
         while (true) {
-            ensureOpen();
-            if (receiveRing.peek()) {
-                int n = receiveRing.takenLength();
-                System.arraycopy(receiveRing.array(), receiveRing.takenOffset(), buffer, offset, Math.min(n, length));
-                lastAddress = receiveRing.takenAddress();
-                lastPort = receiveRing.takenPort();
-                lastTag = receiveRing.takenTag();
-                receiveRing.release();
+            int n = poll(buffer, offset, length);
+            if (n >= 0) {
                 return n;
             }
             if (apps.clock().nanos() >= deadlineNanos) {

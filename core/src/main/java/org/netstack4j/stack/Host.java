@@ -339,6 +339,35 @@ public final class Host {
         });
     }
 
+    /**
+     * Resolves {@code address} on the interface whose subnet holds it, asking by ARP if needed;
+     * returns the MAC, or -1 if no answer came within {@code timeoutNanos} (application threads).
+     */
+    public long resolve(int address, long timeoutNanos) throws SocketException {
+        NetInterface nic = null;
+        for (NetInterface n : interfaces) {
+            if (Ipv4Address.sameSubnet(address, n.address(), n.prefix())) {
+                nic = n;
+            }
+        }
+        if (nic == null) {
+            throw new SocketException(Ipv4Address.format(address) + " is on no attached subnet");
+        }
+        NetInterface on = nic;
+        long deadline = apps.clock().nanos() + timeoutNanos;
+        call(() -> {
+            on.neighbors().solicit(address);
+            return null;
+        });
+        while (true) {
+            long mac = call(() -> on.neighbors().lookup(address));
+            if (mac != -1 || apps.clock().nanos() >= deadline) {
+                return mac;
+            }
+            apps.block(Math.min(deadline, apps.clock().nanos() + 1_000_000)); // look again in 1 ms
+        }
+    }
+
     /** A new ping endpoint with a fresh identifier. */
     public EchoEndpoint openEcho() throws SocketException {
         return call(() -> {

@@ -30,7 +30,7 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
                          int icmpErrorsPerSecond, int backlog, int txQueue, int socketReceiveBytes,
                          int socketSendBytes, int maxSockets, int defaultTtl, boolean forwarding, long seed) {
 
-    public static final HostConfig DEFAULT = new HostConfig(256, 4, 64,
+    public static final HostConfig DEFAULT = new HostConfig(256, 32, 256,
             60_000_000_000L, 1_000_000_000L, 3, 1_000_000_000L, 50,
             16, 30_000_000_000L, 100, 1000, 256, 256 * 1024, 256 * 1024, 1024, 64, false, 1);
 

@@ -33,10 +33,6 @@ final class NeighborCache {
         }
     }
 
-    /** A snapshot of one entry, for people. */
-    public record Neighbor(String address, String mac, String state) {
-    }
-
     private final NetInterface nic;
     private final Host host;
     private final HostConfig config;
@@ -253,6 +249,25 @@ final class NeighborCache {
         }
         pendingTotal -= e.pendingCount;
         e.pendingCount = 0;
+    }
+
+    /** Starts resolving {@code address} without a packet to send (arping, the demo's first check). */
+    void solicit(int address) {
+        long now = host.nanos();
+        Entry e = find(address);
+        if (e == null) {
+            e = allocate(address, State.INCOMPLETE);
+            if (e == null) {
+                host.counters().count(Counter.ARP_TABLE_FULL);
+                return;
+            }
+        } else if (e.state != State.FAILED && e.state != State.INCOMPLETE) {
+            return;
+        }
+        e.state = State.INCOMPLETE;
+        e.requestsLeft = config.arpRetries();
+        e.nextRequest = now;
+        askAgain(e, now);
     }
 
     // ==== Input ===========================================================================

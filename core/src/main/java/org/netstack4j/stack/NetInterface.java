@@ -71,7 +71,7 @@ public final class NetInterface {
         return neighbors;
     }
 
-    public List<NeighborCache.Neighbor> neighborSnapshot() {
+    public List<Neighbor> neighborSnapshot() {
         return neighbors.snapshot();
     }
 

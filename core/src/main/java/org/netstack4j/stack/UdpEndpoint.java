@@ -63,6 +63,11 @@ public final class UdpEndpoint extends Endpoint {
         return super.receive(buffer, offset, length, deadlineNanos);
     }
 
+    /** Application: the next datagram if one is waiting, else -1 (never blocks, allocates nothing). */
+    public int poll(byte[] buffer, int offset, int length) throws SocketException {
+        return super.poll(buffer, offset, length);
+    }
+
     /** Source address of the datagram last returned by {@link #receive}. */
     public int sourceAddress() {
         return lastAddress();
