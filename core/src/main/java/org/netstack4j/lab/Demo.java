@@ -314,7 +314,7 @@ public final class Demo {
         Map<String, Object> m = new LinkedHashMap<>();
         for (NetInterface nic : host.interfaces()) {
             Map<String, Object> i = new LinkedHashMap<>();
-            i.put("address", nic.toString());
+            i.put("address", Ipv4Address.format(nic.address()) + "/" + nic.prefix());
             i.put("mac", new MacAddress(nic.mac()).toString());
             i.put("driver", nic.deviceCounters());
             i.put("neighbors", nic.neighborSnapshot().stream()
