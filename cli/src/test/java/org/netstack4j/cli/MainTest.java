@@ -74,7 +74,7 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"frames --mode bogus", "frames --size 10", "frames --size 1515", "frames --frames -5",
-            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "demo --mode fast", "--bogus"})
+            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "demo --mode fast", "ping --count 0", "ping -s 5", "ping 10.0.2.2 extra", "stats --traffic -1", "ping --interval x", "--bogus"})
     void badArgumentsExit2WithOneLine(String args) {
         Run r = run(args.split(" "));
 
@@ -133,6 +133,46 @@ class MainTest {
         assertThat(r.out().lines().filter(l -> l.startsWith("OK ")).count()).isEqualTo(DemoCommand.checkNames().size());
         assertThat(r.out()).contains("this is the host!", "128.52.129.126", "rtt min/avg/max", "driver:", "ip:",
                 "udp:", "d.pcap", "all 7 checks passed");
+    }
+
+    @Test
+    void pingPrintsRepliesAndStatistics() {
+        Run r = run("ping", "--seed", "2", "-c", "3");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("PING 10.0.2.2", "64 bytes from 10.0.2.2: icmp_seq=1",
+                "3 packets transmitted, 3 received, 0% packet loss", "rtt min/avg/max");
+    }
+
+    @Test
+    void pingResolvesNamesAndFragmentsLargeRequests() throws Exception {
+        Run r = run("ping", "--seed", "2", "-c", "2", "-s", "4000", "--json", "10.0.2.2");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        Map<String, Object> json = MiniJsonParser.parseObject(r.out());
+        assertThat(json).containsEntry("received", 2L).containsEntry("transmitted", 2L).containsKeys("rtt_avg_us", "replies");
+    }
+
+    @Test
+    void pingWithNoRepliesExits1() {
+        Run r = run("ping", "--seed", "2", "-c", "2", "-W", "100", "10.0.2.99");
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("2 packets transmitted, 0 received, 100% packet loss");
+    }
+
+    @Test
+    void statsCountsTheTrafficItRan() throws Exception {
+        Run r = run("stats", "--seed", "4", "--traffic", "7", "--json");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        Map<String, Object> json = MiniJsonParser.parseObject(r.out());
+        assertThat(json).containsEntry("udp_answered", 7L).containsEntry("pings_answered", 7L).containsEntry("pools_full", true);
+        @SuppressWarnings("unchecked")
+        var hosts = (Map<String, Map<String, Object>>) json.get("hosts");
+        @SuppressWarnings("unchecked")
+        var udp = ((Map<String, Map<String, Object>>) hosts.get("gateway").get("protocols")).get("udp");
+        assertThat(udp.get("InDatagrams")).isEqualTo(8L); // 7 exchanges and the DNS query
     }
 
     @Test

@@ -3,12 +3,9 @@ package org.netstack4j.lab;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.exec.Applications;
 import org.netstack4j.socket.DnsResolver;
-import org.netstack4j.socket.DnsResponder;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.stack.Host;
-import org.netstack4j.stack.HostConfig;
-import org.netstack4j.stack.NetInterface;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
 
@@ -17,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,15 +27,6 @@ import java.util.function.Consumer;
  * lab's checks and more. Each check passes or fails with figures.
  */
 public final class Demo {
-    public static final String HOST_MAC = "52:54:00:12:34:56";
-    public static final String GATEWAY_MAC = "52:55:0a:00:02:02";
-    public static final int HOST_IP = Ipv4Address.parseBits("10.0.2.15");
-    public static final int GATEWAY_IP = Ipv4Address.parseBits("10.0.2.2");
-    public static final int SERVICE_PORT = 2000;
-    public static final String QUESTION = "a message from xv6!";
-    public static final String ANSWER = "this is the host!";
-    public static final String DNS_NAME = "pdos.csail.mit.edu";
-    public static final String DNS_ADDRESS = "128.52.129.126";
     private static final Duration WAIT = Duration.ofSeconds(2);
 
     /**
@@ -75,65 +62,25 @@ public final class Demo {
     }
 
     private Report run() throws Exception {
-        long seed = options.seed() == null ? System.nanoTime() : options.seed();
-        Network net = options.seed() == null ? Network.real(seed) : Network.simulated(seed);
-        Map<String, Map<String, Object>> counters = new LinkedHashMap<>();
-        DnsResponder dns = null;
-        UdpSocket service = null;
+        LabWorld world = new LabWorld(options.mode(), options.seed(), options.capture());
         try {
-            if (options.capture() != null) {
-                net.capture(options.capture());
-            }
-            Network.Node guest = net.addHost("host", MacAddress.parse(HOST_MAC), "10.0.2.15/24", options.mode(),
-                    HostConfig.DEFAULT);
-            Network.Node gateway = net.addHost("gateway", MacAddress.parse(GATEWAY_MAC), "10.0.2.2/24",
-                    options.mode(), HostConfig.DEFAULT);
-            guest.host().setDefaultGateway(GATEWAY_IP);
-            net.cable(guest, gateway);
-            net.start();
-
-            Host gw = gateway.host();
-            service = net.run("service-bind", () -> UdpSocket.bind(gw, SERVICE_PORT));
-            startService(net, service);
-            dns = net.run("dns-bind", () -> new DnsResponder(gw, Map.of(DNS_NAME, List.of(
-                    Ipv4Address.parseBits(DNS_ADDRESS))), Map.of()));
-            DnsResponder responder = dns;
-            net.startApplication("dns", () -> {
-                try {
-                    responder.serve();
-                } catch (Exception e) {
-                    // closed at the end of the demo
-                }
-            });
-
-            Host h = guest.host();
-            check(() -> arp(net, h, gateway));
+            Network net = world.network();
+            Host h = world.guest().host();
+            check(() -> arp(net, h, world.gateway()));
             check(() -> onePing(net, h));
             check(() -> manyPings(net, h));
             check(() -> concurrentPings(net, h));
             check(() -> dnsQuery(net, h));
             check(() -> icmpEcho(net, h));
-
-            UdpSocket s = service;
-            net.run("shutdown", () -> {
-                s.close();
-                responder.close();
-                return null;
-            });
-            service = null;
-            dns = null;
         } finally {
-            net.close();
+            world.close();
         }
-        for (Network.Node n : net.nodes()) {
-            counters.put(n.host().name(), countersOf(n.host()));
-        }
-        boolean full = net.poolsFull();
+        boolean full = world.poolsFull();
         Check pools = new Check("buffers", full, full ? "every buffer pool is full again"
                 : "buffers were not all returned", Map.of("pools_full", full));
         checks.add(pools);
         progress.accept(pools);
-        return new Report(List.copyOf(checks), dnsAnswer, options.capture(), counters);
+        return new Report(List.copyOf(checks), dnsAnswer, options.capture(), world.counters());
     }
 
     @FunctionalInterface
@@ -152,27 +99,11 @@ public final class Demo {
         progress.accept(c);
     }
 
-    /** The gateway's UDP service: answers every datagram with the lab's reply, until closed. */
-    private static void startService(Network net, UdpSocket socket) {
-        net.startApplication("service", () -> {
-            byte[] buffer = new byte[2048];
-            byte[] answer = ANSWER.getBytes(StandardCharsets.US_ASCII);
-            try {
-                while (true) {
-                    socket.receive(buffer);
-                    socket.sendTo(answer, 0, answer.length, socket.sourceAddress(), socket.sourcePort());
-                }
-            } catch (SocketException | java.net.SocketTimeoutException e) {
-                // closed: the demo is over
-            }
-        });
-    }
-
     // ==== The checks ======================================================================
 
     private Check arp(Network net, Host h, Network.Node gateway) throws Exception {
         long expected = gateway.nic(0).mac();
-        long mac = net.run("arp", () -> h.resolve(GATEWAY_IP, WAIT.toNanos()));
+        long mac = net.run("arp", () -> h.resolve(LabWorld.GATEWAY_IP, WAIT.toNanos()));
         boolean ok = mac == expected;
         String line = ok ? "ARP: 10.0.2.2 is at " + new MacAddress(mac)
                 : "ARP: no answer for 10.0.2.2 (expected " + new MacAddress(expected) + ")";
@@ -181,7 +112,7 @@ public final class Demo {
 
     /** One exchange with the service; returns the answer or null. */
     private static String ask(UdpSocket s) throws Exception {
-        byte[] q = QUESTION.getBytes(StandardCharsets.US_ASCII);
+        byte[] q = LabWorld.QUESTION.getBytes(StandardCharsets.US_ASCII);
         byte[] buf = new byte[256];
         s.send(q);
         try {
@@ -195,7 +126,7 @@ public final class Demo {
     private static UdpSocket client(Host h) throws SocketException {
         UdpSocket s = UdpSocket.open(h);
         s.setTimeout(WAIT);
-        s.connect(GATEWAY_IP, SERVICE_PORT);
+        s.connect(LabWorld.GATEWAY_IP, LabWorld.SERVICE_PORT);
         return s;
     }
 
@@ -205,8 +136,8 @@ public final class Demo {
                 return ask(s);
             }
         });
-        boolean ok = ANSWER.equals(answer);
-        return new Check("udp_ping", ok, "UDP: sent \"" + QUESTION + "\", got " + (answer == null ? "nothing"
+        boolean ok = LabWorld.ANSWER.equals(answer);
+        return new Check("udp_ping", ok, "UDP: sent \"" + LabWorld.QUESTION + "\", got " + (answer == null ? "nothing"
                 : "\"" + answer + "\""), Map.of("answer", answer == null ? "" : answer));
     }
 
@@ -218,7 +149,7 @@ public final class Demo {
                 long start = apps.clock().nanos();
                 int good = 0;
                 for (int i = 0; i < count; i++) {
-                    if (ANSWER.equals(ask(s))) {
+                    if (LabWorld.ANSWER.equals(ask(s))) {
                         good++;
                     }
                 }
@@ -241,7 +172,7 @@ public final class Demo {
                 apps.start("udp-client-" + t, () -> {
                     try (UdpSocket s = client(h)) {
                         for (int i = 0; i < each; i++) {
-                            if (ANSWER.equals(ask(s))) {
+                            if (LabWorld.ANSWER.equals(ask(s))) {
                                 answered.incrementAndGet();
                             }
                         }
@@ -265,11 +196,11 @@ public final class Demo {
     }
 
     private Check dnsQuery(Network net, Host h) throws Exception {
-        List<Integer> addresses = net.run("dns-query", () -> new DnsResolver(h, GATEWAY_IP).resolveA(DNS_NAME));
+        List<Integer> addresses = net.run("dns-query", () -> new DnsResolver(h, LabWorld.GATEWAY_IP).resolveA(LabWorld.DNS_NAME));
         dnsAnswer = addresses.isEmpty() ? null : Ipv4Address.format(addresses.getFirst());
-        boolean ok = DNS_ADDRESS.equals(dnsAnswer);
-        return new Check("dns", ok, "DNS: " + DNS_NAME + " is " + (dnsAnswer == null ? "(no answer)" : dnsAnswer),
-                Map.of("name", DNS_NAME, "answer", dnsAnswer == null ? "" : dnsAnswer));
+        boolean ok = LabWorld.DNS_ADDRESS.equals(dnsAnswer);
+        return new Check("dns", ok, "DNS: " + LabWorld.DNS_NAME + " is " + (dnsAnswer == null ? "(no answer)" : dnsAnswer),
+                Map.of("query", LabWorld.DNS_NAME, "answer", dnsAnswer == null ? "" : dnsAnswer));
     }
 
     private Check icmpEcho(Network net, Host h) throws Exception {
@@ -278,7 +209,7 @@ public final class Demo {
             long[] out = new long[count];
             try (Ping p = Ping.open(h, 64)) {
                 for (int i = 0; i < count; i++) {
-                    Ping.Reply r = p.ping(GATEWAY_IP, i + 1, 56, WAIT);
+                    Ping.Reply r = p.ping(LabWorld.GATEWAY_IP, i + 1, 56, WAIT);
                     out[i] = r == null ? -1 : r.roundTripNanos();
                 }
             }
@@ -308,20 +239,4 @@ public final class Demo {
                         "rtt_max_us", max / 1000.0));
     }
 
-    // ==== Counters ========================================================================
-
-    private static Map<String, Object> countersOf(Host host) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (NetInterface nic : host.interfaces()) {
-            Map<String, Object> i = new LinkedHashMap<>();
-            i.put("address", Ipv4Address.format(nic.address()) + "/" + nic.prefix());
-            i.put("mac", new MacAddress(nic.mac()).toString());
-            i.put("driver", nic.deviceCounters());
-            i.put("neighbors", nic.neighborSnapshot().stream()
-                    .map(n -> n.address() + " " + n.mac() + " " + n.state()).toList());
-            m.put(nic.name(), i);
-        }
-        m.put("protocols", host.counters().byProtocol());
-        return m;
-    }
 }

@@ -1,0 +1,110 @@
+package org.netstack4j.cli;
+
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.lab.LabWorld;
+import org.netstack4j.socket.DnsResolver;
+import org.netstack4j.socket.Ping;
+import org.netstack4j.socket.UdpSocket;
+import org.netstack4j.stack.Host;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** Runs some traffic through the lab world, then prints every counter: ethtool -S, ip neigh and netstat -s in one. */
+@Command(name = "stats",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {"Builds the demo's network (host 10.0.2.15, gateway 10.0.2.2), sends N UDP exchanges, N pings "
+                + "and one DNS query from the host, then prints each interface's driver and ring counters, its ARP "
+                + "neighbours, and the protocol counters of both hosts (zeros included with --json)."})
+final class StatsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    int traffic = 10;
+
+    @Option(names = "--traffic", paramLabel = "N", defaultValue = "10",
+            description = "UDP exchanges and pings to run before reading the counters (0..100000). Default: ${DEFAULT-VALUE}.")
+    void setTraffic(int n) {
+        if (n < 0 || n > 100_000) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--traffic must be 0..100000, not " + n);
+        }
+        traffic = n;
+    }
+
+    @Option(names = "--mode", paramLabel = "interrupt|napi|poll", converter = WakeModeConverter.class,
+            defaultValue = "napi", description = "How the drivers are woken. Default: ${DEFAULT-VALUE}.")
+    WakeMode mode;
+
+    Long seed;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Run in simulated time from this seed (default: real threads).")
+    void setSeed(long n) {
+        if (n < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--seed must not be negative, not " + n);
+        }
+        seed = n;
+    }
+
+    @Option(names = "--json", description = "Print one JSON object: per host, per interface (driver, neighbors) and protocols.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        LabWorld world = new LabWorld(mode, seed, null);
+        int[] answered = new int[2];
+        try {
+            Host h = world.guest().host();
+            world.network().run("traffic", () -> {
+                byte[] q = LabWorld.QUESTION.getBytes(StandardCharsets.US_ASCII);
+                byte[] buf = new byte[256];
+                try (UdpSocket s = UdpSocket.open(h)) {
+                    s.setTimeout(Duration.ofSeconds(1));
+                    s.connect(LabWorld.GATEWAY_IP, LabWorld.SERVICE_PORT);
+                    for (int i = 0; i < traffic; i++) {
+                        s.send(q);
+                        s.receive(buf);
+                        answered[0]++;
+                    }
+                }
+                try (Ping p = Ping.open(h, 56)) {
+                    for (int i = 0; i < traffic; i++) {
+                        if (p.ping(LabWorld.GATEWAY_IP, i, 56, Duration.ofSeconds(1)) != null) {
+                            answered[1]++;
+                        }
+                    }
+                }
+                new DnsResolver(h, LabWorld.GATEWAY_IP).resolveA(LabWorld.DNS_NAME);
+                return null;
+            });
+        } finally {
+            world.close();
+        }
+        Map<String, Map<String, Object>> counters = world.counters();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("udp_answered", answered[0]);
+            m.put("pings_answered", answered[1]);
+            m.put("pools_full", world.poolsFull());
+            m.put("hosts", counters);
+            out.println(Json.write(m));
+        } else {
+            out.printf(Locale.ROOT, "%d UDP exchanges and %d pings answered; every buffer back: %s%n",
+                    answered[0], answered[1], world.poolsFull() ? "yes" : "NO");
+            DemoCommand.printCounters(out, counters);
+        }
+        out.flush();
+        return world.poolsFull() ? Main.EXIT_OK : Main.EXIT_FAILED;
+    }
+}

@@ -1,0 +1,155 @@
+package org.netstack4j.lab;
+
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.socket.DnsResponder;
+import org.netstack4j.socket.UdpSocket;
+import org.netstack4j.stack.Host;
+import org.netstack4j.stack.HostConfig;
+import org.netstack4j.stack.NetInterface;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.MacAddress;
+
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The xv6 network lab's world of netstack4j hosts: a guest 10.0.2.15 (52:54:00:12:34:56) and a
+ * gateway 10.0.2.2 (QEMU's user-network addresses) on one cable. The gateway answers any UDP
+ * datagram to port 2000 with "this is the host!" and serves DNS for pdos.csail.mit.edu. Used by
+ * the demo, {@code ping} and {@code stats}.
+ */
+public final class LabWorld implements AutoCloseable {
+    public static final String HOST_MAC = "52:54:00:12:34:56";
+    public static final String GATEWAY_MAC = "52:55:0a:00:02:02";
+    public static final int HOST_IP = Ipv4Address.parseBits("10.0.2.15");
+    public static final int GATEWAY_IP = Ipv4Address.parseBits("10.0.2.2");
+    public static final int SERVICE_PORT = 2000;
+    public static final String QUESTION = "a message from xv6!";
+    public static final String ANSWER = "this is the host!";
+    public static final String DNS_NAME = "pdos.csail.mit.edu";
+    public static final String DNS_ADDRESS = "128.52.129.126";
+
+    private final Network net;
+    private final Network.Node guest;
+    private final Network.Node gateway;
+    private UdpSocket service;
+    private DnsResponder dns;
+    private boolean closed;
+
+    /**
+     * Builds and starts the world.
+     *
+     * @param seed    null for real threads in real time; else simulated time from this seed
+     * @param capture where to write a pcap of the cable, or null
+     */
+    public LabWorld(WakeMode mode, Long seed, Path capture) throws Exception {
+        net = seed == null ? Network.real(System.nanoTime()) : Network.simulated(seed);
+        try {
+            if (capture != null) {
+                net.capture(capture);
+            }
+            guest = net.addHost("host", MacAddress.parse(HOST_MAC), "10.0.2.15/24", mode, HostConfig.DEFAULT);
+            gateway = net.addHost("gateway", MacAddress.parse(GATEWAY_MAC), "10.0.2.2/24", mode, HostConfig.DEFAULT);
+            guest.host().setDefaultGateway(GATEWAY_IP);
+            net.cable(guest, gateway);
+            net.start();
+            Host gw = gateway.host();
+            service = net.run("service-bind", () -> UdpSocket.bind(gw, SERVICE_PORT));
+            startService(service);
+            dns = net.run("dns-bind", () -> new DnsResponder(gw,
+                    Map.of(DNS_NAME, List.of(Ipv4Address.parseBits(DNS_ADDRESS))), Map.of()));
+            DnsResponder responder = dns;
+            net.startApplication("dns", () -> {
+                try {
+                    responder.serve();
+                } catch (SocketException e) {
+                    // closed when the world closes
+                }
+            });
+        } catch (Exception e) {
+            net.close();
+            throw e;
+        }
+    }
+
+    /** The gateway's UDP service: answers every datagram with the lab's reply, until closed. */
+    private void startService(UdpSocket socket) {
+        net.startApplication("service", () -> {
+            byte[] buffer = new byte[2048];
+            byte[] answer = ANSWER.getBytes(StandardCharsets.US_ASCII);
+            try {
+                while (true) {
+                    socket.receive(buffer);
+                    socket.sendTo(answer, 0, answer.length, socket.sourceAddress(), socket.sourcePort());
+                }
+            } catch (SocketException | SocketTimeoutException e) {
+                // closed: the world is over
+            }
+        });
+    }
+
+    public Network network() {
+        return net;
+    }
+
+    public Network.Node guest() {
+        return guest;
+    }
+
+    public Network.Node gateway() {
+        return gateway;
+    }
+
+    /**
+     * Stops the services, the CPUs and the hosts. Afterwards {@link #poolsFull()} tells whether
+     * every buffer came back, and the counters are final.
+     */
+    @Override
+    public void close() throws Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            UdpSocket s = service;
+            DnsResponder d = dns;
+            net.run("shutdown", () -> {
+                s.close();
+                d.close();
+                return null;
+            });
+        } finally {
+            net.close();
+        }
+    }
+
+    public boolean poolsFull() {
+        return net.poolsFull();
+    }
+
+    /** Every host's interfaces (address, MAC, driver counters, neighbours) and protocol counters. */
+    public Map<String, Map<String, Object>> counters() {
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        for (Network.Node n : net.nodes()) {
+            Host host = n.host();
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (NetInterface nic : host.interfaces()) {
+                Map<String, Object> i = new LinkedHashMap<>();
+                i.put("address", Ipv4Address.format(nic.address()) + "/" + nic.prefix());
+                i.put("mac", new MacAddress(nic.mac()).toString());
+                i.put("driver", nic.deviceCounters());
+                i.put("neighbors", nic.neighborSnapshot().stream()
+                        .map(x -> x.address() + " " + x.mac() + " " + x.state()).toList());
+                m.put(nic.name(), i);
+            }
+            m.put("protocols", host.counters().byProtocol());
+            out.put(host.name(), m);
+        }
+        return out;
+    }
+}
