@@ -49,6 +49,9 @@ public final class SimulatedApplications implements Applications {
                     }
                 } finally {
                     finished = true;
+                    synchronized (SimulatedApplications.this) {
+                        all.remove(this); // a finished thread needs no more wakes
+                    }
                     simulationTurn.release();
                 }
             });
@@ -134,12 +137,7 @@ public final class SimulatedApplications implements Applications {
 
     /** True when every application thread started so far has ended. */
     public synchronized boolean allFinished() {
-        for (AppThread t : all) {
-            if (!t.finished) {
-                return false;
-            }
-        }
-        return true;
+        return all.isEmpty();
     }
 
     /** The first exception an application thread died of, if any. */

@@ -84,8 +84,8 @@ public final class LabWorld implements AutoCloseable {
             byte[] answer = ANSWER.getBytes(StandardCharsets.US_ASCII);
             try {
                 while (true) {
-                    socket.receive(buffer);
-                    socket.sendTo(answer, 0, answer.length, socket.sourceAddress(), socket.sourcePort());
+                    UdpSocket.Datagram d = socket.receiveFrom(buffer);
+                    socket.sendTo(answer, 0, answer.length, d.address(), d.port());
                 }
             } catch (SocketException | SocketTimeoutException e) {
                 // closed: the world is over

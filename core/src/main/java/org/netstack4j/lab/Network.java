@@ -205,6 +205,11 @@ public final class Network implements AutoCloseable {
     /** Stops the CPUs, tears every host down (returning all buffers) and closes the capture. */
     @Override
     public void close() throws IOException {
+        if (sim != null && apps instanceof SimulatedApplications simApps) {
+            // Let application threads that were woken by a close (servers) see it and end,
+            // rather than stay parked for ever.
+            sim.runUntil(simApps::allFinished, sim.nanos() + 1_000_000_000L);
+        }
         for (CpuThread t : threads) {
             t.close();
         }

@@ -106,6 +106,22 @@ public final class UdpSocket implements AutoCloseable {
         return receive(buffer, 0, buffer.length);
     }
 
+    /** A received datagram's full length and its source. */
+    public record Datagram(int length, int address, int port) {
+    }
+
+    /**
+     * Like {@link #receive(byte[])}, and returns the source with the length, read under the same
+     * lock: use this when several threads receive on one socket.
+     */
+    public Datagram receiveFrom(byte[] buffer) throws SocketException, SocketTimeoutException {
+        synchronized (receiveLock) {
+            int n = endpoint.receive(buffer, 0, buffer.length, deadline(timeoutNanos));
+            lastLength = n;
+            return new Datagram(n, endpoint.sourceAddress(), endpoint.sourcePort());
+        }
+    }
+
     /** Takes a datagram if one is waiting; -1 if none (never waits). */
     public int receiveNow(byte[] buffer, int offset, int length) throws SocketException {
         synchronized (receiveLock) {
@@ -118,7 +134,7 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
-    /** Source of the datagram last received. */
+    /** Source of the datagram last received (with one receiving thread; else use {@link #receiveFrom}). */
     public int sourceAddress() {
         return endpoint.sourceAddress();
     }

@@ -3,6 +3,7 @@ package org.netstack4j.stack;
 import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.exec.Applications;
 
+import java.net.PortUnreachableException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,6 +28,8 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
     private volatile Thread writer;
     /** Set by the loop once it has unregistered the endpoint. */
     boolean deadOnLoop;
+    /** Set by the loop when the connected peer answered with ICMP port unreachable; reported once. */
+    volatile boolean refused;
     /** Datagrams dropped because the receive ring was full (loop writes; anyone reads). */
     volatile long receiveDrops;
 
@@ -55,6 +58,10 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
     void ensureOpen() throws SocketException {
         if (closed.get()) {
             throw new SocketException("socket is closed");
+        }
+        if (refused) {
+            refused = false;
+            throw new PortUnreachableException("the peer answered ICMP port unreachable (nobody listens there)");
         }
     }
 

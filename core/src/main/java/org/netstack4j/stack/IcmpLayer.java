@@ -63,6 +63,9 @@ final class IcmpLayer {
             }
             case IcmpPacket.DESTINATION_UNREACHABLE -> {
                 c.count(Counter.ICMP_IN_DEST_UNREACHS);
+                if (IcmpPacket.code(b) == IcmpPacket.PORT_UNREACHABLE) {
+                    portUnreachable(b);
+                }
                 b.release();
             }
             case IcmpPacket.TIME_EXCEEDED -> {
@@ -74,6 +77,23 @@ final class IcmpLayer {
                 b.release();
             }
         }
+    }
+
+    /** Tells the UDP socket whose datagram is quoted (header + 8 bytes after the ICMP header). */
+    private void portUnreachable(PacketBuffer b) {
+        int quoted = IcmpPacket.HEADER_LENGTH;
+        if (b.length() < quoted + Ipv4Packet.MIN_HEADER) {
+            return;
+        }
+        int ihl = (b.getByte(quoted) & 0x0F) * 4;
+        if (ihl < Ipv4Packet.MIN_HEADER || b.length() < quoted + ihl + 4
+                || (b.getByte(quoted + 9) & 0xFF) != Ipv4Packet.PROTO_UDP) {
+            return;
+        }
+        int destination = b.getInt(quoted + 16);
+        int sourcePort = b.getU16(quoted + ihl);
+        int destinationPort = b.getU16(quoted + ihl + 2);
+        host.udp().portUnreachable(sourcePort, destination, destinationPort);
     }
 
     private boolean isSubnetBroadcast(int address) {

@@ -118,6 +118,18 @@ final class UdpLayer {
         return false;
     }
 
+    /**
+     * A datagram we sent from {@code localPort} met no listener at the peer. Only a connected
+     * socket hears of it (as on Linux): its next call fails with PortUnreachableException.
+     */
+    void portUnreachable(int localPort, int remoteAddress, int remotePort) {
+        UdpEndpoint e = ports[localPort];
+        if (e != null && e.remotePort == remotePort && e.remoteAddress == remoteAddress) {
+            e.refused = true;
+            e.wakeAll();
+        }
+    }
+
     // ==== Output ==========================================================================
 
     /** Sends one datagram from an endpoint's send ring. */

@@ -76,6 +76,20 @@ class TwoHostsTest {
             server.close();
             return null;
         });
+        // Nobody listens on the gateway now: a connected socket hears of it from ICMP.
+        Throwable refused = net.run("refused", () -> {
+            try (UdpSocket s = UdpSocket.open(host.host())) {
+                s.setTimeout(Duration.ofSeconds(2));
+                s.connect(GATEWAY, 2000);
+                s.send(new byte[]{1});
+                s.receive(new byte[10]);
+                return null;
+            } catch (java.io.IOException e) {
+                return e;
+            }
+        });
+        assertThat(refused).isInstanceOf(java.net.PortUnreachableException.class);
+        assertThat(gw.host().counters().get(Counter.UDP_NO_PORTS)).isEqualTo(1);
     }
 
     private static Network build(Network net, WakeMode mode) {
