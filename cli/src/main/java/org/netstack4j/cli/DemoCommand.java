@@ -1,6 +1,5 @@
 package org.netstack4j.cli;
 
-import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.Demo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,25 +35,12 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--mode", paramLabel = "interrupt|napi|poll", converter = WakeModeConverter.class,
-            defaultValue = "napi", description = "How the drivers are woken. Default: ${DEFAULT-VALUE}.")
-    WakeMode mode;
+    @CommandLine.Mixin
+    LabOptions lab;
 
     @Option(names = "--capture", paramLabel = "FILE", defaultValue = "netstack4j-demo.pcap",
             description = "Where to write the pcap of the whole run. Default: ${DEFAULT-VALUE}.")
     Path capture;
-
-    private Long seed;
-
-    @Option(names = "--seed", paramLabel = "N",
-            description = "Run in simulated time from this seed: the same seed writes the same capture, byte for byte. "
-                    + "Without it the hosts run on real threads in real time.")
-    void setSeed(long n) {
-        if (n < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--seed must not be negative, not " + n);
-        }
-        seed = n;
-    }
 
     @Option(names = "--json", description = "Print one JSON object (ok, checks [{name, ok, ...}], dns_answer, capture, counters).")
     boolean json;
@@ -65,10 +51,10 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (!json) {
             out.printf(Locale.ROOT, "netstack4j demo: host 10.0.2.15 and gateway 10.0.2.2 on a cable, %s mode, %s%n",
-                    mode.cliName(), seed == null ? "real threads" : "simulated time, seed " + seed);
+                    lab.mode.cliName(), lab.seed == null ? "real threads" : "simulated time, seed " + lab.seed);
             out.flush();
         }
-        Demo.Report report = Demo.run(new Demo.Options(mode, seed, capture), check -> {
+        Demo.Report report = Demo.run(new Demo.Options(lab.mode, lab.seed, capture), check -> {
             if (json) {
                 err.println("netstack4j demo: " + (check.ok() ? "OK   " : "FAIL ") + check.line());
                 err.flush();
@@ -81,8 +67,8 @@ final class DemoCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("ok", failed == 0);
-            m.put("mode", mode.cliName());
-            m.put("seed", seed);
+            m.put("mode", lab.mode.cliName());
+            m.put("seed", lab.seed);
             m.put("checks", report.checks().stream().map(DemoCommand::toJson).toList());
             m.put("dns_answer", report.dnsAnswer());
             m.put("capture", capture.toString());

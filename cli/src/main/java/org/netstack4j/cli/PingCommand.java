@@ -1,6 +1,5 @@
 package org.netstack4j.cli;
 
-import org.netstack4j.driver.WakeMode;
 import org.netstack4j.exec.Applications;
 import org.netstack4j.lab.LabWorld;
 import org.netstack4j.socket.DnsResolver;
@@ -44,10 +43,7 @@ final class PingCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--count"}, paramLabel = "N", defaultValue = "5", description = "Requests to send (1..100000). Default: ${DEFAULT-VALUE}.")
     void setCount(int n) {
-        if (n < 1 || n > 100_000) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--count must be 1..100000, not " + n);
-        }
-        count = n;
+        count = (int) LabOptions.inRange(spec, "--count", n, 1, 100_000);
     }
 
     int size = 56;
@@ -55,10 +51,7 @@ final class PingCommand implements Callable<Integer> {
     @Option(names = {"-s", "--size"}, paramLabel = "BYTES", defaultValue = "56",
             description = "Payload bytes per request (8..65000; above 1472 the request is fragmented). Default: ${DEFAULT-VALUE}.")
     void setSize(int n) {
-        if (n < 8 || n > 65_000) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--size must be 8..65000, not " + n);
-        }
-        size = n;
+        size = (int) LabOptions.inRange(spec, "--size", n, 8, 65_000);
     }
 
     long intervalMillis = 0;
@@ -66,10 +59,7 @@ final class PingCommand implements Callable<Integer> {
     @Option(names = {"-i", "--interval"}, paramLabel = "MS", defaultValue = "0",
             description = "Wait between requests, in milliseconds (0..60000). Default: ${DEFAULT-VALUE}.")
     void setInterval(long ms) {
-        if (ms < 0 || ms > 60_000) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--interval must be 0..60000 ms, not " + ms);
-        }
-        intervalMillis = ms;
+        intervalMillis = LabOptions.inRange(spec, "--interval", ms, 0, 60_000);
     }
 
     long timeoutMillis = 1000;
@@ -77,25 +67,11 @@ final class PingCommand implements Callable<Integer> {
     @Option(names = {"-W", "--timeout"}, paramLabel = "MS", defaultValue = "1000",
             description = "How long to wait for each reply, in milliseconds (1..60000). Default: ${DEFAULT-VALUE}.")
     void setTimeout(long ms) {
-        if (ms < 1 || ms > 60_000) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must be 1..60000 ms, not " + ms);
-        }
-        timeoutMillis = ms;
+        timeoutMillis = LabOptions.inRange(spec, "--timeout", ms, 1, 60_000);
     }
 
-    @Option(names = "--mode", paramLabel = "interrupt|napi|poll", converter = WakeModeConverter.class,
-            defaultValue = "napi", description = "How the drivers are woken. Default: ${DEFAULT-VALUE}.")
-    WakeMode mode;
-
-    Long seed;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Run in simulated time from this seed (default: real threads).")
-    void setSeed(long n) {
-        if (n < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--seed must not be negative, not " + n);
-        }
-        seed = n;
-    }
+    @CommandLine.Mixin
+    LabOptions lab;
 
     @Option(names = "--capture", paramLabel = "FILE", description = "Write a pcap of the cable to FILE.")
     Path capture;
@@ -110,7 +86,7 @@ final class PingCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Result result;
-        try (LabWorld world = new LabWorld(mode, seed, capture)) {
+        try (LabWorld world = new LabWorld(lab.mode, lab.seed, capture)) {
             Host h = world.guest().host();
             Applications apps = world.network().applications();
             result = world.network().run("ping", () -> {

@@ -1,6 +1,5 @@
 package org.netstack4j.cli;
 
-import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.LabWorld;
 import org.netstack4j.socket.DnsResolver;
 import org.netstack4j.socket.Ping;
@@ -36,25 +35,11 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--traffic", paramLabel = "N", defaultValue = "10",
             description = "UDP exchanges and pings to run before reading the counters (0..100000). Default: ${DEFAULT-VALUE}.")
     void setTraffic(int n) {
-        if (n < 0 || n > 100_000) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--traffic must be 0..100000, not " + n);
-        }
-        traffic = n;
+        traffic = (int) LabOptions.inRange(spec, "--traffic", n, 0, 100_000);
     }
 
-    @Option(names = "--mode", paramLabel = "interrupt|napi|poll", converter = WakeModeConverter.class,
-            defaultValue = "napi", description = "How the drivers are woken. Default: ${DEFAULT-VALUE}.")
-    WakeMode mode;
-
-    Long seed;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Run in simulated time from this seed (default: real threads).")
-    void setSeed(long n) {
-        if (n < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--seed must not be negative, not " + n);
-        }
-        seed = n;
-    }
+    @CommandLine.Mixin
+    LabOptions lab;
 
     @Option(names = "--json", description = "Print one JSON object: per host, per interface (driver, neighbors) and protocols.")
     boolean json;
@@ -62,7 +47,7 @@ final class StatsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        LabWorld world = new LabWorld(mode, seed, null);
+        LabWorld world = new LabWorld(lab.mode, lab.seed, null);
         int[] answered = new int[2];
         try {
             Host h = world.guest().host();
