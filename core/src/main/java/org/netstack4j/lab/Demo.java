@@ -232,9 +232,10 @@ public final class Demo {
         if (got == 0) {
             min = 0;
         }
+        String note = options.seed() == null ? "" : " (simulated time: wire and CPU time are not modelled)";
         return new Check("icmp_echo", ok, String.format(Locale.ROOT,
-                "ICMP: %d/%d echo replies from 10.0.2.2, rtt min/avg/max = %.3f/%.3f/%.3f ms", got, count,
-                min / 1e6, avg / 1e6, max / 1e6),
+                "ICMP: %d/%d echo replies from 10.0.2.2, rtt min/avg/max = %.3f/%.3f/%.3f ms%s", got, count,
+                min / 1e6, avg / 1e6, max / 1e6, note),
                 Map.of("replies", got, "sent", count, "rtt_min_us", min / 1000.0, "rtt_avg_us", avg / 1000.0,
                         "rtt_max_us", max / 1000.0));
     }
