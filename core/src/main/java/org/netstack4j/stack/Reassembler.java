@@ -117,6 +117,13 @@ final class Reassembler {
             col.firstHeaderLength = headerLength;
         }
         f.release();
+        if (col.haveFirst && col.totalPayload >= 0 && col.firstHeaderLength + col.totalPayload > MAX_DATAGRAM) {
+            // Each fragment fit on its own, but the first one's header (options) makes the whole
+            // longer than IPv4 allows (the ping of death): the datagram cannot exist.
+            c.count(Counter.IP_REASM_FAILS);
+            close(col);
+            return null;
+        }
         if (col.totalPayload < 0 || col.received != col.totalPayload || !col.haveFirst) {
             return null;
         }
