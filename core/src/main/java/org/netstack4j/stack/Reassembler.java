@@ -85,8 +85,11 @@ final class Reassembler {
         int firstBlock = offset >>> 3;
         int lastBlock = (end + 7 >>> 3) - 1;
         int held = countHeld(col, firstBlock, lastBlock);
-        if (held == lastBlock - firstBlock + 1 && sameAsHeld(col, f, headerLength, offset, length)) {
-            f.release(); // an exact duplicate (a retransmission or a duplicating link): harmless
+        // An exact duplicate (a retransmission or a duplicating link) is harmless; it must agree on
+        // the bytes and, for a last fragment, on where the datagram ends.
+        boolean sameEnd = more ? col.totalPayload < 0 || end <= col.totalPayload : col.totalPayload == end;
+        if (held == lastBlock - firstBlock + 1 && sameEnd && sameAsHeld(col, f, headerLength, offset, length)) {
+            f.release();
             return null;
         }
         if (held > 0 || (!more && col.totalPayload >= 0 && col.totalPayload != end)
