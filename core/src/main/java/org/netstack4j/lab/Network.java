@@ -175,12 +175,12 @@ public final class Network implements AutoCloseable {
             return body.call();
         }
         AtomicReference<T> result = new AtomicReference<>();
-        AtomicReference<Exception> failure = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         var finished = new java.util.concurrent.atomic.AtomicBoolean();
         apps.start(name, () -> {
             try {
                 result.set(body.call());
-            } catch (Exception e) {
+            } catch (Exception | Error e) { // an Error too: a failed assertion must fail the caller
                 failure.set(e);
             } finally {
                 finished.set(true);
@@ -190,8 +190,12 @@ public final class Network implements AutoCloseable {
             throw new IllegalStateException(name + " did not finish within " + RUN_TIMEOUT_NANOS / 1_000_000_000L
                     + " simulated seconds");
         }
-        if (failure.get() != null) {
-            throw failure.get();
+        Throwable t = failure.get();
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t != null) {
+            throw (Exception) t;
         }
         return result.get();
     }
