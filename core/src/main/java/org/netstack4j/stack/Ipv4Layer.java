@@ -139,9 +139,19 @@ final class Ipv4Layer {
 
     // ==== Output ==========================================================================
 
+    /** True for an address of one of our interfaces (not a broadcast). */
+    private boolean isUnicastLocal(int address) {
+        for (NetInterface nic : host.interfaceList()) {
+            if (address == nic.address()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The source address this host would use towards {@code destination} (0 if unroutable). */
     int sourceFor(int destination) {
-        if (isLocal(destination) && destination != Ipv4Address.BROADCAST.bits()) {
+        if (isUnicastLocal(destination)) {
             return destination;
         }
         Route route = host.routes().lookup(destination);
@@ -165,7 +175,7 @@ final class Ipv4Layer {
      */
     void output(PacketBuffer payload, int source, int destination, int protocol) {
         c.count(Counter.IP_OUT_REQUESTS);
-        if (isLocal(destination) && destination != Ipv4Address.BROADCAST.bits()) {
+        if (isUnicastLocal(destination)) {
             // To ourselves: straight back in, as a loopback device would.
             payload.prepend(Ipv4Packet.MIN_HEADER);
             int from = source != 0 ? source : destination;
