@@ -109,6 +109,28 @@ class FragmentationTest {
     }
 
     @Test
+    void smallFragmentedPingIsAnsweredWhole() throws Exception {
+        // The reassembled request sits in a large buffer; the reply fits one frame and leaves from it.
+        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
+        h.idle(10 * MS);
+        byte[] data = Packets.pattern(40, 3);
+        byte[] request = Packets.echo(8, 0x55, 2, data);
+        h.toHost(fragment(Packets.ICMP, 901, request, 0, 24, true));
+        h.toHost(fragment(Packets.ICMP, 901, request, 24, request.length, false));
+        h.idle(100 * MS);
+        List<Packets.View> reply = h.prober.frames(Packets.View::isIcmp);
+        assertThat(reply).hasSize(1);
+        assertThat(reply.get(0).moreFragments()).isFalse();
+        assertThat(reply.get(0).fragmentOffset()).isZero();
+        assertThat(reply.get(0).ipPayload()).isEqualTo(Packets.echo(0, 0x55, 2, data));
+        assertThat(h.count(Counter.IP_FRAG_OKS)).isZero();
+        h.idle(10 * MS);
+        assertThat(h.host.largePoolFull()).isTrue();
+        h.net.close();
+        assertThat(h.net.poolsFull()).isTrue();
+    }
+
+    @Test
     void largeUdpDatagramsAndPingsBetweenTwoHosts() throws Exception {
         Network net = Network.simulated(3);
         Network.Node a = net.addHost("a", MacAddress.parse("52:54:00:00:00:0a"), "10.0.2.10/24", WakeMode.NAPI,

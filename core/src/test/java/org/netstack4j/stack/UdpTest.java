@@ -1,6 +1,7 @@
 package org.netstack4j.stack;
 
 import org.junit.jupiter.api.Test;
+import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
 
@@ -237,6 +238,34 @@ class UdpTest {
             assertThat(v.ipSource()).isEqualTo(HOST);
         });
         assertThat(h.prober.frames(Packets.View::isArp)).as("no ARP for a broadcast").isEmpty();
+        h.net.close();
+        assertThat(h.net.poolsFull()).isTrue();
+    }
+
+    @Test
+    void datagramsAndPingsToOurOwnAddressLoopBack() throws Exception {
+        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
+        h.idle(10 * MS);
+        h.prober.forget();
+        Object[] got = h.run(() -> {
+            try (UdpSocket a = UdpSocket.bind(h.host, 5000); UdpSocket b = UdpSocket.bind(h.host, 5001);
+                 Ping p = Ping.open(h.host, 3000)) {
+                a.setTimeout(Duration.ofSeconds(1));
+                b.setTimeout(Duration.ofSeconds(1));
+                byte[] big = Packets.pattern(5000, 1);
+                a.sendTo(big, HOST, 5001);
+                byte[] buf = new byte[6000];
+                int n = b.receive(buf);
+                return new Object[] {Arrays.copyOf(buf, n), b.sourceAddress(), b.sourcePort(),
+                        p.ping(HOST, 1, 2000, Duration.ofSeconds(1))};
+            }
+        });
+        Packets.assertSameBytes((byte[]) got[0], Packets.pattern(5000, 1));
+        assertThat(got[1]).isEqualTo(HOST);
+        assertThat(got[2]).isEqualTo(5000);
+        assertThat(got[3]).isNotNull();
+        h.idle(10 * MS);
+        assertThat(h.prober.seen()).as("nothing on the wire").isEmpty();
         h.net.close();
         assertThat(h.net.poolsFull()).isTrue();
     }
