@@ -84,6 +84,11 @@ final class Prober {
         send(Packets.ethernet(dstMac, mac, Packets.IPV4, datagram));
     }
 
+    /** Frames the prober's own card had no room for (read after the network is closed). */
+    long missedByCard() {
+        return driver.counters().rxMissed() + driver.counters().rxPoolEmpty();
+    }
+
     long framesSent() {
         return sent;
     }
