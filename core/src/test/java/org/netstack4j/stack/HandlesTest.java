@@ -302,7 +302,7 @@ class HandlesTest {
             AtomicReference<Exception> failure = new AtomicReference<>();
             Thread worker = net.startApplication("worker-" + i, () -> {
                 try {
-                    for (int k = 0; k < 40; k++) {
+                    for (int k = 0; k < 200; k++) {
                         a.send(("A-" + iteration + "-" + k).getBytes(StandardCharsets.US_ASCII));
                         accepted.incrementAndGet();
                         Thread.yield();
