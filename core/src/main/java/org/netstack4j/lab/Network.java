@@ -10,6 +10,7 @@ import org.netstack4j.exec.Simulation;
 import org.netstack4j.exec.Timeline;
 import org.netstack4j.hw.link.Cable;
 import org.netstack4j.hw.link.Capture;
+import org.netstack4j.hw.link.Connector;
 import org.netstack4j.hw.link.PcapWriter;
 import org.netstack4j.stack.Host;
 import org.netstack4j.stack.HostConfig;
@@ -44,6 +45,7 @@ public final class Network implements AutoCloseable {
     private final Applications apps;
     private final long seed;
     private final List<Node> nodes = new ArrayList<>();
+    private final List<Machine> machines = new ArrayList<>();
     private final List<Cable> cables = new ArrayList<>();
     private final List<CpuThread> threads = new ArrayList<>();
     private PcapWriter capture;
@@ -107,10 +109,31 @@ public final class Network implements AutoCloseable {
         return node.host().addInterface(ifName, nic.driver(), cidr.address(), cidr.prefix());
     }
 
+    /**
+     * A bare machine with one E1000 ({@code eth0}) and no host stack, run with the others: tests
+     * bring its driver up themselves and use it to put raw frames on the wire and see what comes back.
+     */
+    public Machine addMachine(String name, MacAddress mac, WakeMode mode) {
+        if (started) {
+            throw new IllegalStateException("add machines before start");
+        }
+        Machine machine = new Machine(name, timeline);
+        machine.addNic("eth0", mac, DriverConfig.of(mode));
+        machines.add(machine);
+        return machine;
+    }
+
     /** A cable between interface {@code ia} of {@code a} and {@code ib} of {@code b}. */
     public Cable cable(Node a, int ia, Node b, int ib) {
-        var cardA = a.machine().nics().get(ia).card();
-        var cardB = b.machine().nics().get(ib).card();
+        return connect(a.machine().nics().get(ia).card(), b.machine().nics().get(ib).card());
+    }
+
+    /** A cable between interface {@code ia} of {@code a} and the card of a bare machine. */
+    public Cable cable(Node a, int ia, Machine m) {
+        return connect(a.machine().nics().get(ia).card(), m.nics().get(0).card());
+    }
+
+    private Cable connect(Connector cardA, Connector cardB) {
         Cable cable = capture != null ? Capture.cable(cardA, cardB, capture) : Cable.connect(cardA, cardB);
         cables.add(cable);
         return cable;
@@ -132,6 +155,13 @@ public final class Network implements AutoCloseable {
                 sim.add(n.machine().cpu());
             } else {
                 threads.add(new CpuThread(n.machine().cpu()));
+            }
+        }
+        for (Machine m : machines) {
+            if (sim != null) {
+                sim.add(m.cpu());
+            } else {
+                threads.add(new CpuThread(m.cpu()));
             }
         }
     }
@@ -199,6 +229,11 @@ public final class Network implements AutoCloseable {
                 return false;
             }
         }
+        for (Machine m : machines) {
+            if (!m.poolsFull()) {
+                return false;
+            }
+        }
         return true;
     }
 
@@ -219,6 +254,9 @@ public final class Network implements AutoCloseable {
         }
         for (Node n : nodes) {
             n.machine().close();
+        }
+        for (Machine m : machines) {
+            m.close();
         }
         if (capture != null) {
             capture.close();
