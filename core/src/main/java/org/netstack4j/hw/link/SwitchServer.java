@@ -138,6 +138,18 @@ public final class SwitchServer implements AutoCloseable {
         }
     }
 
+    /** A host that lost its port before the switch stopped: which, where, why, and when (ns since the start). */
+    public record Departure(String peer, int port, CloseReason reason, String detail, long atNanos) {
+        /** For people: {@code unix#3 on port 2: bad length prefix: length 0 (must be 1..65535)}. */
+        @Override
+        public String toString() {
+            return peer + " on port " + port + ": " + reason.text() + (detail == null ? "" : ": " + detail);
+        }
+    }
+
+    /** How many departures {@link #departures()} remembers (the oldest are forgotten first). */
+    public static final int DEPARTURES_KEPT = 64;
+
     /** One port as seen from outside: who is on it and everything counted on it, over every host it has had. */
     public record PortStats(int port, String peer, boolean connected, String lastClose, Map<String, Long> counters) {
     }
@@ -309,6 +321,7 @@ public final class SwitchServer implements AutoCloseable {
     private final Selector selector;
     private final List<Listener> listeners = new ArrayList<>();
     private final ArrayDeque<StreamPeer> dirtyPeers = new ArrayDeque<>();
+    private final ArrayDeque<Departure> departures = new ArrayDeque<>(); // guarded by itself
     private final ByteBuffer receiveBuffer;
     private final MemorySegment receiveSegment;
     private final ByteBuffer sendBuffer;
@@ -503,6 +516,13 @@ public final class SwitchServer implements AutoCloseable {
         m.put("loop_errors", loopErrors);
         sw.tableCounters().toMap().forEach((k, v) -> m.put("table_" + k, v));
         return m;
+    }
+
+    /** The last {@value #DEPARTURES_KEPT} hosts that lost their port (not counting the switch stopping), oldest first. */
+    public List<Departure> departures() {
+        synchronized (departures) {
+            return List.copyOf(departures);
+        }
     }
 
     /** The last unexpected error the switch met (it went on), as one line; null if none. */
@@ -776,6 +796,14 @@ public final class SwitchServer implements AutoCloseable {
             slot.closes[reason.ordinal()]++;
         }
         slot.lastClose = reason.text() + (detail == null ? "" : ": " + detail);
+        if (reason != CloseReason.SHUTDOWN) {
+            synchronized (departures) {
+                if (departures.size() == DEPARTURES_KEPT) {
+                    departures.removeFirst();
+                }
+                departures.addLast(new Departure(p.name, slot.index, reason, detail, System.nanoTime() - startNanos));
+            }
+        }
         slot.port.detach();
         slot.peer = null;
         switch (p) {

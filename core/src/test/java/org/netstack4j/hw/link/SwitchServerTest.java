@@ -180,6 +180,10 @@ class SwitchServerTest {
         assertThat(Frames.sequenceOf(again[0].receive(WAIT))).isEqualTo(4);
         assertThat(s.isRunning()).isTrue();
         assertThat(total(s, "closed_bad_length")).isEqualTo(1);
+        assertThat(s.departures()).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo(SwitchServer.CloseReason.BAD_LENGTH);
+            assertThat(d.toString()).isEqualTo("unix#1 on port 0: bad length prefix: length " + prefix + " (must be 1..65535)");
+        });
     }
 
     @Test
