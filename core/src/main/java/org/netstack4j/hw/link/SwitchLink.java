@@ -197,7 +197,7 @@ public final class SwitchLink implements AutoCloseable {
                 }
             }
             throw new IOException("no switch at " + address + ": no answer to hello within "
-                    + HELLO_TIMEOUT_NANOS / 1_000_000 + " ms (start one with: netstack4j switch --listen " + address + ")");
+                    + HELLO_TIMEOUT_NANOS / 1_000_000 + " ms (something else on the port, or a switch with no free port)");
         } finally {
             key.cancel();
             selector.selectNow(); // deregisters, so the receive loop can register again

@@ -164,8 +164,18 @@ class SwitchLinkTest {
             mute.bind(new InetSocketAddress(SwitchAddress.LOOPBACK, 0));
             int port = ((InetSocketAddress) mute.getLocalAddress()).getPort();
             assertThatThrownBy(() -> SwitchLink.open(SwitchAddress.udp(port)))
-                    .hasMessageStartingWith("no switch at udp:127.0.0.1:" + port + ": no answer to hello within 1500 ms");
+                    .hasMessage("no switch at udp:127.0.0.1:" + port + ": no answer to hello within 1500 ms "
+                            + "(something else on the port, or a switch with no free port)");
         }
+    }
+
+    @Test
+    void aFullUdpSwitchDoesNotAnswerANewHostsHello() throws Exception {
+        SwitchServer s = keep(SwitchServer.start(List.of(SwitchAddress.udp(0)), SwitchServer.Options.DEFAULT.withMaxPorts(1)));
+        keep(SwitchLink.open(s.addresses().getFirst()));
+        assertThatThrownBy(() -> SwitchLink.open(s.addresses().getFirst()))
+                .hasMessageEndingWith("(something else on the port, or a switch with no free port)");
+        assertThat(s.counters().get("refused_full")).isEqualTo(3); // three hellos
     }
 
     @Test
