@@ -126,13 +126,19 @@ public final class Cpu {
             return true;
         }
         Job[] current = jobs;
-        while (cursor < current.length) {
+        int n = current.length;
+        if (cursor >= n) {
+            cursor = 0; // a job was removed meanwhile
+        }
+        // Each job once, starting where the last pass stopped and wrapping round; with free
+        // work the cursor is 0 at the start and back at 0 at the end, in creation order.
+        for (int visited = 0; visited < n; visited++) {
             Job job = current[cursor];
             progress |= serviceInterrupts();
             if (charged > 0) {
                 return true; // the job's turn comes when the handlers' time has passed
             }
-            cursor++;
+            cursor = cursor + 1 == n ? 0 : cursor + 1;
             if (!job.scheduled) {
                 continue;
             }
@@ -146,13 +152,9 @@ public final class Cpu {
             progress |= result != Job.Result.SPIN;
             if (charged > 0) {
                 jobNanos += charged;
-                if (cursor == current.length) {
-                    cursor = 0;
-                }
                 return true;
             }
         }
-        cursor = 0;
         return progress;
     }
 

@@ -69,6 +69,28 @@ class CpuCostTest {
     }
 
     @Test
+    void aCpuWithAJobScheduledIsNeverIdle() {
+        // A pass that reaches the end of the job list goes round to its start: time must not
+        // jump to a far timer while a job is still scheduled.
+        Simulation sim = new Simulation();
+        Cpu cpu = new Cpu("cpu");
+        sim.add(cpu);
+        AtomicInteger runs = new AtomicInteger();
+        cpu.newJob("poll", () -> {
+            cpu.charge(10);
+            return runs.incrementAndGet() < 100 ? Job.Result.MORE : Job.Result.DONE;
+        }).schedule();
+        cpu.newJob("last", () -> {
+            cpu.charge(1);
+            return Job.Result.DONE;
+        }).schedule();
+        sim.newTimer("far", () -> { }).arm(1_000_000);
+        sim.runUntil(() -> runs.get() == 100, 10_000_000);
+        assertThat(sim.nanos()).isEqualTo(99 * 10 + 1);
+        assertThat(cpu.jobNanos()).isEqualTo(100 * 10 + 1);
+    }
+
+    @Test
     void interruptsArrivingFasterThanTheHandlerFinishesStarveTheJobs() {
         // The livelock in miniature: each interrupt costs 6 µs; arrivals every 5 µs never let the
         // job in, arrivals every 10 µs leave it room.
