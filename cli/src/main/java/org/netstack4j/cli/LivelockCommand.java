@@ -42,7 +42,8 @@ final class LivelockCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--quick", description = "Fewer input rates and shorter measurements (a few seconds instead of about half a minute).")
+    @Option(names = "--quick", description = "Fewer input rates, no refinement around the peak, and 20 ms measured per "
+            + "point instead of 50: a coarser curve in about a third of the time.")
     boolean quick;
 
     @Option(names = "--json", description = "Print one JSON object on stdout: per mode, peak_pps and overload_fraction "

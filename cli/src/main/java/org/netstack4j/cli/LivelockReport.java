@@ -95,6 +95,17 @@ final class LivelockReport {
                     r.overload().outputPps(), r.overloadFraction());
         }
         out.println();
+        out.printf(Locale.ROOT, "%-14s %-46s %14s %16s%n", "at 4x peak", "frames dropped per second, by cause",
+                "interrupts/s", "CPU in handlers");
+        for (Livelock.ModeResult r : results) {
+            Livelock.Point p = r.overload();
+            String drops = p.drops().entrySet().stream().filter(e -> e.getValue() > 0)
+                    .map(e -> String.format(Locale.ROOT, "%s %,.0f", e.getKey(), e.getValue() * 1e9 / p.windowNanos()))
+                    .collect(Collectors.joining(", "));
+            out.printf(Locale.ROOT, "%-14s %-46s %,14.0f %15.0f%%%n", r.mode().key(), drops.isEmpty() ? "none" : drops,
+                    p.interruptsPerSecond(), 100 * p.interruptShare());
+        }
+        out.println();
         List<Livelock.ModeResult> collapse = results.stream().filter(r -> r.overloadFraction() < HOLDS).toList();
         List<Livelock.ModeResult> hold = results.stream().filter(r -> r.overloadFraction() >= HOLDS).toList();
         if (!collapse.isEmpty()) {

@@ -214,8 +214,8 @@ class MainTest {
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
-        assertThat(r.out()).contains("interrupt entry+exit 4.0 µs", "forward, per packet 2.5 µs", "peak (MLFRR)",
-                "4x peak input", "fraction", "per-packet interrupt", "NAPI, budget 64", "livelock (", "no livelock (",
+        assertThat(r.out()).contains("interrupt entry+exit 4.0 µs", "forward per packet 2.5 µs", "peak (MLFRR)",
+                "4x peak input", "fraction", "frames dropped per second, by cause", "CPU in handlers", "per-packet interrupt", "NAPI, budget 64", "livelock (", "no livelock (",
                 "csv:", "chart:");
         assertThat(r.out()).doesNotContain("napi_5", "busy_poll");
         assertThat(dir.resolve("new/dir/livelock.png")).exists();

@@ -11,9 +11,9 @@ public enum Work {
     /** One call of a driver's poll routine, whatever it then finds (charged by the driver). */
     POLL("poll call"),
     /** Taking one frame off the receive ring: descriptor, buffer swap, refill (charged by the driver, per descriptor). */
-    RX_FRAME("receive, per frame"),
+    RX_FRAME("receive per frame"),
     /** Routing one packet on: Ethernet demux, IPv4 checks, route lookup, TTL, neighbour, transmit descriptor (charged by the stack). */
-    FORWARD("forward, per packet");
+    FORWARD("forward per packet");
 
     private final String description;
 

@@ -177,10 +177,11 @@ public final class Livelock {
      * @param unaccounted         over the whole run, once the router has drained: frames sent, less those
      *                            received and those dropped (by any cause above); 0 when every frame is accounted for
      * @param poolsFull           every buffer of every machine was back in its pool after tear-down
+     * @param windowNanos         the simulated time measured (rates are per second of it; drops are counts in it)
      */
     public record Point(Mode mode, long inputPps, double offeredPps, double outputPps, Map<String, Long> drops,
                         double interruptsPerSecond, double interruptShare, double busyShare, long sinkDrops,
-                        long unaccounted, boolean poolsFull) {
+                        long unaccounted, boolean poolsFull, long windowNanos) {
         public long dropped() {
             return drops.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -377,7 +378,7 @@ public final class Livelock {
             double busy = Math.min(1, (b.interruptNanos - a.interruptNanos + b.jobNanos - a.jobNanos) / (double) window);
             return new Point(mode, inputPps, (b.sent - a.sent) / seconds, (b.received - a.received) / seconds, drops,
                     (b.interrupts - a.interrupts) / seconds, irq, busy, b.sinkDrops - a.sinkDrops, unaccounted,
-                    poolsFull);
+                    poolsFull, window);
         }
 
         @Override
