@@ -24,18 +24,17 @@ public record CostModel(long interruptNanos, long pollNanos, long rxFrameNanos, 
     public static final CostModel FREE = new CostModel(0, 0, 0, 0);
 
     /**
-     * Round figures for a router built from a 1 GbE card and one core of a commodity x86 server,
-     * the Linux NAPI era (2005–2015):
+     * Round figures for a router built from a 1 GbE card and one core of a commodity x86 server.
+     * They are orders of magnitude, not measurements of one machine:
      * <ul>
      *   <li>interrupt entry+exit 4 µs: vectoring, saving and restoring state, the uncached ICR read
-     *       across PCIe (about 1 µs by itself) and the cache misses a handler causes. Measurements run
-     *       from about 2 µs on recent cores to 20 µs and more on late-1990s ones (21 µs per interrupt,
-     *       CERN's DSNIC study on a 200 MHz Pentium; "a few tens of microseconds", Mogul and
-     *       Ramakrishnan 1997);</li>
-     *   <li>receive 1 µs per frame and forwarding 2 µs per packet: together about 330,000 packets a
-     *       second on one core, the order a stock Linux router forwards per core without kernel
-     *       bypass;</li>
-     *   <li>a poll call 0.5 µs: the function call, the ring and register checks, interrupt re-enable.</li>
+     *       across the bus (around a microsecond by itself) and the cache misses a handler causes.
+     *       A few microseconds on current cores; 21 µs per interrupt in CERN's DSNIC study
+     *       (WoTUG-21, 1998); "a few tens of microseconds" to respond to one in Mogul and
+     *       Ramakrishnan (1997);</li>
+     *   <li>receive 1 µs per frame and forwarding 2 µs per packet: together about 330,000 packets
+     *       a second on one core, the order of kernel IP forwarding per core without bypass;</li>
+     *   <li>a poll call 0.5 µs: the call, the ring and register checks, the interrupt re-enable.</li>
      * </ul>
      * With these, four times the polled maximum (about 1.3 Mpps) stays below what one 1 GbE link
      * can carry in 64-byte frames (1.488 Mpps).
