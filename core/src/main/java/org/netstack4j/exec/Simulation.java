@@ -129,9 +129,4 @@ public final class Simulation implements Timeline {
         }
         return true;
     }
-
-    /** True if {@code cpu} is still busy with work charged to it (always false when work is free). */
-    public boolean busy(Cpu cpu) {
-        return cpu.freeAt > now;
-    }
 }
