@@ -19,8 +19,9 @@ public final class NetInterface {
     private final Host host;
     private final String name;
     private final NetDevice device;
-    private final int address;
-    private final int prefix;
+    // Changed only on the loop (DHCP); volatile so applications read a whole configuration.
+    private volatile int address;
+    private volatile int prefix;
     private final NeighborCache neighbors;
     private final PacketBuffer[] txQueue;
     private int txHead;
@@ -40,6 +41,12 @@ public final class NetInterface {
 
     public String name() {
         return name;
+    }
+
+    /** Sets the address (0: none, as before DHCP has a lease). Loop only; see {@link Host#configure}. */
+    void reconfigure(int newAddress, int newPrefix) {
+        address = newAddress;
+        prefix = newPrefix;
     }
 
     public int address() {
