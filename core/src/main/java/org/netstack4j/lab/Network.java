@@ -10,6 +10,7 @@ import org.netstack4j.exec.Simulation;
 import org.netstack4j.exec.Timeline;
 import org.netstack4j.hw.link.Cable;
 import org.netstack4j.hw.link.Capture;
+import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.hw.link.PcapWriter;
 import org.netstack4j.stack.Host;
 import org.netstack4j.stack.HostConfig;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 /**
  * A virtual network of netstack4j hosts: machines with E1000 cards, a host stack on each, cables
@@ -45,6 +47,7 @@ public final class Network implements AutoCloseable {
     private final long seed;
     private final List<Node> nodes = new ArrayList<>();
     private final List<Cable> cables = new ArrayList<>();
+    private final List<ExternalMedium> media = new ArrayList<>();
     private final List<CpuThread> threads = new ArrayList<>();
     private PcapWriter capture;
     private boolean started;
@@ -118,6 +121,22 @@ public final class Network implements AutoCloseable {
 
     public Cable cable(Node a, Node b) {
         return cable(a, 0, b, 0);
+    }
+
+    /**
+     * Plugs interface {@code nic} of {@code node} into a medium outside this JVM (a TAP device),
+     * captured like a cable if {@link #capture} was called. The network owns the medium from here
+     * on: {@link #close()} closes it first, so no frame arrives while the hosts are torn down.
+     * Real time only: frames from outside arrive when they arrive.
+     */
+    public void plug(Node node, int nic, ExternalMedium medium) {
+        if (sim != null) {
+            throw new IllegalStateException("a medium outside the JVM needs real time, not a simulation");
+        }
+        var card = node.machine().nics().get(nic).card();
+        PcapWriter w = capture;
+        medium.connect(card, w == null ? UnaryOperator.identity() : link -> Capture.wrap(link, w));
+        media.add(medium);
     }
 
     /** Brings every host up and starts the CPUs. */
@@ -209,6 +228,9 @@ public final class Network implements AutoCloseable {
             // Let application threads that were woken by a close (servers) see it and end,
             // rather than stay parked for ever.
             sim.runUntil(simApps::allFinished, sim.nanos() + 1_000_000_000L);
+        }
+        for (ExternalMedium m : media) {
+            m.close();
         }
         for (CpuThread t : threads) {
             t.close();

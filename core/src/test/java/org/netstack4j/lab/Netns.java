@@ -99,8 +99,11 @@ public final class Netns implements AutoCloseable {
             return new Result(done ? process.exitValue() : -1, out(), err(), !done);
         }
 
-        /** SIGTERM, two seconds' grace, then SIGKILL. */
+        /** SIGTERM, two seconds' grace, then SIGKILL; children it forked (socat's) first. */
         public void stop() throws InterruptedException {
+            for (ProcessHandle child : process.descendants().toList()) {
+                child.destroy();
+            }
             if (process.isAlive()) {
                 process.destroy();
                 if (!process.waitFor(2, TimeUnit.SECONDS)) {

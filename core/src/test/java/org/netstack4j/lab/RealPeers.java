@@ -46,6 +46,31 @@ public final class RealPeers {
         Assumptions.assumeTrue(false, reason + "; set CI=true to make this a failure");
     }
 
+    /** Skips (or, with CI=true, fails) unless the system's python3 can import {@code module}. */
+    public static void requirePython(String module) {
+        String python = find("python3");
+        boolean ok = false;
+        if (python != null) {
+            try {
+                Process p = new ProcessBuilder(python, "-c", "import " + module).redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                ok = p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+            } catch (IOException e) {
+                ok = false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!ok) {
+            String reason = "real-peer test needs the python3 module " + module + " (python3-" + module
+                    + "; .ci/run installs it)";
+            if (CI) {
+                throw new AssertionError("CI=true, but " + reason);
+            }
+            Assumptions.assumeTrue(false, reason + "; set CI=true to make this a failure");
+        }
+    }
+
     /** The absolute path of {@code tool}, or null. */
     public static String find(String tool) {
         for (String d : PATH) {
