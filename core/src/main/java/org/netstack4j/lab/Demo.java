@@ -48,12 +48,15 @@ public final class Demo {
     }
 
     /**
-     * A peer outside the JVM: our host at {@code hostAddress} (a.b.c.d/prefix, MAC 52:54:00:12:34:56)
-     * on {@code medium}, and the peer's address. The peer is to answer what the lab's gateway
+     * A peer outside the JVM: our host at {@code hostAddress} (a.b.c.d/prefix) with {@code mac} on
+     * {@code medium}, and the peer's address. The peer is to answer what the lab's gateway
      * answers: ARP, ICMP echo, UDP port 2000 with "this is the host!", and DNS for
      * pdos.csail.mit.edu (128.52.129.126).
      */
-    public record RealPeer(MediumSpec medium, String hostAddress, int address) {
+    public record RealPeer(MediumSpec medium, String hostAddress, String mac, int address) {
+        public RealPeer(MediumSpec medium, String hostAddress, int address) {
+            this(medium, hostAddress, LabWorld.HOST_MAC, address);
+        }
     }
 
     /** One check: a name, whether it held, a line for people and figures for JSON. */
@@ -128,7 +131,7 @@ public final class Demo {
             };
         }
         int prefix = Ipv4Cidr.parse(real.hostAddress()).prefix();
-        StandaloneHost.Options o = new StandaloneHost.Options(LabWorld.HOST_MAC, real.hostAddress(), null,
+        StandaloneHost.Options o = new StandaloneHost.Options(real.mac(), real.hostAddress(), null,
                 options.mode(), options.capture(), false, Map.of());
         StandaloneHost sh = StandaloneHost.start(real.medium().open(), o);
         if (!Ipv4Address.sameSubnet(real.address(), sh.address(), prefix)) {
