@@ -172,12 +172,12 @@ public final class Demo {
         try {
             Network net = world.network();
             Host h = world.host();
-            check(() -> arp(net, h, world.peerMac()));
-            check(() -> onePing(net, h));
-            check(() -> manyPings(net, h));
-            check(() -> concurrentPings(net, h));
-            check(() -> dnsQuery(net, h));
-            check(() -> icmpEcho(net, h));
+            check("arp", () -> arp(net, h, world.peerMac()));
+            check("udp_ping", () -> onePing(net, h));
+            check("udp_100_pings", () -> manyPings(net, h));
+            check("udp_concurrent", () -> concurrentPings(net, h));
+            check("dns", () -> dnsQuery(net, h));
+            check("icmp_echo", () -> icmpEcho(net, h));
         } finally {
             world.close();
         }
@@ -194,12 +194,13 @@ public final class Demo {
         Check run() throws Exception;
     }
 
-    private void check(Step step) {
+    /** Runs one check; one that throws fails under its own name, with the exception as its line. */
+    private void check(String name, Step step) {
         Check c;
         try {
             c = step.run();
         } catch (Exception e) {
-            c = new Check("error", false, e.toString(), Map.of("error", String.valueOf(e.getMessage())));
+            c = new Check(name, false, e.toString(), Map.of("error", String.valueOf(e.getMessage())));
         }
         checks.add(c);
         progress.accept(c);
