@@ -1,14 +1,21 @@
 package org.netstack4j.hw.link;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.netstack4j.lab.Netns;
 import org.netstack4j.lab.RealPeers;
+import org.netstack4j.wire.MacAddress;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -112,7 +119,7 @@ class TapDeviceTest {
 
         long linuxMac() throws Exception {
             Netns.Result r = ns.exec(T, "cat", "/sys/class/net/" + tap.name() + "/address");
-            return org.netstack4j.wire.MacAddress.parse(r.out().strip()).bits();
+            return MacAddress.parse(r.out().strip()).bits();
         }
 
         @Override
@@ -179,7 +186,7 @@ class TapDeviceTest {
             assertThat(rig.tap().isReceiving()).isFalse();
             assertThat(rig.card().attached()).as("the card was unplugged").isFalse();
             byte[] frame = Frames.numbered(Frames.BROADCAST, OUR_MAC, 1, 60);
-            stale.send(java.lang.foreign.MemorySegment.ofArray(frame), 0, frame.length);
+            stale.send(MemorySegment.ofArray(frame), 0, frame.length);
             assertThat(rig.tap().counterValues().txAfterClose()).isEqualTo(1);
             assertThat(rig.tap().counterValues().txFrames()).isZero();
             rig.tap().close(); // idempotent
@@ -195,6 +202,86 @@ class TapDeviceTest {
             assertThat(c.txErrors()).isEqualTo(1);
             assertThat(c.txFrames()).isZero();
             assertThat(rig.tap().lastError()).contains("write", "up on the Linux side");
+        }
+    }
+
+    @Test
+    void steadyStateFramesAllocateNothingEitherWay() throws Exception {
+        RealPeers.require("ip");
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported(), "this JVM cannot count allocated bytes per thread");
+        CountingCard card = new CountingCard(); // the recorder keeps copies, which allocate
+        try (Netns ns = Netns.create(); TapDevice tap = TapDevice.open(Netns.newInterfaceName());
+             Arena arena = Arena.ofConfined()) {
+            ns.adopt(tap.name());
+            ns.ip("addr", "add", "10.0.2.2/24", "dev", tap.name());
+            ns.ip("link", "set", "dev", tap.name(), "up");
+            ns.ip("neigh", "replace", "10.0.2.15", "lladdr", "52:54:00:12:34:56", "dev", tap.name());
+            long linuxMac = MacAddress.parse(ns.exec(T, "cat", "/sys/class/net/" + tap.name() + "/address").out().strip()).bits();
+            tap.connect(card);
+            // An echo request in native memory, as the card's DMA memory is; Linux answers each one.
+            byte[] request = Frames.icmpEcho(linuxMac, OUR_MAC, OUR_IP, LINUX_IP, 0x4a4a, 1, new byte[56]);
+            MemorySegment frame = arena.allocate(request.length + 64);
+            MemorySegment.copy(request, 0, frame, ValueLayout.JAVA_BYTE, 64, request.length);
+            Link send = card.output;
+
+            for (int i = 0; i < 40_000; i++) { // warm up (JIT)
+                send.send(frame, 64, request.length);
+            }
+            assertThat(RealPeers.await(() -> card.count.get() >= 30_000, 20_000)).isTrue();
+            // One frame at a time, so that each answer is a wake-up of its own: the poll path runs
+            // once per wake-up and needs that many calls before the JIT's last tier.
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            for (int i = 0; i < 20_000 && System.nanoTime() < deadline; i++) {
+                long before = card.count.get();
+                send.send(frame, 64, request.length);
+                while (card.count.get() == before && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+            }
+            long rxThread = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("tap-" + tap.name())).findFirst().orElseThrow().threadId();
+            // Steady state: rounds of 5,000 frames each way until one allocates nothing on either
+            // thread (the JIT settles at its own pace on a busy machine); at most 8.
+            List<String> rounds = new ArrayList<>();
+            boolean clean = false;
+            for (int round = 0; round < 8 && !clean; round++) {
+                long rxBefore = mx.getThreadAllocatedBytes(rxThread);
+                long txBefore = mx.getCurrentThreadAllocatedBytes();
+                long received = card.count.get();
+                for (int i = 0; i < 5_000; i++) {
+                    send.send(frame, 64, request.length);
+                }
+                long txAllocated = mx.getCurrentThreadAllocatedBytes() - txBefore;
+                assertThat(RealPeers.await(() -> card.count.get() >= received + 4_500, 10_000)).isTrue();
+                long rxAllocated = mx.getThreadAllocatedBytes(rxThread) - rxBefore;
+                rounds.add("tx " + txAllocated + " B, rx " + rxAllocated + " B");
+                clean = txAllocated < 1024 && rxAllocated < 1024;
+            }
+            assertThat(clean).as("bytes allocated per round of 5,000 frames each way: %s", rounds).isTrue();
+            assertThat(tap.counterValues().txErrors() + tap.counterValues().rxErrors()).isZero();
+        }
+    }
+
+    /** A card that only counts what arrives. */
+    private static final class CountingCard implements Connector {
+        final AtomicLong count = new AtomicLong();
+        volatile Link output = Link.NOWHERE;
+        private final Link input = (f, o, l) -> count.incrementAndGet();
+
+        @Override
+        public Link input() {
+            return input;
+        }
+
+        @Override
+        public void attach(Link out) {
+            output = out;
+        }
+
+        @Override
+        public void detach() {
+            output = Link.NOWHERE;
         }
     }
 
