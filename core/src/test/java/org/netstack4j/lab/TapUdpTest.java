@@ -8,6 +8,7 @@ import org.netstack4j.wire.Ipv4Address;
 
 import org.netstack4j.socket.UdpSocket;
 
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,27 +59,49 @@ class TapUdpTest {
         }
     }
 
+    /**
+     * The lab's one ping and then its hundred, against socat. socat's per-datagram children
+     * sometimes lose one under load (a lingering child reads the next datagram off the shared
+     * socket and dies writing it to its finished command), so a lost exchange is asked again, as a
+     * UDP client would; what must hold exactly is the accounting at both ends: every datagram we
+     * sent reached Linux's socket and every answer socat sent reached our socket.
+     */
     @Test
     void theLabsExchangeWithASocatService() throws Exception {
         RealPeers.require("socat", "ss");
         try (TapLab lab = TapLab.withHost(WakeMode.NAPI, null)) {
             lab.startSocatService();
             int answered = 0;
+            int retries = 0;
             try (UdpSocket s = UdpSocket.open(lab.host().host())) {
-                s.setTimeout(Duration.ofSeconds(2));
+                s.setTimeout(Duration.ofMillis(700));
                 s.connect(Ipv4Address.parseBits(TapLab.LINUX_IP), LabWorld.SERVICE_PORT);
                 byte[] question = LabWorld.QUESTION.getBytes(StandardCharsets.US_ASCII);
                 byte[] buffer = new byte[256];
-                for (int i = 0; i < 101; i++) { // the lab's one ping, then its hundred
-                    s.send(question);
-                    int n = s.receive(buffer);
-                    if (LabWorld.ANSWER.equals(new String(buffer, 0, n, StandardCharsets.US_ASCII))) {
-                        answered++;
+                for (int i = 0; i < 101; i++) {
+                    for (int attempt = 0; attempt < 4; attempt++) {
+                        if (attempt > 0) {
+                            retries++;
+                        }
+                        s.send(question);
+                        try {
+                            int n = s.receive(buffer);
+                            if (LabWorld.ANSWER.equals(new String(buffer, 0, n, StandardCharsets.US_ASCII))) {
+                                answered++;
+                                break;
+                            }
+                        } catch (SocketTimeoutException e) {
+                            // socat lost this one: ask again
+                        }
                     }
                 }
             }
-            assertThat(answered).isEqualTo(101);
-            assertThat(lab.linuxCounter("Udp", "InDatagrams")).isEqualTo(101);
+            Thread.sleep(200); // late answers to retried questions land
+            assertThat(answered).as("answered, with %d questions asked again", retries).isEqualTo(101);
+            assertThat(retries).as("socat loses a few at most").isLessThanOrEqualTo(10);
+            assertThat(lab.linuxCounter("Udp", "InDatagrams")).isEqualTo(lab.count(Counter.UDP_OUT_DATAGRAMS));
+            assertThat(lab.linuxCounter("Udp", "OutDatagrams")).isEqualTo(lab.count(Counter.UDP_IN_DATAGRAMS));
+            assertThat(lab.count(Counter.UDP_OUT_DATAGRAMS)).isEqualTo(101 + retries);
         }
     }
 
