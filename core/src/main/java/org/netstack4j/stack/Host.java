@@ -109,6 +109,40 @@ public final class Host {
         throw new IllegalArgumentException("gateway " + Ipv4Address.format(gateway) + " is on no interface's subnet");
     }
 
+    /**
+     * Gives {@code nic} a new address (0: none), replacing its routes: the subnet's, and a default
+     * route through {@code gateway} if not 0; announces the address by gratuitous ARP. DHCP uses
+     * this (application threads; runs on the loop).
+     */
+    public void configure(NetInterface nic, int address, int prefix, int gateway) throws SocketException {
+        if (prefix < 0 || prefix > 32) {
+            throw new IllegalArgumentException("prefix must be 0..32: " + prefix);
+        }
+        call(() -> {
+            routes.removeVia(nic);
+            nic.reconfigure(address, prefix);
+            routes.add(new Route(address, prefix, 0, nic));
+            if (gateway != 0) {
+                routes.add(new Route(0, 0, gateway, nic));
+            }
+            if (address != 0) {
+                nic.neighbors().announce();
+            }
+            return null;
+        });
+    }
+
+    private volatile List<Integer> dnsServers = List.of();
+
+    /** Name servers learnt (DHCP option 6) or set; empty if none. */
+    public List<Integer> dnsServers() {
+        return dnsServers;
+    }
+
+    public void setDnsServers(List<Integer> servers) {
+        dnsServers = List.copyOf(servers);
+    }
+
     /** A static ARP entry (RTnet's deterministic mode: no resolution traffic at all). */
     public void addStaticNeighbor(NetInterface nic, int address, long mac) {
         nic.neighbors().addStatic(address, mac);
@@ -132,7 +166,9 @@ public final class Host {
         started = true;
         handoff.offer(new LoopCall<>(() -> {
             for (NetInterface nic : interfaces) {
-                nic.neighbors().announce();
+                if (nic.address() != 0) {
+                    nic.neighbors().announce();
+                }
             }
             return null;
         }, null));

@@ -30,7 +30,12 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
                          int icmpErrorsPerSecond, int backlog, int txQueue, int socketReceiveBytes,
                          int socketSendBytes, int maxSockets, int defaultTtl, boolean forwarding, long seed) {
 
-    public static final HostConfig DEFAULT = new HostConfig(256, 32, 256,
+    /**
+     * A neighbour holds up to 48 packets while it is resolved: every fragment of a 64 KB datagram
+     * (45 at MTU 1500), so the first large datagram to a new neighbour is not lost; an
+     * interface holds up to 256 in all.
+     */
+    public static final HostConfig DEFAULT = new HostConfig(256, 48, 256,
             60_000_000_000L, 1_000_000_000L, 3, 1_000_000_000L, 50,
             16, 30_000_000_000L, 100, 1000, 256, 256 * 1024, 256 * 1024, 1024, 64, false, 1);
 

@@ -1,6 +1,7 @@
 package org.netstack4j.stack;
 
 import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.exec.Work;
 import org.netstack4j.wire.IcmpPacket;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.Ipv4Packet;
@@ -42,7 +43,7 @@ final class Ipv4Layer {
         b.truncate(Ipv4Packet.totalLength(b)); // drop Ethernet padding
         int destination = Ipv4Packet.destination(b);
         int source = Ipv4Packet.source(b);
-        if (Ipv4Address.isMulticast(source) || source == Ipv4Address.BROADCAST.bits()) {
+        if (Ipv4Address.isMulticast(source) || source == Ipv4Address.BROADCAST.bits() || isSubnetBroadcast(source)) {
             c.count(Counter.IP_IN_ADDR_ERRORS); // RFC 1122 3.2.1.3: never a valid source
             b.release();
             return;
@@ -67,6 +68,16 @@ final class Ipv4Layer {
         }
         for (NetInterface nic : host.interfaceList()) {
             if (address == nic.address() || address == nic.broadcast()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True for the directed broadcast address of one of our subnets. */
+    private boolean isSubnetBroadcast(int address) {
+        for (NetInterface nic : host.interfaceList()) {
+            if (address == nic.broadcast()) {
                 return true;
             }
         }
@@ -108,6 +119,7 @@ final class Ipv4Layer {
 
     /** Routes someone else's datagram on: TTL, route, fragmentation. Takes the buffer. */
     private void forward(PacketBuffer b) {
+        host.cpu().charge(Work.FORWARD); // for the CPU's cost model (simulated time)
         int destination = Ipv4Packet.destination(b);
         if (Ipv4Packet.ttl(b) <= 1) {
             c.count(Counter.IP_TTL_EXCEEDED);
@@ -129,9 +141,19 @@ final class Ipv4Layer {
 
     // ==== Output ==========================================================================
 
+    /** True for an address of one of our interfaces (not a broadcast). */
+    private boolean isUnicastLocal(int address) {
+        for (NetInterface nic : host.interfaceList()) {
+            if (address == nic.address()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The source address this host would use towards {@code destination} (0 if unroutable). */
     int sourceFor(int destination) {
-        if (isLocal(destination) && destination != Ipv4Address.BROADCAST.bits()) {
+        if (isUnicastLocal(destination)) {
             return destination;
         }
         Route route = host.routes().lookup(destination);
@@ -155,7 +177,7 @@ final class Ipv4Layer {
      */
     void output(PacketBuffer payload, int source, int destination, int protocol) {
         c.count(Counter.IP_OUT_REQUESTS);
-        if (isLocal(destination) && destination != Ipv4Address.BROADCAST.bits()) {
+        if (isUnicastLocal(destination)) {
             // To ourselves: straight back in, as a loopback device would.
             payload.prepend(Ipv4Packet.MIN_HEADER);
             int from = source != 0 ? source : destination;

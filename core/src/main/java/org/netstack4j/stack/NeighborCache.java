@@ -293,11 +293,18 @@ final class NeighborCache {
             host.counters().count(Counter.ARP_ADDRESS_CONFLICTS);
             return;
         }
+        boolean forUs = tpa == nic.address() && nic.address() != 0;
+        if (spa == 0 && forUs && op == ArpPacket.OP_REQUEST && (sha & 0x0100_0000_0000L) == 0) {
+            // A probe for our address (RFC 5227, arping -D): defend it, as RFC 826 and Linux do,
+            // so the prober sees the address is taken. Learn nothing from it.
+            sendArp(ArpPacket.OP_REPLY, sha, sha, 0);
+            host.counters().count(Counter.ARP_OUT_REPLIES);
+            return;
+        }
         if (spa == 0 || Ipv4Address.isMulticast(spa) || spa == Ipv4Address.BROADCAST.bits()
                 || (sha & 0x0100_0000_0000L) != 0) {
-            return; // a probe, or nonsense: learn nothing
+            return; // a probe for someone else, or nonsense: learn nothing
         }
-        boolean forUs = tpa == nic.address() && nic.address() != 0;
         // RFC 826's merge: update an entry we have; add one only if the packet is for us.
         Entry e = find(spa);
         if (e != null) {

@@ -19,8 +19,9 @@ public final class NetInterface {
     private final Host host;
     private final String name;
     private final NetDevice device;
-    private final int address;
-    private final int prefix;
+    // Changed only on the loop (DHCP); volatile so applications read a whole configuration.
+    private volatile int address;
+    private volatile int prefix;
     private final NeighborCache neighbors;
     private final PacketBuffer[] txQueue;
     private int txHead;
@@ -40,6 +41,12 @@ public final class NetInterface {
 
     public String name() {
         return name;
+    }
+
+    /** Sets the address (0: none, as before DHCP has a lease). Loop only; see {@link Host#configure}. */
+    void reconfigure(int newAddress, int newPrefix) {
+        address = newAddress;
+        prefix = newPrefix;
     }
 
     public int address() {
@@ -170,7 +177,7 @@ public final class NetInterface {
     /** Hands a whole frame to the device, or queues it while the device is busy. Takes the buffer. */
     private void transmit(PacketBuffer frame) {
         host.counters().count(Counter.ETH_OUT_FRAMES);
-        if (txCount == 0 && device.queue(frame)) {
+        if (txCount == 0 && queueOrKick(frame)) {
             unflushed = true;
             if (!host.batching()) {
                 flush();
@@ -184,6 +191,23 @@ public final class NetInterface {
         }
         txQueue[(txHead + txCount) % txQueue.length] = frame;
         txCount++;
+    }
+
+    /**
+     * Queues a frame on the device. If the ring is full of frames not yet announced to the card,
+     * announces them first (one tail write) and tries again: deferring the tail write to the end
+     * of the batch is only right while the ring has room (Linux's xmit_more rule), or the card
+     * would sit idle on a full ring while the rest of the batch overflows the queue.
+     */
+    private boolean queueOrKick(PacketBuffer frame) {
+        if (device.queue(frame)) {
+            return true;
+        }
+        if (!unflushed) {
+            return false;
+        }
+        flush();
+        return device.queue(frame);
     }
 
     /** Moves queued frames to the device while it takes them (the device's transmit waiter). */

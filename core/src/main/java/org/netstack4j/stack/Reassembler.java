@@ -85,8 +85,11 @@ final class Reassembler {
         int firstBlock = offset >>> 3;
         int lastBlock = (end + 7 >>> 3) - 1;
         int held = countHeld(col, firstBlock, lastBlock);
-        if (held == lastBlock - firstBlock + 1 && sameAsHeld(col, f, headerLength, offset, length)) {
-            f.release(); // an exact duplicate (a retransmission or a duplicating link): harmless
+        // An exact duplicate (a retransmission or a duplicating link) is harmless; it must agree on
+        // the bytes and, for a last fragment, on where the datagram ends.
+        boolean sameEnd = more ? col.totalPayload < 0 || end <= col.totalPayload : col.totalPayload == end;
+        if (held == lastBlock - firstBlock + 1 && sameEnd && sameAsHeld(col, f, headerLength, offset, length)) {
+            f.release();
             return null;
         }
         if (held > 0 || (!more && col.totalPayload >= 0 && col.totalPayload != end)
@@ -117,6 +120,13 @@ final class Reassembler {
             col.firstHeaderLength = headerLength;
         }
         f.release();
+        if (col.haveFirst && col.totalPayload >= 0 && col.firstHeaderLength + col.totalPayload > MAX_DATAGRAM) {
+            // Each fragment fit on its own, but the first one's header (options) makes the whole
+            // longer than IPv4 allows (the ping of death): the datagram cannot exist.
+            c.count(Counter.IP_REASM_FAILS);
+            close(col);
+            return null;
+        }
         if (col.totalPayload < 0 || col.received != col.totalPayload || !col.haveFirst) {
             return null;
         }

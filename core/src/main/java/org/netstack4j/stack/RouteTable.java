@@ -19,6 +19,13 @@ final class RouteTable {
         routes = list.toArray(Route[]::new);
     }
 
+    /** Removes every route through {@code via} (its address changed). */
+    void removeVia(NetInterface via) {
+        List<Route> list = new ArrayList<>(List.of(routes));
+        list.removeIf(r -> r.via() == via);
+        routes = list.toArray(Route[]::new);
+    }
+
     /** The most specific route to {@code destination}, or null. */
     Route lookup(int destination) {
         for (Route r : routes) {

@@ -42,6 +42,7 @@ public final class UdpEndpoint extends Endpoint {
     /** Application: queues a datagram to {@code address:port} (0, 0: the connected peer). */
     public void send(byte[] data, int offset, int length, int address, int port, long deadlineNanos)
             throws SocketException, SocketTimeoutException {
+        ensureOpen(); // before anything else, so a closed socket always says it is closed
         if (port == 0) {
             if (!isConnected()) {
                 throw new SocketException("socket is not connected: give a destination");

@@ -9,6 +9,7 @@
  * are bare numbers: a MAC in the low 48 bits of a {@code long}, an IPv4 address in an {@code int}.
  *
  * <p>This room may touch {@code buffer} and the JDK, nothing else. {@link org.netstack4j.wire.DnsMessage}
- * is the exception to "no allocation": it works on byte arrays for the resolver on application threads.
+ * and {@link org.netstack4j.wire.DhcpMessage} are the exceptions to "no allocation": they work on
+ * byte arrays for clients on application threads.
  */
 package org.netstack4j.wire;

@@ -1,0 +1,96 @@
+package org.netstack4j.stack;
+
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.lab.Network;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.MacAddress;
+
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One host under test on 10.0.2.15/24 with a {@link Prober} at 10.0.2.99 on the other end of
+ * its cable, in simulated time. Tests put frames on the wire with {@link #prober}, let the
+ * network run with {@link #idle}, and read what the prober saw and what the host counted.
+ */
+final class ProbedHost implements AutoCloseable {
+    static final String HOST_MAC = "52:54:00:12:34:56";
+    static final String PROBER_MAC = "52:54:00:00:00:99";
+    static final int HOST = Ipv4Address.parseBits("10.0.2.15");
+    static final int PROBER = Ipv4Address.parseBits("10.0.2.99");
+    static final long MS = 1_000_000L;
+    static final long SECOND = 1_000_000_000L;
+
+    final Network net;
+    final Network.Node node;
+    final Host host;
+    final Prober prober;
+    final long hostMac = MacAddress.parse(HOST_MAC).bits();
+    private boolean closed;
+
+    private ProbedHost(Network net, HostConfig config, WakeMode mode, Customizer before) {
+        this.net = net;
+        this.node = net.addHost("host", MacAddress.parse(HOST_MAC), "10.0.2.15/24", mode, config);
+        this.host = node.host();
+        this.prober = Prober.attach(net, "prober", PROBER_MAC, "10.0.2.99", node, 0);
+        before.apply(this);
+        net.start();
+    }
+
+    /** Configuration between building and starting (static neighbours and the like). */
+    @FunctionalInterface
+    interface Customizer {
+        void apply(ProbedHost h);
+    }
+
+    static ProbedHost simulated(HostConfig config) {
+        return new ProbedHost(Network.simulated(1), config, WakeMode.NAPI, h -> { });
+    }
+
+    static ProbedHost simulated(HostConfig config, WakeMode mode, Customizer before) {
+        return new ProbedHost(Network.simulated(1), config, mode, before);
+    }
+
+    /** Lets simulated time pass. */
+    void idle(long nanos) throws InterruptedException {
+        net.idle(nanos);
+    }
+
+    long now() {
+        return net.timeline().nanos();
+    }
+
+    long count(Counter c) {
+        return host.counters().get(c);
+    }
+
+    <T> T run(Callable<T> body) throws Exception {
+        return net.run("app", body);
+    }
+
+    /** Puts an IPv4 datagram on the wire to the host's MAC. */
+    void toHost(byte[] datagram) {
+        prober.sendIp(hostMac, datagram);
+    }
+
+    /** An echo request from the prober to the host, and whether its reply came back within 100 ms. */
+    boolean pingAnswered(int id, int seq) throws InterruptedException {
+        byte[] data = Packets.pattern(32, seq);
+        toHost(Packets.ip(Packets.ICMP, PROBER, HOST, Packets.echo(8, id, seq, data)).id(seq).bytes());
+        idle(100 * MS);
+        return !prober.frames(v -> v.isIcmp() && v.icmpType() == 0 && v.icmpId() == id && v.icmpSeq() == seq
+                && Arrays.equals(v.ipPayload(), Packets.echo(0, id, seq, data))).isEmpty();
+    }
+
+    /** Closes the network and checks that every buffer came home. */
+    @Override
+    public void close() throws Exception {
+        if (!closed) {
+            closed = true;
+            net.close();
+            assertThat(net.poolsFull()).as("every pool full after close").isTrue();
+        }
+    }
+}
