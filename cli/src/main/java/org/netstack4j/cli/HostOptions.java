@@ -9,21 +9,26 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/**
- * Who a host on a real medium is: its MAC and a static address with an optional router. (A
- * {@code --dhcp} option, exclusive with {@code --ip}, is to join these.)
- */
+/** Who a host on a real medium is: its MAC, and a static address with an optional router or DHCP. */
 final class HostOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
     String address = "10.0.2.15/24";
+    boolean addressGiven;
     Integer gateway;
+    boolean dhcp;
+
+    @Option(names = "--dhcp", description = "Take the address, router and DNS server from a DHCP server (instead of --ip/--gw).")
+    void setDhcp(boolean on) {
+        dhcp = on;
+    }
     String mac = LabWorld.HOST_MAC;
 
-    @Option(names = "--ip", paramLabel = "ADDR/PREFIX", defaultValue = "10.0.2.15/24",
-            description = "The host's address and prefix length. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--ip", paramLabel = "ADDR/PREFIX",
+            description = "The host's address and prefix length. Default: 10.0.2.15/24.")
     void setAddress(String value) {
+        addressGiven = true;
         try {
             Ipv4Cidr cidr = Ipv4Cidr.parse(value);
             if (cidr.prefix() < 1 || cidr.prefix() > 30) {
@@ -58,8 +63,16 @@ final class HostOptions {
         }
     }
 
-    /** Checks what single options cannot: the router is on the subnet. */
+    /** The static address, or null for DHCP. */
+    String staticAddress() {
+        return dhcp ? null : address;
+    }
+
+    /** Checks what single options cannot: the router is on the subnet; DHCP or a static address. */
     void validate() {
+        if (dhcp && (addressGiven || gateway != null)) {
+            throw bad("--dhcp takes the address and router from the server: give it without --ip and --gw");
+        }
         if (gateway != null) {
             Ipv4Cidr cidr = Ipv4Cidr.parse(address);
             if (!Ipv4Address.sameSubnet(gateway, cidr.address(), cidr.prefix())) {

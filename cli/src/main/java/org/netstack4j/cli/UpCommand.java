@@ -120,7 +120,7 @@ final class UpCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_FAILED;
         }
-        StandaloneHost.Options options = new StandaloneHost.Options(host.mac, host.address, host.gateway, mode,
+        StandaloneHost.Options options = new StandaloneHost.Options(host.mac, host.staticAddress(), host.gateway, mode,
                 capture, true, records);
         try {
             running = StandaloneHost.start(opened, options);
@@ -138,7 +138,7 @@ final class UpCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         out.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; UDP service on %d, DNS on 53 (%d name%s); "
-                        + "Ctrl-C to stop%n", host.address, host.mac, opened.describe(), mode.cliName(),
+                        + "Ctrl-C to stop%n", describeAddress(), host.mac, opened.describe(), mode.cliName(),
                 host.gateway == null ? "" : ", router " + Ipv4Address.format(host.gateway), LabWorld.SERVICE_PORT,
                 records.size(), records.size() == 1 ? "" : "s");
         out.flush();
@@ -156,6 +156,14 @@ final class UpCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
+    private String describeAddress() {
+        StandaloneHost h = running;
+        if (h != null && h.dhcp() != null && h.dhcp().lease() != null) {
+            return "DHCP lease " + h.dhcp().lease();
+        }
+        return host.address;
+    }
+
     /** Stops the host and prints its counters, once, whoever asks first (the main thread or the hook). */
     private synchronized void finish(PrintWriter out, String why) {
         if (finished) {
@@ -163,6 +171,7 @@ final class UpCommand implements Callable<Integer> {
         }
         finished = true;
         StandaloneHost h = running;
+        String address = describeAddress(); // before the close releases a DHCP lease
         try {
             h.close();
         } catch (Exception e) {
@@ -171,7 +180,7 @@ final class UpCommand implements Callable<Integer> {
         Map<String, Object> counters = h.counters();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("address", host.address);
+            m.put("address", address);
             m.put("mac", host.mac);
             m.put("medium", h.medium().describe());
             m.put("stopped_by", why);

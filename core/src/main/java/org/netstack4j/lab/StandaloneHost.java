@@ -1,5 +1,8 @@
 package org.netstack4j.lab;
 
+import org.netstack4j.socket.DhcpClient;
+import org.netstack4j.stack.Host;
+
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.stack.Host;
@@ -23,7 +26,7 @@ public final class StandaloneHost implements AutoCloseable {
 
     /**
      * @param mac        the card's MAC address
-     * @param address    a.b.c.d/prefix (static addressing; a DHCP client is to offer the other way)
+     * @param address    a.b.c.d/prefix, or null to take a lease by DHCP (address, router, DNS)
      * @param gateway    the default router, or null for none
      * @param mode       how the driver is woken
      * @param capture    where to write a pcap of everything on the medium, or null
@@ -34,7 +37,6 @@ public final class StandaloneHost implements AutoCloseable {
                           boolean services, Map<String, List<Integer>> dnsRecords) {
         public Options {
             Objects.requireNonNull(mac, "mac");
-            Objects.requireNonNull(address, "address");
             Objects.requireNonNull(mode, "mode");
             dnsRecords = Map.copyOf(dnsRecords);
         }
@@ -62,6 +64,7 @@ public final class StandaloneHost implements AutoCloseable {
     private final Network net;
     private final Network.Node node;
     private LabServices services;
+    private DhcpClient dhcp;
     private boolean closed;
 
     private StandaloneHost(ExternalMedium medium, Options options) throws Exception {
@@ -72,13 +75,20 @@ public final class StandaloneHost implements AutoCloseable {
             if (options.capture() != null) {
                 net.capture(options.capture());
             }
-            node = net.addHost("host", MacAddress.parse(options.mac()), options.address(), options.mode(),
-                    HostConfig.DEFAULT);
+            node = net.addHost("host", MacAddress.parse(options.mac()),
+                    options.address() == null ? "0.0.0.0/0" : options.address(), options.mode(), HostConfig.DEFAULT);
             if (options.gateway() != null) {
                 node.host().setDefaultGateway(options.gateway());
             }
             net.plug(node, 0, medium);
             net.start();
+            if (options.address() == null) {
+                Host h = node.host();
+                dhcp = net.run("dhcp", () -> new DhcpClient(h, h.interfaces().getFirst(), DhcpClient.Options.DEFAULT));
+                DhcpClient client = dhcp;
+                net.run("dhcp-acquire", client::acquire);
+                net.startApplication("dhcp", client::maintain);
+            }
             if (options.services()) {
                 services = LabServices.start(net, node.host(), LabWorld.SERVICE_PORT, options.dnsRecords());
             }
@@ -122,6 +132,11 @@ public final class StandaloneHost implements AutoCloseable {
         return services;
     }
 
+    /** The DHCP client keeping the lease, or null with a static address. */
+    public DhcpClient dhcp() {
+        return dhcp;
+    }
+
     /** The host's address. */
     public int address() {
         return node.host().address();
@@ -145,6 +160,19 @@ public final class StandaloneHost implements AutoCloseable {
         if (services != null) {
             m.put("services", services.counters());
         }
+        if (dhcp != null) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("state", dhcp.state().name().toLowerCase());
+            d.put("discovers", dhcp.discovers());
+            d.put("requests", dhcp.requests());
+            d.put("acks", dhcp.acks());
+            d.put("naks", dhcp.naks());
+            d.put("declines", dhcp.declines());
+            d.put("renewals", dhcp.renewals());
+            d.put("rebinds", dhcp.rebinds());
+            d.put("expiries", dhcp.expiries());
+            m.put("dhcp", d);
+        }
         return m;
     }
 
@@ -157,9 +185,15 @@ public final class StandaloneHost implements AutoCloseable {
         closed = true;
         try {
             LabServices s = services;
-            if (s != null) {
+            DhcpClient d = dhcp;
+            if (s != null || d != null) {
                 net.run("shutdown", () -> {
-                    s.close();
+                    if (d != null) {
+                        d.close(); // RELEASE: the server may give the address to someone else
+                    }
+                    if (s != null) {
+                        s.close();
+                    }
                     return null;
                 });
             }
