@@ -74,7 +74,11 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"frames --mode bogus", "frames --size 10", "frames --size 1515", "frames --frames -5",
-            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "demo --mode fast", "ping --count 0", "ping -s 5", "ping 10.0.2.2 extra", "stats --traffic -1", "ping --interval x", "--bogus",
+            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "up --tap t0 --dhcp --ip 10.0.2.15/24", "up --tap t0 --dhcp --gw 10.0.2.2", "demo --mode fast", "ping --count 0", "ping -s 5", "ping 10.0.2.2 extra", "stats --traffic -1", "ping --interval x", "--bogus",
+            "up", "up --tap t0 --ip 10.0.2.300/24", "up --tap t0 --ip 10.0.2.15", "up --tap t0 --gw 10.0.3.1",
+            "up --tap t0 --dns-record foo", "up --tap t0 --dns-record a..b=1.2.3.4", "up --tap t0 --duration -1",
+            "up --tap t0 --mac 01:00:5e:00:00:01", "demo --tap t0", "demo --peer 10.0.2.2",
+            "demo --tap t0 --peer 10.0.2.2 --seed 1", "demo --tap t0 --peer 10.0.3.2", "demo --ip 10.0.2.16/24",
             "livelock --bogus", "livelock extra", "livelock --modes nosuch", "livelock --modes", "livelock --rx-cost -1",
             "livelock --forward-cost x", "livelock --interrupt-cost 2000000", "livelock --rx-cost 0 --forward-cost 0"})
     void badArgumentsExit2WithOneLine(String args) {
@@ -97,7 +101,9 @@ class MainTest {
         Run r = run("--help");
 
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("frames", "demo", "livelock", "--version");
+        assertThat(r.out()).contains("frames", "demo", "up", "livelock", "--version");
+        assertThat(run("up", "--help").out()).contains("--tap", "--ip", "--gw", "--dns-record", "--capture", "--mode",
+                "SIGTERM", "ip netns exec");
         assertThat(run("frames", "--help").out()).contains("--frames", "--size", "--mode", "--sim", "--capture", "--json");
     }
 

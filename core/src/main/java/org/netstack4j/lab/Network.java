@@ -11,6 +11,7 @@ import org.netstack4j.exec.Timeline;
 import org.netstack4j.hw.link.Cable;
 import org.netstack4j.hw.link.Capture;
 import org.netstack4j.hw.link.Connector;
+import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.hw.link.PcapWriter;
 import org.netstack4j.stack.Host;
 import org.netstack4j.stack.HostConfig;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 /**
  * A virtual network of netstack4j hosts: machines with E1000 cards, a host stack on each, cables
@@ -47,6 +49,7 @@ public final class Network implements AutoCloseable {
     private final List<Node> nodes = new ArrayList<>();
     private final List<Machine> bareMachines = new ArrayList<>();
     private final List<Cable> cables = new ArrayList<>();
+    private final List<ExternalMedium> media = new ArrayList<>();
     private final List<CpuThread> threads = new ArrayList<>();
     private PcapWriter capture;
     private boolean started;
@@ -191,6 +194,22 @@ public final class Network implements AutoCloseable {
         return cable(a, 0, b, 0);
     }
 
+    /**
+     * Plugs interface {@code nic} of {@code node} into a medium outside this JVM (a TAP device),
+     * captured like a cable if {@link #capture} was called. The network owns the medium from here
+     * on: {@link #close()} closes it first, so no frame arrives while the hosts are torn down.
+     * Real time only: frames from outside arrive when they arrive.
+     */
+    public void plug(Node node, int nic, ExternalMedium medium) {
+        if (sim != null) {
+            throw new IllegalStateException("a medium outside the JVM needs real time, not a simulation");
+        }
+        var card = node.machine().nics().get(nic).card();
+        PcapWriter w = capture;
+        medium.connect(card, w == null ? UnaryOperator.identity() : link -> Capture.wrap(link, w));
+        media.add(medium);
+    }
+
     /** Brings every host up and starts the CPUs. */
     public void start() {
         if (started) {
@@ -295,6 +314,9 @@ public final class Network implements AutoCloseable {
             // Let application threads that were woken by a close (servers) see it and end,
             // rather than stay parked for ever.
             sim.runUntil(simApps::allFinished, sim.nanos() + 1_000_000_000L);
+        }
+        for (ExternalMedium m : media) {
+            m.close();
         }
         for (CpuThread t : threads) {
             t.close();
