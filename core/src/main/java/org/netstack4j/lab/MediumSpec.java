@@ -1,6 +1,8 @@
 package org.netstack4j.lab;
 
 import org.netstack4j.hw.link.ExternalMedium;
+import org.netstack4j.hw.link.SwitchAddress;
+import org.netstack4j.hw.link.SwitchLink;
 import org.netstack4j.hw.link.TapDevice;
 
 import java.io.IOException;
@@ -8,10 +10,10 @@ import java.util.Objects;
 
 /**
  * Which medium outside this JVM a host's card plugs into: the one place where that choice is
- * made. Today a Linux TAP device; a switch in another process (QEMU's stream or dgram framing
- * over a Unix or UDP socket) is to join as another variant.
+ * made: a Linux TAP device, or a switch in another process (QEMU's stream or dgram framing over a
+ * Unix or UDP socket).
  */
-public sealed interface MediumSpec permits MediumSpec.Tap, MediumSpec.Opened {
+public sealed interface MediumSpec permits MediumSpec.Tap, MediumSpec.Switch, MediumSpec.Opened {
 
     /** Opens the medium; the message of a failure is one line naming the cause. */
     ExternalMedium open() throws IOException;
@@ -33,6 +35,23 @@ public sealed interface MediumSpec permits MediumSpec.Tap, MediumSpec.Opened {
         @Override
         public String describe() {
             return "TAP device " + device;
+        }
+    }
+
+    /** A switch in another process ({@code netstack4j switch}, or QEMU's {@code -netdev stream,server=on}). */
+    record Switch(SwitchAddress address) implements MediumSpec {
+        public Switch {
+            Objects.requireNonNull(address, "address");
+        }
+
+        @Override
+        public ExternalMedium open() throws IOException {
+            return SwitchLink.open(address);
+        }
+
+        @Override
+        public String describe() {
+            return "switch at " + address;
         }
     }
 

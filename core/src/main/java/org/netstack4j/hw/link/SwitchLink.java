@@ -41,7 +41,7 @@ import java.util.function.UnaryOperator;
  * <p>Close is clean: once {@link #close()} has begun, nothing more is written to the socket, the
  * receive thread is joined, and frames the card sends later are counted in {@code tx_after_close}.
  */
-public final class SwitchLink implements AutoCloseable {
+public final class SwitchLink implements ExternalMedium {
     /** How often a UDP link says hello, so the switch keeps its port while it is silent. */
     public static final long HELLO_INTERVAL_NANOS = 5_000_000_000L;
     /**
@@ -210,6 +210,7 @@ public final class SwitchLink implements AutoCloseable {
     }
 
     /** What this is, for people: {@code switch at unix:/tmp/sw.sock}. */
+    @Override
     public String describe() {
         return "switch at " + address;
     }
@@ -224,7 +225,8 @@ public final class SwitchLink implements AutoCloseable {
      * direction, first to the outbound link (card to switch), then to the card's input, so a
      * capture or fault injector can sit on the wire as on a cable. Once only.
      */
-    public synchronized void connect(Connector card, UnaryOperator<Link> wrap) throws IOException {
+    @Override
+    public synchronized void connect(Connector card, UnaryOperator<Link> wrap) {
         Objects.requireNonNull(card, "card");
         Objects.requireNonNull(wrap, "wrap");
         if (this.card != null) {
@@ -238,18 +240,14 @@ public final class SwitchLink implements AutoCloseable {
         Link outbound = Objects.requireNonNull(wrap.apply(this::transmit), "wrapper returned null");
         this.inbound = Objects.requireNonNull(wrap.apply(card.input()), "wrapper returned null");
         this.card = card;
-        if (stream != null) {
-            stream.register(selector, SelectionKey.OP_READ);
-        } else {
-            datagram.register(selector, SelectionKey.OP_READ);
+        try {
+            (stream != null ? stream : datagram).register(selector, SelectionKey.OP_READ);
+        } catch (ClosedChannelException e) {
+            throw new IllegalStateException(describe() + " is closed", e);
         }
         card.attach(outbound);
         receiver = Thread.ofPlatform().name("switch-link").daemon().unstarted(this::receiveLoop);
         receiver.start();
-    }
-
-    public void connect(Connector card) throws IOException {
-        connect(card, UnaryOperator.identity());
     }
 
     // ==== Transmit: the card's thread ============================================================
@@ -511,6 +509,7 @@ public final class SwitchLink implements AutoCloseable {
     // ==== Views and close ========================================================================
 
     /** Frames and bytes each way, drops and errors, by name; zeros included, so the shape is stable. */
+    @Override
     public Map<String, Long> counters() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("rx_frames", rxFrames);
@@ -528,6 +527,7 @@ public final class SwitchLink implements AutoCloseable {
     }
 
     /** The last error the link met, as one line; null if none. */
+    @Override
     public String lastError() {
         return lastError;
     }

@@ -4,7 +4,9 @@
  * and switches join connectors; capture and fault injection wrap any link. An
  * {@link org.netstack4j.hw.link.ExternalMedium} leads out of the JVM: a Linux TAP device
  * ({@link org.netstack4j.hw.link.TapDevice}, bound to libc with {@code java.lang.foreign} in
- * {@code Libc}), with Linux's own stack on the far side. This room touches {@code buffer} and
+ * {@code Libc}), with Linux's own stack on the far side; or a switch in another process
+ * ({@link org.netstack4j.hw.link.SwitchLink} to a {@link org.netstack4j.hw.link.SwitchServer}, in
+ * QEMU's stream and dgram framing, {@link org.netstack4j.hw.link.QemuStream}). This room touches {@code buffer} and
  * {@code exec} (for delays) only, and {@code wire} for MAC addresses.
  */
 package org.netstack4j.hw.link;
