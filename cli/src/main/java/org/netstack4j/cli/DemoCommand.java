@@ -34,7 +34,9 @@ import java.util.concurrent.Callable;
                         + "buffer back in its pool. Then the driver, ring and protocol counters.",
                 "With --tap NAME --peer ADDR the same checks run against a real peer instead: our host alone "
                         + "(--ip, default 10.0.2.15/24) on the TAP device, the peer answering ARP, ping, UDP port "
-                        + "2000 and DNS for pdos.csail.mit.edu (128.52.129.126), as the lab's gateway does.",
+                        + "2000 and DNS for pdos.csail.mit.edu (128.52.129.126), as the lab's gateway does. With "
+                        + "--switch unix:PATH|udp:PORT --peer ADDR our host is on a switch in another process "
+                        + "(netstack4j switch), and the peer another process there (netstack4j up --switch).",
                 "Exit status 0 only if every check passes."})
 final class DemoCommand implements Callable<Integer> {
 
@@ -102,16 +104,16 @@ final class DemoCommand implements Callable<Integer> {
             for (String option : new String[] {"--ip", "--gw", "--mac"}) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
                     throw new CommandLine.ParameterException(spec.commandLine(),
-                            option + " is for a real peer (" + MediumOptions.names() + " NAME --peer ADDR)");
+                            option + " is for a real peer (" + MediumOptions.names() + ", with --peer ADDR)");
                 }
             }
             return null;
         }
         if (chosen == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--peer needs a medium: " + MediumOptions.names() + " NAME");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--peer needs a medium: " + MediumOptions.names());
         }
         if (peer == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), MediumOptions.names() + " needs --peer ADDR");
+            throw new CommandLine.ParameterException(spec.commandLine(), "a real medium needs --peer ADDR");
         }
         if (lab.seed != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--seed is for the simulated lab, not a real peer");

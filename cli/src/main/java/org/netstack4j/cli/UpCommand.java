@@ -46,7 +46,12 @@ import java.util.concurrent.TimeUnit;
                 "  ip -n lab addr add 10.0.2.2/24 dev tap0; ip -n lab link set tap0 up",
                 "  ip netns exec lab ./netstack4j up --tap tap0 --ip 10.0.2.15/24 --gw 10.0.2.2 \\",
                 "      --dns-record pdos.csail.mit.edu=128.52.129.126",
-                "  ip netns exec lab ping 10.0.2.15"})
+                "  ip netns exec lab ping 10.0.2.15",
+                "Example, no root: two hosts in two processes on a switch in a third:",
+                "  ./netstack4j switch --listen unix:/tmp/lab.sock &",
+                "  ./netstack4j up --switch unix:/tmp/lab.sock --ip 10.0.2.2/24 --mac 52:55:0a:00:02:02 \\",
+                "      --dns-record pdos.csail.mit.edu=128.52.129.126 &",
+                "  ./netstack4j demo --switch unix:/tmp/lab.sock --peer 10.0.2.2"})
 final class UpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -109,7 +114,7 @@ final class UpCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         MediumSpec chosen = medium.spec();
         if (chosen == null) {
-            throw bad("say which medium to run on: " + MediumOptions.names() + " NAME");
+            throw bad("say which medium to run on: " + MediumOptions.names());
         }
         host.validate();
         ExternalMedium opened;

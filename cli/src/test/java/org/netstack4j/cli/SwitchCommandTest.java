@@ -305,6 +305,29 @@ class SwitchCommandTest {
         assertThat(r.err().lines().toList()).hasSize(1).first().asString().startsWith("netstack4j switch: ");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"up --tap t0 --switch unix:/tmp/x.sock", "up --switch tcp:1", "up --switch udp:0",
+            "up --switch udp:10.0.0.1:5000", "up --switch", "demo --switch unix:/tmp/x.sock",
+            "demo --switch unix:/tmp/x.sock --peer 10.0.3.2", "demo --switch unix:/tmp/x.sock --peer 10.0.2.2 --seed 3"})
+    void badSwitchOptionsOfUpAndDemoExit2WithOneLine(String args) {
+        MainTest.Run r = MainTest.run(args.split(" "));
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.err().lines().toList()).hasSize(1).first().asString().startsWith("netstack4j " + args.split(" ")[0] + ": ");
+    }
+
+    @Test
+    void upWithNoSwitchThereSaysSoInOneLine() {
+        Path missing = dir.resolve("none.sock");
+        MainTest.Run r = MainTest.run("up", "--switch", "unix:" + missing, "--ip", "10.0.2.2/24");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err().strip()).isEqualTo("netstack4j up: no switch at unix:" + missing
+                + ": no such socket file (start one with: netstack4j switch --listen unix:" + missing + ")");
+        MainTest.Run d = MainTest.run("demo", "--switch", "unix:" + missing, "--peer", "10.0.2.2",
+                "--capture", dir.resolve("d.pcap").toString());
+        assertThat(d.exit()).isEqualTo(1);
+        assertThat(d.err().strip()).startsWith("netstack4j demo: no switch at unix:" + missing + ": no such socket file");
+    }
+
     @Test
     void aSocketInAMissingDirectoryIsAOneLineFailure() {
         MainTest.Run r = MainTest.run("switch", "--listen", "unix:" + dir.resolve("no/such/sw.sock"));
