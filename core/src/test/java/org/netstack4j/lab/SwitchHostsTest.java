@@ -49,7 +49,7 @@ class SwitchHostsTest {
     /** One host alone in its network, its card on the switch; with the lab's UDP service if asked. */
     private record Station(Network net, Host host, SwitchLink link) implements AutoCloseable {
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             link.close();
             net.close();
         }

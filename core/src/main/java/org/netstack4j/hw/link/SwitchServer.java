@@ -437,11 +437,15 @@ public final class SwitchServer implements AutoCloseable {
         if (!attributes.isOther()) {
             throw new IOException("cannot listen on " + address + ": the file exists and is not a socket");
         }
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            throw new IOException("cannot listen on " + address + ": a switch is already listening there");
+        SocketChannel probe;
+        try {
+            probe = SocketChannel.open(UnixDomainSocketAddress.of(path));
         } catch (ConnectException stale) {
             Files.deleteIfExists(path);
+            return;
         }
+        probe.close();
+        throw new IOException("cannot listen on " + address + ": a switch is already listening there");
     }
 
     static String describe(IOException e) {
