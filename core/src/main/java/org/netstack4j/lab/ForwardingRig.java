@@ -48,13 +48,14 @@ public final class ForwardingRig implements AutoCloseable {
     private final Cpu sinkCpu;
     private final Generator generator;
     private final Sink sink;
+    private final Network.Node router;
     private long routerNanos;
     private boolean closed;
 
     private ForwardingRig(WakeMode mode) {
         this.mode = mode;
         net = Network.simulated(1);
-        Network.Node router = net.addHost("router", ROUTER_IN_MAC, "10.0.1.1/24", mode,
+        router = net.addHost("router", ROUTER_IN_MAC, "10.0.1.1/24", mode,
                 HostConfig.DEFAULT.withForwarding(true));
         net.addInterface(router, "eth1", ROUTER_OUT_MAC, "10.0.2.1/24", mode);
         Machine gen = net.addMachine("generator", GENERATOR_MAC, mode);
@@ -126,6 +127,11 @@ public final class ForwardingRig implements AutoCloseable {
     /** Frames the sink took that were not the generator's, forwarded once (expected: 0). */
     public long unexpectedFrames() {
         return sink.bad;
+    }
+
+    /** The driver counters of the router's outgoing card ({@code tx_packets}, {@code tdt_writes}, ...). */
+    public java.util.Map<String, Long> routerOutCounters() {
+        return router.nic(1).deviceCounters();
     }
 
     public boolean poolsFull() {

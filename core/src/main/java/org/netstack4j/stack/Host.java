@@ -243,9 +243,15 @@ public final class Host {
         return batchDepth > 0;
     }
 
-    private void endBatch() {
+    /** Defers every interface's tail write until the matching {@link #endBatch} (nests). */
+    void beginBatch() {
+        batchDepth++;
+    }
+
+    /** Ends a batch; the outermost end flushes every interface once. */
+    void endBatch() {
         if (--batchDepth == 0) {
-            for (NetInterface nic : interfaces) {
+            for (NetInterface nic : interfaceArray) {
                 nic.flush();
             }
         }
