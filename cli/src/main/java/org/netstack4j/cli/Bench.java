@@ -187,6 +187,28 @@ final class Bench {
         }
     }
 
+    /**
+     * The machine's own noise floor for the latency figures: a busy loop of about a microsecond
+     * (like one netstack4j round trip), timed exactly as the echoes are. Whatever its tail shows —
+     * the thread preempted, the host's timer, other processes — no code on this machine can beat.
+     */
+    BenchResult.Latency noiseFloor() {
+        Histogram h = histogram();
+        long end = System.nanoTime() + budget.measureNanos() * budget.trials();
+        long now = System.nanoTime();
+        while (now < end) {
+            long start = now;
+            while (now - start < 1_000) {
+                now = System.nanoTime();
+            }
+            h.recordValue(now - start);
+        }
+        progress.accept(String.format(Locale.ROOT, "machine noise floor (a 1 us busy loop timed like an echo): p50 %.1f us, "
+                + "p99 %.1f us, p99.9 %.1f us", h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
+                h.getValueAtPercentile(99.9) / 1e3));
+        return latency(h);
+    }
+
     // ==== The JDK ========================================================================
 
     BenchResult jdkOneWay(JdkUdp.Arrangement arrangement) throws Exception {

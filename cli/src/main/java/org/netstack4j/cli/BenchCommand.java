@@ -112,8 +112,10 @@ final class BenchCommand implements Callable<Integer> {
         progress(err, String.format(Locale.ROOT, "%s run, %d cores, load average %s; netstack4j modes %s",
                 budget.name(), Runtime.getRuntime().availableProcessors(), loadBefore,
                 String.join(",", distinct.stream().map(WakeMode::cliName).toList())));
-        List<BenchResult> results = new Bench(budget, distinct, line -> progress(err, line)).runAll();
-        BenchReport report = new BenchReport(results, budget.name(), loadBefore, loadAverage());
+        Bench bench = new Bench(budget, distinct, line -> progress(err, line));
+        List<BenchResult> results = bench.runAll();
+        BenchResult.Latency floor = bench.noiseFloor();
+        BenchReport report = new BenchReport(results, floor, budget.name(), loadBefore, loadAverage());
         Map<String, Object> files = new LinkedHashMap<>();
         try {
             Path csv = out.resolve("bench.csv");

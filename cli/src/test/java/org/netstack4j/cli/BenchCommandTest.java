@@ -24,7 +24,7 @@ class BenchCommandTest {
         assertThat(r.out().strip()).doesNotContain("\n");
         Map<String, Object> json = MiniJsonParser.parseObject(r.out());
         assertThat(json).containsKeys("udp_pps", "jdk_udp_pps", "udp_pps_ratio", "udp_rtt_p99_us", "jdk_udp_rtt_p99_us",
-                "udp_rtt_p999_us", "udp_rtt_p999_ratio", "forward_mpps", "alloc_bytes_per_packet", "load_average_before",
+                "udp_rtt_p999_us", "udp_rtt_p999_ratio", "noise_floor_p999_us", "forward_mpps", "alloc_bytes_per_packet", "load_average_before",
                 "how_netstack4j_runs", "how_jdk_runs", "csv", "charts");
         for (String key : List.of("udp_pps", "jdk_udp_pps", "udp_pps_ratio", "udp_rtt_p99_us", "jdk_udp_rtt_p99_us", "forward_mpps")) {
             assertThat(((Number) json.get(key)).doubleValue()).as(key).isPositive();
@@ -53,7 +53,7 @@ class BenchCommandTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).contains("load average", "run-to-completion", "jdk-blocking", "jdk-spin", "jdk-1thread",
                 "netstack4j napi", "TCP bulk", "netstack4j has no TCP yet", "IPv4 forwarding", "vs JDK best",
-                "targets (issue 5)", "bench.csv");
+                "targets (issue 5)", "machine noise floor", "bench.csv");
     }
 
     @ParameterizedTest
