@@ -365,6 +365,7 @@ public final class E1000Driver implements NetDevice {
         if (last >= 0) {
             counters.rdtWrites++;
             regs.write(RDT, last);
+            sink.endOfBatch();
         }
         return done;
     }

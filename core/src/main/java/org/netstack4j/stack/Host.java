@@ -38,6 +38,8 @@ public final class Host {
     private final HostConfig config;
     private final StackCounters counters = new StackCounters();
     private final List<NetInterface> interfaces = new ArrayList<>();
+    /** The same interfaces as an array: the packet path loops over it without an iterator. */
+    private NetInterface[] interfaceArray = new NetInterface[0];
     private final RouteTable routes = new RouteTable();
     private final Ipv4Layer ip;
     private final IcmpLayer icmp;
@@ -91,6 +93,7 @@ public final class Host {
         }
         NetInterface nic = new NetInterface(this, ifName, device, address, prefix, config);
         interfaces.add(nic);
+        interfaceArray = interfaces.toArray(NetInterface[]::new);
         routes.add(new Route(address, prefix, 0, nic));
         return nic;
     }
@@ -240,9 +243,15 @@ public final class Host {
         return batchDepth > 0;
     }
 
-    private void endBatch() {
+    /** Defers every interface's tail write until the matching {@link #endBatch} (nests). */
+    void beginBatch() {
+        batchDepth++;
+    }
+
+    /** Ends a batch; the outermost end flushes every interface once. */
+    void endBatch() {
         if (--batchDepth == 0) {
-            for (NetInterface nic : interfaces) {
+            for (NetInterface nic : interfaceArray) {
                 nic.flush();
             }
         }
@@ -261,7 +270,7 @@ public final class Host {
         batchDepth++;
         long now = nanos();
         boolean active = false;
-        for (NetInterface nic : interfaces) {
+        for (NetInterface nic : interfaceArray) {
             active |= nic.neighbors().tick(now);
         }
         active |= ip.reassembler().tick(now);
@@ -491,6 +500,11 @@ public final class Host {
 
     List<NetInterface> interfaceList() {
         return interfaces;
+    }
+
+    /** The interfaces, for loops on the packet path (no iterator to allocate); do not modify. */
+    NetInterface[] interfaceArray() {
+        return interfaceArray;
     }
 
     // ==== Public views ====================================================================

@@ -97,7 +97,7 @@ final class IcmpLayer {
     }
 
     private boolean isSubnetBroadcast(int address) {
-        for (NetInterface nic : host.interfaceList()) {
+        for (NetInterface nic : host.interfaceArray()) {
             if (address == nic.broadcast()) {
                 return true;
             }

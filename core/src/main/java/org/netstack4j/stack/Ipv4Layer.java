@@ -66,7 +66,7 @@ final class Ipv4Layer {
         if (address == Ipv4Address.BROADCAST.bits()) {
             return true;
         }
-        for (NetInterface nic : host.interfaceList()) {
+        for (NetInterface nic : host.interfaceArray()) {
             if (address == nic.address() || address == nic.broadcast()) {
                 return true;
             }
@@ -76,7 +76,7 @@ final class Ipv4Layer {
 
     /** True for the directed broadcast address of one of our subnets. */
     private boolean isSubnetBroadcast(int address) {
-        for (NetInterface nic : host.interfaceList()) {
+        for (NetInterface nic : host.interfaceArray()) {
             if (address == nic.broadcast()) {
                 return true;
             }
@@ -143,7 +143,7 @@ final class Ipv4Layer {
 
     /** True for an address of one of our interfaces (not a broadcast). */
     private boolean isUnicastLocal(int address) {
-        for (NetInterface nic : host.interfaceList()) {
+        for (NetInterface nic : host.interfaceArray()) {
             if (address == nic.address()) {
                 return true;
             }

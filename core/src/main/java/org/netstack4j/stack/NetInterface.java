@@ -1,6 +1,7 @@
 package org.netstack4j.stack;
 
 import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.driver.FrameSink;
 import org.netstack4j.driver.NetDevice;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.exec.Job;
@@ -27,6 +28,8 @@ public final class NetInterface {
     private int txHead;
     private int txCount;
     private boolean unflushed;
+    /** Inside a batch of frames from one driver poll (NAPI, busy-poll). */
+    private boolean inPoll;
     private long mac;
 
     NetInterface(Host host, String name, NetDevice device, int address, int prefix, HostConfig config) {
@@ -89,7 +92,17 @@ public final class NetInterface {
     // ==== Bring-up ========================================================================
 
     void bringUp(Job transmitWaiter) {
-        device.bringUp(this::received);
+        device.bringUp(new FrameSink() {
+            @Override
+            public void receive(PacketBuffer frame) {
+                received(frame);
+            }
+
+            @Override
+            public void endOfBatch() {
+                endOfPoll();
+            }
+        });
         device.setTransmitWaiter(transmitWaiter);
         mac = device.mac().bits();
     }
@@ -115,8 +128,20 @@ public final class NetInterface {
     private void received(PacketBuffer frame) {
         if (device.mode() == WakeMode.INTERRUPT) {
             host.backlog(this, frame);
-        } else {
-            input(frame);
+            return;
+        }
+        if (!inPoll) {
+            inPoll = true; // a batch until the driver's poll ends: what it makes us send goes out with one tail write
+            host.beginBatch();
+        }
+        input(frame);
+    }
+
+    /** The driver's poll has handed over all its frames: end the batch, flushing every interface once. */
+    private void endOfPoll() {
+        if (inPoll) {
+            inPoll = false;
+            host.endBatch();
         }
     }
 

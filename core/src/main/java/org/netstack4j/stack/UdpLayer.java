@@ -110,7 +110,7 @@ final class UdpLayer {
     }
 
     private boolean isUnicastLocal(int address) {
-        for (NetInterface nic : host.interfaceList()) {
+        for (NetInterface nic : host.interfaceArray()) {
             if (address == nic.address()) {
                 return true;
             }

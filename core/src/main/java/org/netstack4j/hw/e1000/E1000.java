@@ -21,7 +21,8 @@ import static org.netstack4j.hw.e1000.E1000Registers.*;
  *
  * <p>The card is built from units that each guard their own state: {@link TransmitUnit} and
  * {@link ReceiveUnit} (which may run on different threads at once: the driver's, the medium's),
- * {@link InterruptUnit} and {@link Statistics} (leaf locks). Lock order is transmit, then
+ * and {@link InterruptUnit} (a leaf lock); {@link Statistics} counters live under the lock of the
+ * unit that counts them. Lock order is transmit, then
  * receive, then the leaves; a transmit may enter another card's receive unit, never the reverse.
  */
 public final class E1000 implements RegisterWindow, Connector, AutoCloseable {
@@ -131,7 +132,7 @@ public final class E1000 implements RegisterWindow, Connector, AutoCloseable {
             return 0;
         }
         if (offset >= STATS_FIRST && offset <= STATS_LAST) {
-            return stats.read(offset);
+            return Statistics.isTransmitCounter(offset) ? tx.readStatistic(offset) : rx.readStatistic(offset);
         }
         if (isReceiveRegister(offset)) {
             return rx.read(offset);

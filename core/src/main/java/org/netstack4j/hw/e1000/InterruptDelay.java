@@ -15,7 +15,7 @@ final class InterruptDelay {
     private final int cause;
     private final Timer packetTimer;
     private final Timer absoluteTimer;
-    private int packetDelay;
+    private volatile int packetDelay; // volatile: event() reads it without the lock
     private int absoluteDelay;
     private boolean absoluteArmed;
 
@@ -44,6 +44,10 @@ final class InterruptDelay {
 
     /** An event that wants the cause: raise it now, or (re)start the timers. */
     void event() {
+        if (packetDelay == 0) {
+            interrupts.raise(cause); // no delay programmed (the usual case): no timer to touch, no lock
+            return;
+        }
         synchronized (this) {
             if (packetDelay != 0) {
                 packetTimer.armAfter((long) packetDelay * DELAY_UNIT_NS);

@@ -16,7 +16,8 @@ final class InterruptUnit {
     private final Timeline timeline;
     private final Timer throttle;
     private InterruptLine line = InterruptLine.UNCONNECTED;
-    private int icr;
+    /** Volatile so {@link #raise} can see without the lock that a cause is already pending. */
+    private volatile int icr;
     private int ims;
     private int itr;
     private boolean high;
@@ -36,9 +37,18 @@ final class InterruptUnit {
         update();
     }
 
-    synchronized void raise(int causes) {
-        icr |= causes;
-        update();
+    void raise(int causes) {
+        // Causes already pending change nothing: ICR bits stay set until read, and the line already
+        // reflects them (every change to ICR, IMS or ITR ran update). A masked or polled card raises
+        // the same cause for every frame, so this spares each frame a lock. A read-to-clear racing
+        // with this check reports the cause either way.
+        if ((icr & causes) == causes) {
+            return;
+        }
+        synchronized (this) {
+            icr |= causes;
+            update();
+        }
     }
 
     /** ICR read: returns the causes and clears them. */

@@ -144,6 +144,11 @@ final class ReceiveUnit {
         rah[0] = (int) ((bits >>> 8) & 0xFF | (bits & 0xFF) << 8) | RAH_AV;
     }
 
+    /** A receive statistics register, read (and cleared) under this unit's lock, which guards its counting. */
+    synchronized int readStatistic(int register) {
+        return stats.read(register);
+    }
+
     synchronized int fifoFrames() {
         return fifo.frames();
     }

@@ -4,11 +4,22 @@ import static org.netstack4j.hw.e1000.E1000Registers.*;
 
 /**
  * The statistics registers (0x4000–0x40FC). They count as hardware does and clear on read; the
- * 64-bit octet counters clear when their high half is read. One lock per frame: each update
- * method counts everything a frame changes at once.
+ * 64-bit octet counters clear when their high half is read.
+ *
+ * <p>No lock of its own: each counter belongs to the unit that counts it, and is written and read
+ * under that unit's lock — the transmit counters ({@link #isTransmitCounter}) under the
+ * {@link TransmitUnit}'s, all others under the {@link ReceiveUnit}'s (which already holds it for
+ * each frame it handles), so counting a frame costs no lock beyond the one the unit holds anyway.
+ * {@link E1000} routes register reads accordingly; a reset holds both.
  */
 final class Statistics {
     private final long[] counts = new long[(STATS_LAST - STATS_FIRST) / 4 + 1];
+
+    /** True for the counters the transmit unit keeps (good and total packets and octets sent, by size and kind). */
+    static boolean isTransmitCounter(int register) {
+        return register == GPTC || register == GOTCL || register == GOTCH || register == TOTL || register == TOTH
+                || (register >= TPT && register <= BPTC);
+    }
 
     private static int index(int register) {
         return (register - STATS_FIRST) >>> 2;
@@ -19,13 +30,13 @@ final class Statistics {
     }
 
     /** A frame received while receives are enabled, whatever becomes of it (TPR, TOR). */
-    synchronized void frameSeen(int octetsWithFcs) {
+    void frameSeen(int octetsWithFcs) {
         add(TPR, 1);
         add(TORL, octetsWithFcs);
     }
 
     /** A frame accepted and stored in host memory. */
-    synchronized void frameReceived(int octetsWithFcs, boolean broadcast, boolean multicast) {
+    void frameReceived(int octetsWithFcs, boolean broadcast, boolean multicast) {
         add(GPRC, 1);
         add(GORCL, octetsWithFcs);
         if (broadcast) {
@@ -36,7 +47,7 @@ final class Statistics {
         add(sizeBucket(PRC64, octetsWithFcs), 1);
     }
 
-    synchronized void frameSent(int octetsWithFcs, boolean broadcast, boolean multicast) {
+    void frameSent(int octetsWithFcs, boolean broadcast, boolean multicast) {
         add(GPTC, 1);
         add(GOTCL, octetsWithFcs);
         add(TPT, 1);
@@ -50,7 +61,7 @@ final class Statistics {
     }
 
     /** One more event in a plain counter register (MPC, RNBC, ROC, RUC, TNCRS, ...). */
-    synchronized void count(int register) {
+    void count(int register) {
         add(register, 1);
     }
 
@@ -70,7 +81,7 @@ final class Statistics {
     }
 
     /** A register read: the count, cleared; low halves of 64-bit pairs wait for the high read. */
-    synchronized int read(int register) {
+    int read(int register) {
         int i = index(register);
         return switch (register) {
             case GORCL, GOTCL, TORL, TOTL -> (int) counts[i];
@@ -88,11 +99,11 @@ final class Statistics {
     }
 
     /** Peek without clearing (model diagnostics and tests). */
-    synchronized long peek(int register) {
+    long peek(int register) {
         return counts[index(register)];
     }
 
-    synchronized void clear() {
+    void clear() {
         java.util.Arrays.fill(counts, 0);
     }
 }

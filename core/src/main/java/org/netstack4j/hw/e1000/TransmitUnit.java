@@ -101,6 +101,11 @@ final class TransmitUnit {
         return index;
     }
 
+    /** A transmit statistics register, read (and cleared) under this unit's lock, which guards its counting. */
+    synchronized int readStatistic(int register) {
+        return stats.read(register);
+    }
+
     synchronized void reset() {
         tctl = tipg = tdbal = tdbah = tdlen = tdh = tdt = 0;
         staged = 0;

@@ -1,0 +1,347 @@
+package org.netstack4j.cli;
+
+import org.HdrHistogram.Histogram;
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.lab.ForwardingRig;
+import org.netstack4j.lab.UdpPair;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Runs the bench's measurements: each test for netstack4j in each wake mode, and for the JDK's
+ * sockets over loopback in each arrangement, one after the other on this machine.
+ *
+ * <p>How netstack4j runs: every CPU of the simulated network, every card model and both
+ * applications on the measuring thread, in simulated time with time standing still, so each
+ * packet's work runs to completion with no thread hand-off; the wall clock measures it. How the
+ * JDK runs: see {@link JdkUdp} — blocking with a server thread, spinning with a server thread,
+ * and on one thread. Allocation is measured, not guessed: {@code ThreadMXBean} bytes allocated by
+ * every thread taking part, over the measured interval, divided by the packets.
+ */
+final class Bench {
+    static final int PAYLOAD = 64;
+    static final int BATCH = 32;
+
+    /** How long each measurement runs. */
+    record Budget(String name, long warmupNanos, long measureNanos, int trials, int chunk) {
+        static final Budget FULL = new Budget("full", 1_000_000_000L, 2_000_000_000L, 3, 8192);
+        static final Budget QUICK = new Budget("quick", 300_000_000L, 700_000_000L, 1, 4096);
+        /** For tests: every path runs, the figures mean little. */
+        static final Budget TINY = new Budget("tiny", 0, 20_000_000L, 1, 256);
+    }
+
+    private final Budget budget;
+    private final List<WakeMode> modes;
+    private final Consumer<String> progress;
+    private final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private int step;
+    private int steps;
+
+    Bench(Budget budget, List<WakeMode> modes, Consumer<String> progress) {
+        this.budget = budget;
+        this.modes = List.copyOf(modes);
+        this.progress = progress;
+        threads.setThreadAllocatedMemoryEnabled(true);
+    }
+
+    /** Every measurement, in table order. */
+    List<BenchResult> runAll() throws Exception {
+        List<BenchResult> out = new ArrayList<>();
+        JdkUdp.Arrangement[] jdk = JdkUdp.Arrangement.values();
+        steps = 2 * (modes.size() + jdk.length) + modes.size();
+        for (WakeMode m : modes) {
+            out.add(report(udpOneWay(m)));
+        }
+        for (JdkUdp.Arrangement a : jdk) {
+            out.add(report(jdkOneWay(a)));
+        }
+        for (WakeMode m : modes) {
+            out.add(report(udpEcho(m)));
+        }
+        for (JdkUdp.Arrangement a : jdk) {
+            out.add(report(jdkEcho(a)));
+        }
+        for (WakeMode m : modes) {
+            out.add(report(forward(m)));
+        }
+        return out;
+    }
+
+    private BenchResult report(BenchResult r) {
+        step++;
+        String figure = r.latency() != null
+                ? String.format(Locale.ROOT, "p50 %.1f us, p99 %.1f us, p99.9 %.1f us", r.latency().p50(),
+                r.latency().p99(), r.latency().p999())
+                : String.format(Locale.ROOT, "%s /s", BenchReport.si(r.rate()));
+        progress.accept(String.format(Locale.ROOT, "[%d/%d] %s, %s: %s, %.2f B/packet", step, steps,
+                title(r.test()), r.label(), figure, r.allocBytesPerPacket()));
+        return r;
+    }
+
+    private static String title(String test) {
+        return BenchResult.TESTS.stream().filter(t -> t.id().equals(test)).findFirst().orElseThrow().title();
+    }
+
+    // ==== netstack4j ======================================================================
+
+    BenchResult udpOneWay(WakeMode mode) throws Exception {
+        try (UdpPair pair = UdpPair.open(mode, PAYLOAD)) {
+            int chunk = budget.chunk();
+            runFor(budget.warmupNanos(), () -> pair.oneWay(chunk, BATCH));
+            double[] rates = new double[budget.trials()];
+            long packets = 0;
+            long nanos = 0;
+            long allocated = 0;
+            for (int t = 0; t < budget.trials(); t++) {
+                long a0 = allocatedHere();
+                long t0 = System.nanoTime();
+                long n = 0;
+                long elapsed;
+                do {
+                    n += pair.oneWay(chunk, BATCH);
+                    elapsed = System.nanoTime() - t0;
+                } while (elapsed < budget.measureNanos());
+                allocated += allocatedHere() - a0;
+                rates[t] = n * 1e9 / elapsed;
+                packets += n;
+                nanos += elapsed;
+            }
+            return new BenchResult(BenchResult.UDP_ONE_WAY, "netstack4j", mode.cliName(), packets, nanos / 1e9,
+                    median(rates), Double.NaN, null, (double) allocated / packets, 0);
+        }
+    }
+
+    BenchResult udpEcho(WakeMode mode) throws Exception {
+        try (UdpPair pair = UdpPair.open(mode, PAYLOAD)) {
+            runFor(budget.warmupNanos(), () -> {
+                for (int i = 0; i < 256; i++) {
+                    pair.echoOnce();
+                }
+                return 256;
+            });
+            Histogram h = histogram();
+            double[] rates = new double[budget.trials()];
+            long nanos = 0;
+            long allocated = 0;
+            for (int t = 0; t < budget.trials(); t++) {
+                long a0 = allocatedHere();
+                long t0 = System.nanoTime();
+                long end = t0 + budget.measureNanos();
+                long n = 0;
+                long now = t0;
+                do {
+                    pair.echoOnce();
+                    long after = System.nanoTime();
+                    h.recordValue(after - now);
+                    now = after;
+                    n++;
+                } while (now < end);
+                allocated += allocatedHere() - a0;
+                rates[t] = n * 1e9 / (now - t0);
+                nanos += now - t0;
+            }
+            long echoes = h.getTotalCount();
+            return new BenchResult(BenchResult.UDP_ECHO, "netstack4j", mode.cliName(), echoes, nanos / 1e9,
+                    median(rates), Double.NaN, latency(h), (double) allocated / (2 * echoes), 0);
+        }
+    }
+
+    BenchResult forward(WakeMode mode) throws Exception {
+        try (ForwardingRig rig = ForwardingRig.open(mode)) {
+            int chunk = budget.chunk() * 8;
+            runFor(budget.warmupNanos(), () -> rig.forward(chunk));
+            double[] rates = new double[budget.trials()];
+            long packets = 0;
+            long nanos = 0;
+            long routerNanos = 0;
+            long allocated = 0;
+            for (int t = 0; t < budget.trials(); t++) {
+                long a0 = allocatedHere();
+                long r0 = rig.routerNanos();
+                long t0 = System.nanoTime();
+                long n = 0;
+                long elapsed;
+                do {
+                    n += rig.forward(chunk);
+                    elapsed = System.nanoTime() - t0;
+                } while (elapsed < budget.measureNanos());
+                allocated += allocatedHere() - a0;
+                long router = rig.routerNanos() - r0;
+                rates[t] = n * 1e9 / router;
+                packets += n;
+                nanos += elapsed;
+                routerNanos += router;
+            }
+            if (rig.unexpectedFrames() != 0) {
+                throw new IllegalStateException("the sink saw " + rig.unexpectedFrames() + " frames it did not expect");
+            }
+            return new BenchResult(BenchResult.FORWARD, "netstack4j", mode.cliName(), packets, nanos / 1e9,
+                    median(rates), packets * 1e9 / nanos, null, (double) allocated / packets, 0);
+        }
+    }
+
+    /**
+     * The machine's own noise floor for the latency figures: a busy loop of about a microsecond
+     * (like one netstack4j round trip), timed exactly as the echoes are. Whatever its tail shows —
+     * the thread preempted, the host's timer, other processes — no code on this machine can beat.
+     */
+    BenchResult.Latency noiseFloor() {
+        Histogram h = histogram();
+        long end = System.nanoTime() + budget.measureNanos() * budget.trials();
+        long now = System.nanoTime();
+        while (now < end) {
+            long start = now;
+            while (now - start < 1_000) {
+                now = System.nanoTime();
+            }
+            h.recordValue(now - start);
+        }
+        progress.accept(String.format(Locale.ROOT, "machine noise floor (a 1 us busy loop timed like an echo): p50 %.1f us, "
+                + "p99 %.1f us, p99.9 %.1f us", h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
+                h.getValueAtPercentile(99.9) / 1e3));
+        return latency(h);
+    }
+
+    // ==== The JDK ========================================================================
+
+    BenchResult jdkOneWay(JdkUdp.Arrangement arrangement) throws Exception {
+        try (JdkUdp u = JdkUdp.open(arrangement, PAYLOAD, false)) {
+            int chunk = budget.chunk();
+            if (arrangement == JdkUdp.Arrangement.ONE_THREAD) {
+                runFor(budget.warmupNanos(), () -> oneThreadChunk(u, chunk));
+            } else {
+                runFor(budget.warmupNanos(), () -> {
+                    u.send(chunk);
+                    return chunk;
+                });
+            }
+            double[] rates = new double[budget.trials()];
+            long received = 0;
+            long sent = 0;
+            long nanos = 0;
+            long allocated = 0;
+            for (int t = 0; t < budget.trials(); t++) {
+                long a0 = allocated(u.serverThread());
+                long r0 = u.serverReceived();
+                long t0 = System.nanoTime();
+                long n = 0;
+                long s = 0;
+                long elapsed;
+                do {
+                    if (arrangement == JdkUdp.Arrangement.ONE_THREAD) {
+                        n += oneThreadChunk(u, chunk);
+                    } else {
+                        u.send(chunk);
+                    }
+                    s += chunk;
+                    elapsed = System.nanoTime() - t0;
+                } while (elapsed < budget.measureNanos());
+                if (arrangement != JdkUdp.Arrangement.ONE_THREAD) {
+                    n = u.serverReceived() - r0; // what the receiver took while we sent (the rest was dropped)
+                }
+                allocated += allocated(u.serverThread()) - a0;
+                rates[t] = n * 1e9 / elapsed;
+                received += n;
+                sent += s;
+                nanos += elapsed;
+            }
+            double loss = sent == 0 ? 0 : Math.max(0, 1 - (double) received / sent);
+            return new BenchResult(BenchResult.UDP_ONE_WAY, "jdk", arrangement.label, received, nanos / 1e9,
+                    median(rates), Double.NaN, null, (double) allocated / Math.max(1, received), loss);
+        }
+    }
+
+    private static long oneThreadChunk(JdkUdp u, int chunk) throws IOException {
+        long n = 0;
+        for (int i = 0; i < chunk; i += BATCH) {
+            n += u.sendAndDrain(BATCH);
+        }
+        return n;
+    }
+
+    BenchResult jdkEcho(JdkUdp.Arrangement arrangement) throws Exception {
+        try (JdkUdp u = JdkUdp.open(arrangement, PAYLOAD, true)) {
+            runFor(budget.warmupNanos(), () -> {
+                for (int i = 0; i < 256; i++) {
+                    u.echoOnce();
+                }
+                return 256;
+            });
+            Histogram h = histogram();
+            double[] rates = new double[budget.trials()];
+            long nanos = 0;
+            long allocated = 0;
+            for (int t = 0; t < budget.trials(); t++) {
+                long a0 = allocated(u.serverThread());
+                long t0 = System.nanoTime();
+                long end = t0 + budget.measureNanos();
+                long n = 0;
+                long now = t0;
+                do {
+                    u.echoOnce();
+                    long after = System.nanoTime();
+                    h.recordValue(after - now);
+                    now = after;
+                    n++;
+                } while (now < end);
+                allocated += allocated(u.serverThread()) - a0;
+                rates[t] = n * 1e9 / (now - t0);
+                nanos += now - t0;
+            }
+            long echoes = h.getTotalCount();
+            return new BenchResult(BenchResult.UDP_ECHO, "jdk", arrangement.label, echoes, nanos / 1e9,
+                    median(rates), Double.NaN, latency(h), (double) allocated / (2 * echoes), 0);
+        }
+    }
+
+    // ==== Helpers ========================================================================
+
+    @FunctionalInterface
+    private interface Chunk {
+        long run() throws Exception;
+    }
+
+    private static void runFor(long nanos, Chunk chunk) throws Exception {
+        long end = System.nanoTime() + nanos;
+        do {
+            chunk.run();
+        } while (System.nanoTime() < end);
+    }
+
+    /** Heap bytes allocated so far by this thread. */
+    private long allocatedHere() {
+        return threads.getCurrentThreadAllocatedBytes();
+    }
+
+    /** Heap bytes allocated so far by this thread and {@code other} (if not null). */
+    private long allocated(Thread other) {
+        long n = allocatedHere();
+        if (other != null) {
+            n += Math.max(0, threads.getThreadAllocatedBytes(other.threadId()));
+        }
+        return n;
+    }
+
+    /** Round trips up to 10 s in nanoseconds, 3 significant digits; recording allocates nothing. */
+    private static Histogram histogram() {
+        return new Histogram(10_000_000_000L, 3);
+    }
+
+    private static BenchResult.Latency latency(Histogram h) {
+        return new BenchResult.Latency(h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
+                h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getMean() / 1e3);
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}

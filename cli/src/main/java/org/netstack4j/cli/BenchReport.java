@@ -1,0 +1,411 @@
+package org.netstack4j.cli;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The bench's results shown four ways: a table with ratios to the JDK, CSV, one JSON object, and
+ * PNG charts. Ratios compare with the JDK's best arrangement for that figure in the same run (the
+ * fastest rate, the lowest latency), so they are never flattered by a slow JDK setup; above 1
+ * means netstack4j is better (more packets, or that many times lower latency).
+ */
+final class BenchReport {
+    /** What the issue asks for: one-way 10x the JDK, echo p99.9 a tenth of the JDK's (busy-poll), 5 Mpps per core. */
+    static final double TARGET_PPS_RATIO = 10;
+    static final double TARGET_P999_RATIO = 10;
+    static final double TARGET_FORWARD_PPS = 5e6;
+    /** The wake mode whose figures are the headline ones (the mode the latency target names). */
+    static final String HEADLINE_MODE = "poll";
+
+    static final String HOW_NETSTACK4J = "netstack4j: two (or, forwarding, three) simulated machines with E1000 "
+            + "models, drivers and stacks; every CPU, card model and application on one thread in simulated time "
+            + "with the clock standing still (run-to-completion on one core, no thread hand-offs), timed by the wall clock";
+    static final String HOW_JDK = "JDK: DatagramChannel pairs over the kernel's loopback (127.0.0.1), connected; "
+            + "jdk-blocking = receiver/server on its own thread, blocking calls; jdk-spin = the same threads spinning "
+            + "on non-blocking calls; jdk-1thread = both ends on one thread, non-blocking, in netstack4j's batches";
+    static final String HOW_ALLOC = "alloc = Java heap bytes allocated per packet (ThreadMXBean, every thread "
+            + "taking part, measured interval only); an echo is two packets";
+
+    private final List<BenchResult> results;
+    private final BenchResult.Latency noiseFloor;
+    private final String budget;
+    private final String loadBefore;
+    private final String loadAfter;
+
+    BenchReport(List<BenchResult> results, BenchResult.Latency noiseFloor, String budget, String loadBefore,
+                String loadAfter) {
+        this.results = List.copyOf(results);
+        this.noiseFloor = noiseFloor;
+        this.budget = budget;
+        this.loadBefore = loadBefore;
+        this.loadAfter = loadAfter;
+    }
+
+    List<BenchResult> results() {
+        return results;
+    }
+
+    // ==== Figures ========================================================================
+
+    Optional<BenchResult> find(String test, String stack, String variant) {
+        return results.stream().filter(r -> r.test().equals(test) && r.stack().equals(stack)
+                && r.variant().equals(variant)).findFirst();
+    }
+
+    /** The JDK's best row for a test: the highest rate, or (latency tests) the lowest value of {@code latency}. */
+    Optional<BenchResult> jdkBest(String test, ToDoubleFunction<BenchResult.Latency> latency) {
+        var jdk = results.stream().filter(r -> r.test().equals(test) && r.stack().equals("jdk"));
+        if (latency == null) {
+            return jdk.max(Comparator.comparingDouble(BenchResult::rate));
+        }
+        return jdk.filter(r -> r.latency() != null).min(Comparator.comparingDouble(r -> latency.applyAsDouble(r.latency())));
+    }
+
+    /** netstack4j's advantage over the JDK's best on this row's headline figure (NaN where there is no JDK row). */
+    double ratio(BenchResult r) {
+        if (r.test().equals(BenchResult.UDP_ECHO)) {
+            return latencyRatio(r, BenchResult.Latency::p999);
+        }
+        return jdkBest(r.test(), null).map(j -> r.rate() / j.rate()).orElse(Double.NaN);
+    }
+
+    /** How many times lower than the JDK's best the given percentile is (above 1: netstack4j is faster). */
+    double latencyRatio(BenchResult r, ToDoubleFunction<BenchResult.Latency> which) {
+        return jdkBest(r.test(), which).map(j -> which.applyAsDouble(j.latency()) / which.applyAsDouble(r.latency()))
+                .orElse(Double.NaN);
+    }
+
+    private Optional<BenchResult> headline(String test) {
+        return find(test, "netstack4j", HEADLINE_MODE).or(() -> results.stream()
+                .filter(r -> r.test().equals(test) && r.isNetstack4j()).findFirst());
+    }
+
+    double maxAllocPerPacket() {
+        return results.stream().filter(BenchResult::isNetstack4j).mapToDouble(BenchResult::allocBytesPerPacket)
+                .max().orElse(Double.NaN);
+    }
+
+    // ==== JSON ===========================================================================
+
+    /** One object: the headline keys first (busy-poll for netstack4j, the JDK's best), then every row. */
+    Map<String, Object> toJson(Map<String, Object> files) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        var oneWay = headline(BenchResult.UDP_ONE_WAY);
+        var jdkOneWay = jdkBest(BenchResult.UDP_ONE_WAY, null);
+        var echo = headline(BenchResult.UDP_ECHO);
+        var jdkP99 = jdkBest(BenchResult.UDP_ECHO, BenchResult.Latency::p99);
+        var jdkP999 = jdkBest(BenchResult.UDP_ECHO, BenchResult.Latency::p999);
+        var forward = headline(BenchResult.FORWARD);
+        m.put("headline_mode", oneWay.map(BenchResult::variant).orElse(null));
+        m.put("udp_pps", oneWay.map(r -> Math.round(r.rate())).orElse(null));
+        m.put("jdk_udp_pps", jdkOneWay.map(r -> Math.round(r.rate())).orElse(null));
+        m.put("jdk_udp_pps_variant", jdkOneWay.map(BenchResult::variant).orElse(null));
+        m.put("udp_pps_ratio", oneWay.map(r -> round(ratio(r), 2)).orElse(null));
+        m.put("udp_rtt_p50_us", echo.map(r -> round(r.latency().p50(), 2)).orElse(null));
+        m.put("udp_rtt_p99_us", echo.map(r -> round(r.latency().p99(), 2)).orElse(null));
+        m.put("udp_rtt_p999_us", echo.map(r -> round(r.latency().p999(), 2)).orElse(null));
+        m.put("udp_rtt_max_us", echo.map(r -> round(r.latency().max(), 2)).orElse(null));
+        m.put("jdk_udp_rtt_p99_us", jdkP99.map(r -> round(r.latency().p99(), 2)).orElse(null));
+        m.put("jdk_udp_rtt_p99_variant", jdkP99.map(BenchResult::variant).orElse(null));
+        m.put("jdk_udp_rtt_p999_us", jdkP999.map(r -> round(r.latency().p999(), 2)).orElse(null));
+        m.put("udp_rtt_p99_ratio", echo.map(r -> round(latencyRatio(r, BenchResult.Latency::p99), 2)).orElse(null));
+        m.put("udp_rtt_p999_ratio", echo.map(r -> round(latencyRatio(r, BenchResult.Latency::p999), 2)).orElse(null));
+        if (noiseFloor != null) {
+            m.put("noise_floor_p99_us", round(noiseFloor.p99(), 2));
+            m.put("noise_floor_p999_us", round(noiseFloor.p999(), 2));
+        }
+        m.put("forward_mpps", forward.map(r -> round(r.rate() / 1e6, 3)).orElse(null));
+        m.put("forward_whole_network_mpps", forward.map(r -> round(r.wholeRate() / 1e6, 3)).orElse(null));
+        m.put("alloc_bytes_per_packet", round(maxAllocPerPacket(), 4));
+        for (BenchResult r : results) {
+            if (r.isNetstack4j()) {
+                String key = switch (r.test()) {
+                    case BenchResult.UDP_ONE_WAY -> "udp_pps_" + r.variant();
+                    case BenchResult.UDP_ECHO -> "udp_rtt_p999_us_" + r.variant();
+                    default -> "forward_mpps_" + r.variant();
+                };
+                m.put(key, r.test().equals(BenchResult.FORWARD) ? round(r.rate() / 1e6, 3)
+                        : r.latency() != null ? round(r.latency().p999(), 2) : Math.round(r.rate()));
+            }
+        }
+        m.put("tcp", "not measured: netstack4j has no TCP yet");
+        m.put("budget", budget);
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("load_average_before", loadBefore);
+        m.put("load_average_after", loadAfter);
+        m.put("how_netstack4j_runs", HOW_NETSTACK4J);
+        m.put("how_jdk_runs", HOW_JDK);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (BenchResult r : results) {
+            rows.add(row(r));
+        }
+        m.put("results", rows);
+        m.putAll(files);
+        return m;
+    }
+
+    private Map<String, Object> row(BenchResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("test", r.test());
+        m.put("stack", r.stack());
+        m.put("variant", r.variant());
+        m.put("packets", r.packets());
+        m.put("seconds", round(r.seconds(), 3));
+        m.put("rate_per_s", Math.round(r.rate()));
+        if (!Double.isNaN(r.wholeRate())) {
+            m.put("whole_network_rate_per_s", Math.round(r.wholeRate()));
+        }
+        if (r.latency() != null) {
+            m.put("p50_us", round(r.latency().p50(), 3));
+            m.put("p99_us", round(r.latency().p99(), 3));
+            m.put("p999_us", round(r.latency().p999(), 3));
+            m.put("max_us", round(r.latency().max(), 3));
+            m.put("mean_us", round(r.latency().mean(), 3));
+        }
+        m.put("alloc_bytes_per_packet", round(r.allocBytesPerPacket(), 4));
+        m.put("loss", round(r.loss(), 4));
+        if (r.isNetstack4j()) {
+            m.put("ratio_vs_jdk_best", round(ratio(r), 2));
+        }
+        return m;
+    }
+
+    private static double round(double v, int digits) {
+        if (!Double.isFinite(v)) {
+            return v;
+        }
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    // ==== Table ==========================================================================
+
+    void printTable(PrintWriter out) {
+        out.printf(Locale.ROOT, "netstack4j bench (%s): %d cores, load average %s before, %s after%n", budget,
+                Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter);
+        for (String line : new String[] {HOW_NETSTACK4J, HOW_JDK, HOW_ALLOC}) {
+            out.println(wrap(line, "  "));
+        }
+        out.println();
+        out.printf(Locale.ROOT, "%-34s %-24s %-40s %9s  %s%n", "test", "stack / mode", "result", "alloc B/p", "vs JDK best");
+        for (BenchResult.Test test : BenchResult.TESTS) {
+            List<BenchResult> rows = results.stream().filter(r -> r.test().equals(test.id())).toList();
+            if (test.missing() != null) {
+                out.printf(Locale.ROOT, "%-34s %s%n", test.title(), "(" + test.missing() + ")");
+                continue;
+            }
+            String title = test.title();
+            for (BenchResult r : rows) {
+                out.printf(Locale.ROOT, "%-34s %-24s %-40s %9.3f  %s%n", title, r.label(), result(r),
+                        r.allocBytesPerPacket(), r.isNetstack4j() ? ratioText(r) : jdkNote(r));
+                title = "";
+            }
+            if (test.id().equals(BenchResult.UDP_ECHO) && noiseFloor != null) {
+                out.printf(Locale.ROOT, "%-34s %-24s %-40s%n", "", "(machine noise floor)", String.format(Locale.ROOT,
+                        "%s / %s / %s / %s us", num(noiseFloor.p50()), num(noiseFloor.p99()), num(noiseFloor.p999()),
+                        num(noiseFloor.max())) + "  a 1 us busy loop timed the same way");
+            }
+        }
+        out.println();
+        out.println("targets (issue 5), headline mode " + HEADLINE_MODE + ":");
+        headline(BenchResult.UDP_ONE_WAY).ifPresent(r -> out.printf(Locale.ROOT,
+                "  UDP one-way >= %.0fx the JDK's best: %.1fx  %s%n", TARGET_PPS_RATIO, ratio(r), verdict(ratio(r) >= TARGET_PPS_RATIO)));
+        headline(BenchResult.UDP_ECHO).ifPresent(r -> out.printf(Locale.ROOT,
+                "  echo p99.9 <= 1/%.0f of the JDK's best: %.1fx lower  %s%n", TARGET_P999_RATIO,
+                latencyRatio(r, BenchResult.Latency::p999), verdict(latencyRatio(r, BenchResult.Latency::p999) >= TARGET_P999_RATIO)));
+        headline(BenchResult.UDP_ECHO).ifPresent(r -> out.printf(Locale.ROOT,
+                "    (p99 %.1fx lower; no code here can have a p99.9 below the machine's noise floor, %s us)%n",
+                latencyRatio(r, BenchResult.Latency::p99), noiseFloor == null ? "-" : num(noiseFloor.p999())));
+        headline(BenchResult.FORWARD).ifPresent(r -> out.printf(Locale.ROOT,
+                "  forwarding >= %.0f Mpps per core: %.2f Mpps per router core  %s%n", TARGET_FORWARD_PPS / 1e6,
+                r.rate() / 1e6, verdict(r.rate() >= TARGET_FORWARD_PPS)));
+        out.printf(Locale.ROOT, "  allocation: at most %.3f B per packet in any netstack4j case%n", maxAllocPerPacket());
+    }
+
+    private static String verdict(boolean met) {
+        return met ? "(met)" : "(not yet)";
+    }
+
+    private String result(BenchResult r) {
+        if (r.latency() != null) {
+            BenchResult.Latency l = r.latency();
+            return String.format(Locale.ROOT, "%s / %s / %s / %s us", num(l.p50()), num(l.p99()), num(l.p999()), num(l.max()));
+        }
+        if (r.test().equals(BenchResult.FORWARD)) {
+            return String.format(Locale.ROOT, "%s/s per core (%s/s all 3 on 1)", si(r.rate()), si(r.wholeRate()));
+        }
+        return si(r.rate()) + "/s";
+    }
+
+    private String ratioText(BenchResult r) {
+        double x = ratio(r);
+        if (Double.isNaN(x)) {
+            return "";
+        }
+        return r.test().equals(BenchResult.UDP_ECHO)
+                ? String.format(Locale.ROOT, "p99.9 %.1fx lower", x)
+                : String.format(Locale.ROOT, "%.1fx", x);
+    }
+
+    private static String jdkNote(BenchResult r) {
+        return r.loss() > 0.0005 ? String.format(Locale.ROOT, "(%.1f%% dropped by the kernel)", 100 * r.loss()) : "";
+    }
+
+    private static String num(double us) {
+        return us >= 100 ? String.format(Locale.ROOT, "%.0f", us) : String.format(Locale.ROOT, "%.1f", us);
+    }
+
+    /** 2.51 M, 93.4 k, 512. */
+    static String si(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        if (v >= 1e6) {
+            return String.format(Locale.ROOT, "%.2f M", v / 1e6);
+        }
+        if (v >= 1e3) {
+            return String.format(Locale.ROOT, "%.1f k", v / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    private static String wrap(String text, String indent) {
+        StringBuilder out = new StringBuilder();
+        StringBuilder line = new StringBuilder(indent);
+        for (String word : text.split(" ")) {
+            if (line.length() + word.length() + 1 > 110 && line.length() > indent.length()) {
+                out.append(line).append('\n');
+                line = new StringBuilder(indent + "  ");
+            }
+            if (line.length() > indent.length() && !line.toString().endsWith(" ")) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        return out.append(line).toString();
+    }
+
+    // ==== CSV ============================================================================
+
+    void writeCsv(Path file) throws IOException {
+        StringBuilder sb = new StringBuilder("test,stack,variant,packets,seconds,rate_per_s,whole_network_rate_per_s,"
+                + "p50_us,p99_us,p999_us,max_us,alloc_bytes_per_packet,loss,ratio_vs_jdk_best\n");
+        for (BenchResult r : results) {
+            BenchResult.Latency l = r.latency();
+            sb.append(String.join(",", r.test(), r.stack(), r.variant(), Long.toString(r.packets()),
+                    fmt(r.seconds()), fmt(Math.rint(r.rate())), fmt(Math.rint(r.wholeRate())),
+                    l == null ? "" : fmt(l.p50()), l == null ? "" : fmt(l.p99()), l == null ? "" : fmt(l.p999()),
+                    l == null ? "" : fmt(l.max()), fmt(r.allocBytesPerPacket()), fmt(r.loss()),
+                    r.isNetstack4j() ? fmt(ratio(r)) : "")).append('\n');
+        }
+        for (BenchResult.Test t : BenchResult.TESTS) {
+            if (t.missing() != null) {
+                sb.append(t.id()).append(",netstack4j,,,,,,,,,,,,\n");
+            }
+        }
+        Files.writeString(file, sb.toString());
+    }
+
+    private static String fmt(double v) {
+        if (Double.isNaN(v)) {
+            return "";
+        }
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    // ==== Charts =========================================================================
+
+    private static final Color NETSTACK4J = new Color(0x1F77B4);
+    private static final Color JDK = new Color(0xFF7F0E);
+
+    /** Writes the PNG charts into {@code dir}; returns their paths. */
+    List<Path> writeCharts(Path dir) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        List<Path> files = new ArrayList<>();
+        List<BenchResult> oneWay = rows(BenchResult.UDP_ONE_WAY);
+        if (!oneWay.isEmpty()) {
+            CategoryChart c = chart("UDP one-way, 64 B datagrams: received per second (higher is better)",
+                    "million datagrams/s");
+            List<String> labels = oneWay.stream().map(BenchResult::label).toList();
+            // Two series over the same categories, each zero where it has no bar: one colour per stack.
+            c.getStyler().setOverlapped(true);
+            c.getStyler().setLegendVisible(true);
+            c.addSeries("netstack4j", labels, oneWay.stream().map(r -> r.isNetstack4j() ? r.rate() / 1e6 : 0.0).toList())
+                    .setFillColor(NETSTACK4J);
+            c.addSeries("JDK over loopback", labels, oneWay.stream().map(r -> r.isNetstack4j() ? 0.0 : r.rate() / 1e6).toList())
+                    .setFillColor(JDK);
+            files.add(save(c, dir.resolve("udp-one-way.png")));
+        }
+        List<BenchResult> echo = rows(BenchResult.UDP_ECHO);
+        if (!echo.isEmpty()) {
+            CategoryChart c = chart("UDP echo round trip, 64 B: percentiles (lower is better, log scale)", "microseconds");
+            c.getStyler().setYAxisLogarithmic(true);
+            // Bars grow from the axis minimum; a log axis has no zero, so give it one below the data.
+            double low = echo.stream().mapToDouble(r -> r.latency().p50()).min().orElse(1);
+            c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(low))));
+            List<String> labels = new ArrayList<>(echo.stream().map(BenchResult::label).toList());
+            List<BenchResult.Latency> lat = new ArrayList<>(echo.stream().map(BenchResult::latency).toList());
+            if (noiseFloor != null) {
+                labels.add("noise floor (1 us loop)");
+                lat.add(noiseFloor);
+            }
+            c.addSeries("p50", labels, lat.stream().map(BenchResult.Latency::p50).toList());
+            c.addSeries("p99", labels, lat.stream().map(BenchResult.Latency::p99).toList());
+            c.addSeries("p99.9", labels, lat.stream().map(BenchResult.Latency::p999).toList());
+            c.addSeries("max", labels, lat.stream().map(BenchResult.Latency::max).toList());
+            c.getStyler().setLegendVisible(true);
+            files.add(save(c, dir.resolve("udp-echo-rtt.png")));
+        }
+        List<BenchResult> forward = rows(BenchResult.FORWARD);
+        if (!forward.isEmpty()) {
+            CategoryChart c = chart("IPv4 forwarding, 64 B frames, netstack4j router with two cards (target 5 Mpps per core)",
+                    "million frames/s");
+            List<String> labels = forward.stream().map(BenchResult::variant).toList();
+            c.addSeries("per router core", labels, forward.stream().map(r -> r.rate() / 1e6).toList());
+            c.addSeries("whole network (generator, router, sink) on one core", labels,
+                    forward.stream().map(r -> r.wholeRate() / 1e6).toList());
+            c.getStyler().setLegendVisible(true);
+            files.add(save(c, dir.resolve("forwarding.png")));
+        }
+        return files;
+    }
+
+    private List<BenchResult> rows(String test) {
+        return results.stream().filter(r -> r.test().equals(test)).toList();
+    }
+
+    private static CategoryChart chart(String title, String yTitle) {
+        CategoryChart c = new CategoryChartBuilder().width(1000).height(560).title(title).yAxisTitle(yTitle).build();
+        var st = c.getStyler();
+        st.setChartBackgroundColor(Color.WHITE);
+        st.setChartTitleBoxVisible(false);
+        st.setLegendPosition(Styler.LegendPosition.OutsideS);
+        st.setLegendVisible(false);
+        st.setPlotGridLinesColor(new Color(0xE0E0E0));
+        st.setXAxisLabelRotation(20);
+        return c;
+    }
+
+    private static Path save(CategoryChart c, Path file) throws IOException {
+        try (var os = Files.newOutputStream(file)) {
+            BitmapEncoder.saveBitmap(c, os, BitmapEncoder.BitmapFormat.PNG);
+        }
+        return file;
+    }
+}

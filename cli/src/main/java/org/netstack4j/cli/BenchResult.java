@@ -1,0 +1,54 @@
+package org.netstack4j.cli;
+
+import java.util.List;
+
+/**
+ * One row of the bench table: a test (UDP one-way, UDP echo round trip, forwarding; TCP once it
+ * exists), the stack and how it was run, and what was measured. Rates are per second of wall
+ * clock; latencies in microseconds; allocation in bytes per packet on the wire.
+ *
+ * @param test      the test's id ({@link #UDP_ONE_WAY}, ...)
+ * @param stack     "netstack4j" or "jdk"
+ * @param variant   the wake mode (netstack4j) or the arrangement (jdk)
+ * @param packets   packets counted (datagrams received, round trips, frames forwarded)
+ * @param seconds   wall-clock time the counted packets took
+ * @param rate      the headline rate: packets/s received (one-way), round trips/s (echo), frames/s
+ *                  per second of router CPU time (forwarding)
+ * @param wholeRate forwarding only: frames/s of the whole network (generator, router, sink) on one core; else NaN
+ * @param latency   round-trip percentiles (echo), else null
+ * @param allocBytesPerPacket Java heap bytes allocated per packet, on every thread of the measurement
+ * @param loss      fraction of sent datagrams that did not arrive (kernel drops), 0 where nothing may be lost
+ */
+record BenchResult(String test, String stack, String variant, long packets, double seconds, double rate,
+                   double wholeRate, Latency latency, double allocBytesPerPacket, double loss) {
+
+    static final String UDP_ONE_WAY = "udp_one_way";
+    static final String UDP_ECHO = "udp_echo_rtt";
+    static final String TCP_BULK = "tcp_bulk";
+    static final String TCP_RR = "tcp_rr_rtt";
+    static final String FORWARD = "forward";
+
+    /** Every test in table order, with a title; those without a measurement yet are listed as such. */
+    record Test(String id, String title, String unit, String missing) {
+    }
+
+    static final List<Test> TESTS = List.of(
+            new Test(UDP_ONE_WAY, "UDP one-way, 64 B payload", "datagrams/s received", null),
+            new Test(UDP_ECHO, "UDP echo round trip, 64 B payload", "us (p50 / p99 / p99.9 / max)", null),
+            new Test(TCP_BULK, "TCP bulk, one stream", "bytes/s", "not measured: netstack4j has no TCP yet"),
+            new Test(TCP_RR, "TCP 1-byte request/response", "us", "not measured: netstack4j has no TCP yet"),
+            new Test(FORWARD, "IPv4 forwarding, 64 B frames", "frames/s per router core", null));
+
+    /** Round-trip percentiles in microseconds. */
+    record Latency(double p50, double p99, double p999, double max, double mean) {
+    }
+
+    boolean isNetstack4j() {
+        return stack.equals("netstack4j");
+    }
+
+    /** "netstack4j napi", "jdk-blocking". */
+    String label() {
+        return isNetstack4j() ? stack + " " + variant : variant;
+    }
+}

@@ -1,0 +1,92 @@
+package org.netstack4j.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.netstack4j.cli.MainTest.run;
+
+/** The bench command at its hidden tiny size (every path, in seconds), and the zero-garbage proof at a small size. */
+class BenchCommandTest {
+
+    @Test
+    void jsonIsOneObjectWithTheHeadlineKeysAndEveryRow(@TempDir Path dir) throws Exception {
+        MainTest.Run r = run("bench", "--tiny", "--json", "--out", dir.toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().strip()).doesNotContain("\n");
+        Map<String, Object> json = MiniJsonParser.parseObject(r.out());
+        assertThat(json).containsKeys("udp_pps", "jdk_udp_pps", "udp_pps_ratio", "udp_rtt_p99_us", "jdk_udp_rtt_p99_us",
+                "udp_rtt_p999_us", "udp_rtt_p999_ratio", "noise_floor_p999_us", "forward_mpps", "alloc_bytes_per_packet", "load_average_before",
+                "how_netstack4j_runs", "how_jdk_runs", "csv", "charts");
+        for (String key : List.of("udp_pps", "jdk_udp_pps", "udp_pps_ratio", "udp_rtt_p99_us", "jdk_udp_rtt_p99_us", "forward_mpps")) {
+            assertThat(((Number) json.get(key)).doubleValue()).as(key).isPositive();
+        }
+        assertThat(json.get("headline_mode")).isEqualTo("poll");
+        assertThat((String) json.get("tcp")).contains("not measured");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("results");
+        // 3 wake modes x 3 tests for netstack4j, 3 JDK arrangements x 2 UDP tests
+        assertThat(rows).hasSize(15);
+        assertThat(rows).filteredOn(m -> m.get("test").equals("udp_echo_rtt")).allSatisfy(m ->
+                assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
+        assertThat(Files.readAllLines(dir.resolve("bench.csv"))).hasSize(1 + 15 + 2)
+                .first().asString().startsWith("test,stack,variant");
+        for (String png : List.of("udp-one-way.png", "udp-echo-rtt.png", "forwarding.png")) {
+            assertThat(Files.size(dir.resolve(png))).as(png).isGreaterThan(1000);
+        }
+        assertThat(r.err()).contains("netstack4j bench: [15/15]");
+    }
+
+    @Test
+    void tableSaysHowEachStackRunsAndWhatIsMissing(@TempDir Path dir) {
+        MainTest.Run r = run("bench", "--tiny", "--modes", "napi", "--quiet", "--out", dir.toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).contains("load average", "run-to-completion", "jdk-blocking", "jdk-spin", "jdk-1thread",
+                "netstack4j napi", "TCP bulk", "netstack4j has no TCP yet", "IPv4 forwarding", "vs JDK best",
+                "targets (issue 5)", "machine noise floor", "bench.csv");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bench --modes bogus", "bench --modes", "bench --packets 5000", "bench --zero-garbage --packets 5",
+            "bench --zero-garbage --heap 8", "bench --zero-garbage --quick", "bench --bogus", "bench extra"})
+    void badArgumentsExit2WithOneLine(String args) {
+        MainTest.Run r = run(args.split(" "));
+
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().lines().toList()).hasSize(1).first().asString()
+                .startsWith("netstack4j bench").contains("--help").doesNotContain("Exception");
+    }
+
+    /**
+     * Echo and forwarding, 3 million packets each in every wake mode, in a JVM with no garbage
+     * collector and a 96 MB heap: about 40 MB are free after setup, so 16 bytes of garbage per
+     * packet in any one case would exhaust it. The allocation counter over the packet loops must
+     * also stay at (almost) nothing. {@code bench --zero-garbage} runs the same at 100 million.
+     */
+    @Test
+    void echoAndForwardingRunUnderEpsilonWithoutGarbage() throws Exception {
+        MainTest.Run r = run("bench", "--zero-garbage", "--packets", "3000000", "--heap", "96", "--json");
+
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        Map<String, Object> json = MiniJsonParser.parseObject(r.out());
+        assertThat(json).containsEntry("ok", true).containsEntry("gc", "epsilon");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) json.get("cases");
+        assertThat(cases).hasSize(6);
+        assertThat(cases).allSatisfy(c -> {
+            assertThat(((Number) c.get("packets")).longValue()).isGreaterThanOrEqualTo(3_000_000);
+            assertThat(((Number) c.get("alloc_bytes_per_packet")).doubleValue()).as(c.toString()).isLessThan(0.01);
+        });
+    }
+}
