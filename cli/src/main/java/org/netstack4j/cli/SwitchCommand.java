@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A learning Ethernet switch in its own process, for hosts in other processes (netstack4j
@@ -110,7 +108,6 @@ final class SwitchCommand implements Callable<Integer> {
     boolean json;
 
     private SwitchServer running;
-    private boolean finished;
 
     @Override
     public Integer call() throws Exception {
@@ -128,39 +125,18 @@ final class SwitchCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_FAILED;
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Thread hook = Thread.ofPlatform().name("netstack4j-switch-stop").unstarted(() -> {
-            stop.countDown();
-            finish(out, "signal");
-            Runtime.getRuntime().halt(Main.EXIT_OK); // a signal would make the exit status 130 or 143
-        });
-        Runtime.getRuntime().addShutdownHook(hook);
-        for (SwitchAddress a : running.addresses()) {
-            out.println("switch: listening on " + a);
-        }
-        out.printf(Locale.ROOT, "switch: %d ports, frames up to %d bytes, %d-byte output queue per port; Ctrl-C to stop%n",
-                ports, maxFrame, queueBytes);
-        out.flush();
-        if (durationSeconds > 0) {
-            stop.await(durationSeconds, TimeUnit.SECONDS);
-        } else {
-            stop.await();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            return Main.EXIT_OK; // the hook has it
-        }
-        finish(out, "time");
-        return Main.EXIT_OK;
+        return UntilStopped.await("switch", durationSeconds, () -> {
+            for (SwitchAddress a : running.addresses()) {
+                out.println("switch: listening on " + a);
+            }
+            out.printf(Locale.ROOT, "switch: %d ports, frames up to %d bytes, %d-byte output queue per port; "
+                    + "Ctrl-C to stop%n", ports, maxFrame, queueBytes);
+            out.flush();
+        }, why -> finish(out, why));
     }
 
-    /** Stops the switch and prints its counters, once, whoever asks first (the main thread or the hook). */
-    private synchronized void finish(PrintWriter out, String why) {
-        if (finished) {
-            return;
-        }
-        finished = true;
+    /** Stops the switch and prints its counters (called once, by {@link UntilStopped}). */
+    private void finish(PrintWriter out, String why) {
         SwitchServer s = running;
         s.close();
         if (json) {

@@ -21,8 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A netstack4j host on a real network until interrupted: ARP, ICMP echo, the lab's UDP service on
@@ -106,7 +104,6 @@ final class UpCommand implements Callable<Integer> {
     boolean json;
 
     private StandaloneHost running;
-    private boolean finished;
 
     @Override
     public Integer call() throws Exception {
@@ -135,30 +132,13 @@ final class UpCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_FAILED;
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Thread hook = Thread.ofPlatform().name("netstack4j-up-stop").unstarted(() -> {
-            stop.countDown();
-            finish(out, "signal");
-            Runtime.getRuntime().halt(Main.EXIT_OK); // a signal would make the exit status 130 or 143
-        });
-        Runtime.getRuntime().addShutdownHook(hook);
-        out.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; UDP service on %d, DNS on 53 (%d name%s); "
-                        + "Ctrl-C to stop%n", describeAddress(), host.mac, opened.describe(), mode.cliName(),
-                host.gateway == null ? "" : ", router " + Ipv4Address.format(host.gateway), LabWorld.SERVICE_PORT,
-                records.size(), records.size() == 1 ? "" : "s");
-        out.flush();
-        if (durationSeconds > 0) {
-            stop.await(durationSeconds, TimeUnit.SECONDS);
-        } else {
-            stop.await();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            return Main.EXIT_OK; // the hook has it
-        }
-        finish(out, "time");
-        return Main.EXIT_OK;
+        return UntilStopped.await("up", durationSeconds, () -> {
+            out.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; UDP service on %d, DNS on 53 (%d name%s); "
+                            + "Ctrl-C to stop%n", describeAddress(), host.mac, opened.describe(), mode.cliName(),
+                    host.gateway == null ? "" : ", router " + Ipv4Address.format(host.gateway), LabWorld.SERVICE_PORT,
+                    records.size(), records.size() == 1 ? "" : "s");
+            out.flush();
+        }, why -> finish(out, why));
     }
 
     private String describeAddress() {
@@ -169,12 +149,8 @@ final class UpCommand implements Callable<Integer> {
         return host.address;
     }
 
-    /** Stops the host and prints its counters, once, whoever asks first (the main thread or the hook). */
-    private synchronized void finish(PrintWriter out, String why) {
-        if (finished) {
-            return;
-        }
-        finished = true;
+    /** Stops the host and prints its counters (called once, by {@link UntilStopped}). */
+    private void finish(PrintWriter out, String why) {
         StandaloneHost h = running;
         String address = describeAddress(); // before the close releases a DHCP lease
         try {
