@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Runs the bench's measurements: each test for netstack4j in each wake mode, and for the JDK's
@@ -120,36 +121,7 @@ final class Bench {
 
     BenchResult udpEcho(WakeMode mode) throws Exception {
         try (UdpPair pair = UdpPair.open(mode, PAYLOAD)) {
-            runFor(budget.warmupNanos(), () -> {
-                for (int i = 0; i < 256; i++) {
-                    pair.echoOnce();
-                }
-                return 256;
-            });
-            Histogram h = histogram();
-            double[] rates = new double[budget.trials()];
-            long nanos = 0;
-            long allocated = 0;
-            for (int t = 0; t < budget.trials(); t++) {
-                long a0 = allocatedHere();
-                long t0 = System.nanoTime();
-                long end = t0 + budget.measureNanos();
-                long n = 0;
-                long now = t0;
-                do {
-                    pair.echoOnce();
-                    long after = System.nanoTime();
-                    h.recordValue(after - now);
-                    now = after;
-                    n++;
-                } while (now < end);
-                allocated += allocatedHere() - a0;
-                rates[t] = n * 1e9 / (now - t0);
-                nanos += now - t0;
-            }
-            long echoes = h.getTotalCount();
-            return new BenchResult(BenchResult.UDP_ECHO, "netstack4j", mode.cliName(), echoes, nanos / 1e9,
-                    median(rates), Double.NaN, latency(h), (double) allocated / (2 * echoes), 0);
+            return echo("netstack4j", mode.cliName(), pair::echoOnce, this::allocatedHere);
         }
     }
 
@@ -268,37 +240,50 @@ final class Bench {
 
     BenchResult jdkEcho(JdkUdp.Arrangement arrangement) throws Exception {
         try (JdkUdp u = JdkUdp.open(arrangement, PAYLOAD, true)) {
-            runFor(budget.warmupNanos(), () -> {
-                for (int i = 0; i < 256; i++) {
-                    u.echoOnce();
-                }
-                return 256;
-            });
-            Histogram h = histogram();
-            double[] rates = new double[budget.trials()];
-            long nanos = 0;
-            long allocated = 0;
-            for (int t = 0; t < budget.trials(); t++) {
-                long a0 = allocated(u.serverThread());
-                long t0 = System.nanoTime();
-                long end = t0 + budget.measureNanos();
-                long n = 0;
-                long now = t0;
-                do {
-                    u.echoOnce();
-                    long after = System.nanoTime();
-                    h.recordValue(after - now);
-                    now = after;
-                    n++;
-                } while (now < end);
-                allocated += allocated(u.serverThread()) - a0;
-                rates[t] = n * 1e9 / (now - t0);
-                nanos += now - t0;
-            }
-            long echoes = h.getTotalCount();
-            return new BenchResult(BenchResult.UDP_ECHO, "jdk", arrangement.label, echoes, nanos / 1e9,
-                    median(rates), Double.NaN, latency(h), (double) allocated / (2 * echoes), 0);
+            return echo("jdk", arrangement.label, u::echoOnce, () -> allocated(u.serverThread()));
         }
+    }
+
+    @FunctionalInterface
+    private interface EchoOnce {
+        void run() throws Exception;
+    }
+
+    /**
+     * Echo round trips one at a time, each timed into a histogram; the rate, latency and the bytes
+     * allocated per packet (two packets per echo) as {@code allocation} counts them.
+     */
+    private BenchResult echo(String stack, String variant, EchoOnce once, LongSupplier allocation) throws Exception {
+        runFor(budget.warmupNanos(), () -> {
+            for (int i = 0; i < 256; i++) {
+                once.run();
+            }
+            return 256;
+        });
+        Histogram h = histogram();
+        double[] rates = new double[budget.trials()];
+        long nanos = 0;
+        long allocated = 0;
+        for (int t = 0; t < budget.trials(); t++) {
+            long a0 = allocation.getAsLong();
+            long t0 = System.nanoTime();
+            long end = t0 + budget.measureNanos();
+            long n = 0;
+            long now = t0;
+            do {
+                once.run();
+                long after = System.nanoTime();
+                h.recordValue(after - now);
+                now = after;
+                n++;
+            } while (now < end);
+            allocated += allocation.getAsLong() - a0;
+            rates[t] = n * 1e9 / (now - t0);
+            nanos += now - t0;
+        }
+        long echoes = h.getTotalCount();
+        return new BenchResult(BenchResult.UDP_ECHO, stack, variant, echoes, nanos / 1e9,
+                median(rates), Double.NaN, latency(h), (double) allocated / (2 * echoes), 0);
     }
 
     // ==== Helpers ========================================================================
