@@ -59,6 +59,7 @@ public enum Counter {
     ICMP_IN_ECHOS("icmp", "InEchos"),
     ICMP_IN_ECHO_REPS("icmp", "InEchoReps"),
     ICMP_IN_ECHO_REPS_UNCLAIMED("icmp", "InEchoRepsUnclaimed"),
+    ICMP_IN_ECHO_REPS_DROPPED("icmp", "InEchoRepsDropped"),
     ICMP_IN_DEST_UNREACHS("icmp", "InDestUnreachs"),
     ICMP_IN_TIME_EXCDS("icmp", "InTimeExcds"),
     ICMP_IN_OTHER("icmp", "InOtherTypes"),

@@ -56,8 +56,10 @@ final class IcmpLayer {
                 EchoEndpoint e = find(IcmpPacket.identifier(b));
                 if (e == null || e.deadOnLoop) {
                     c.count(Counter.ICMP_IN_ECHO_REPS_UNCLAIMED);
-                } else if (b.length() >= 8 + 8) {
-                    e.deliverReply(b, 8, b.length() - 8, source, IcmpPacket.sequence(b), host.nanos());
+                } else if (b.length() < 8 + 8
+                        || !e.deliverReply(b, 8, b.length() - 8, source, IcmpPacket.sequence(b), host.nanos())) {
+                    // Too short to carry our send time, or the client's queue is full.
+                    c.count(Counter.ICMP_IN_ECHO_REPS_DROPPED);
                 }
                 b.release();
             }
