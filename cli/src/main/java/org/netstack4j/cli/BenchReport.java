@@ -358,7 +358,10 @@ final class BenchReport {
             c.getStyler().setYAxisLogarithmic(true);
             // Bars grow from the axis minimum; a log axis has no zero, so give it one below the data.
             double low = echo.stream().mapToDouble(r -> r.latency().p50()).min().orElse(1);
-            c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(low))));
+            if (noiseFloor != null) {
+                low = Math.min(low, noiseFloor.p50());
+            }
+            c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(low * 0.8))));
             List<String> labels = new ArrayList<>(echo.stream().map(BenchResult::label).toList());
             List<BenchResult.Latency> lat = new ArrayList<>(echo.stream().map(BenchResult::latency).toList());
             if (noiseFloor != null) {
