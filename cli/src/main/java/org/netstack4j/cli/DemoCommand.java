@@ -1,6 +1,9 @@
 package org.netstack4j.cli;
 
 import org.netstack4j.lab.Demo;
+import org.netstack4j.lab.MediumSpec;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.Ipv4Cidr;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,6 +32,11 @@ import java.util.concurrent.Callable;
                 "Checks: ARP resolution of the gateway; one UDP ping; 100 pings from one socket; 10 sockets on "
                         + "10 threads at once; a DNS A query for pdos.csail.mit.edu; ICMP echo with RTTs; every "
                         + "buffer back in its pool. Then the driver, ring and protocol counters.",
+                "With --tap NAME --peer ADDR the same checks run against a real peer instead: our host alone "
+                        + "(--ip, default 10.0.2.15/24) on the TAP device, the peer answering ARP, ping, UDP port "
+                        + "2000 and DNS for pdos.csail.mit.edu (128.52.129.126), as the lab's gateway does. With "
+                        + "--switch unix:PATH|udp:PORT --peer ADDR our host is on a switch in another process "
+                        + "(netstack4j switch), and the peer another process there (netstack4j up --switch).",
                 "Exit status 0 only if every check passes."})
 final class DemoCommand implements Callable<Integer> {
 
@@ -37,6 +45,24 @@ final class DemoCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     LabOptions lab;
+
+    @CommandLine.Mixin
+    MediumOptions medium;
+
+    @CommandLine.Mixin
+    HostOptions host;
+
+    Integer peer;
+
+    @Option(names = "--peer", paramLabel = "ADDR",
+            description = "With a real medium: the peer to run the checks against (it plays the lab's gateway).")
+    void setPeer(String value) {
+        try {
+            peer = Ipv4Address.parseBits(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--peer must be an IPv4 address, not '" + value + "'");
+        }
+    }
 
     @Option(names = "--capture", paramLabel = "FILE", defaultValue = "netstack4j-demo.pcap",
             description = "Where to write the pcap of the whole run. Default: ${DEFAULT-VALUE}.")
@@ -49,20 +75,68 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Demo.RealPeer real = realPeer();
         if (!json) {
-            out.printf(Locale.ROOT, "netstack4j demo: host 10.0.2.15 and gateway 10.0.2.2 on a cable, %s mode, %s%n",
-                    lab.mode.cliName(), lab.seed == null ? "real threads" : "simulated time, seed " + lab.seed);
+            if (real == null) {
+                out.printf(Locale.ROOT, "netstack4j demo: host 10.0.2.15 and gateway 10.0.2.2 on a cable, %s mode, %s%n",
+                        lab.mode.cliName(), lab.seed == null ? "real threads" : "simulated time, seed " + lab.seed);
+            } else {
+                out.printf(Locale.ROOT, "netstack4j demo: host %s on %s, peer %s, %s mode, real time%n",
+                        real.hostAddress(), real.medium().describe(), Ipv4Address.format(real.address()), lab.mode.cliName());
+            }
             out.flush();
         }
-        Demo.Report report = Demo.run(new Demo.Options(lab.mode, lab.seed, capture), check -> {
-            if (json) {
-                err.println("netstack4j demo: " + (check.ok() ? "OK   " : "FAIL ") + check.line());
-                err.flush();
-            } else {
-                out.printf(Locale.ROOT, "%-4s  %-15s %s%n", check.ok() ? "OK" : "FAIL", check.name(), check.line());
-                out.flush();
+        Demo.Report report;
+        try {
+            report = Demo.run(new Demo.Options(lab.mode, lab.seed, capture, real), check -> progress(out, err, check));
+        } catch (java.io.IOException e) {
+            err.println("netstack4j demo: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_FAILED;
+        }
+        return report(out, err, report);
+    }
+
+    /** The real peer the options name, or null for the lab's world; usage errors for half a choice. */
+    private Demo.RealPeer realPeer() {
+        MediumSpec chosen = medium.spec();
+        if (chosen == null && peer == null) {
+            for (String option : new String[] {"--ip", "--gw", "--mac"}) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            option + " is for a real peer (" + MediumOptions.names() + ", with --peer ADDR)");
+                }
             }
-        });
+            return null;
+        }
+        if (chosen == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--peer needs a medium: " + MediumOptions.names());
+        }
+        if (peer == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "a real medium needs --peer ADDR");
+        }
+        if (lab.seed != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--seed is for the simulated lab, not a real peer");
+        }
+        Ipv4Cidr cidr = Ipv4Cidr.parse(host.address);
+        if (!Ipv4Address.sameSubnet(peer, cidr.address(), cidr.prefix()) || peer == cidr.address()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--peer " + Ipv4Address.format(peer) + " must be another address on " + host.address);
+        }
+        return new Demo.RealPeer(chosen, host.address, host.mac, peer);
+    }
+
+    private void progress(PrintWriter out, PrintWriter err, Demo.Check check) {
+        if (json) {
+            err.println("netstack4j demo: " + (check.ok() ? "OK   " : "FAIL ") + check.line());
+            err.flush();
+        } else {
+            out.printf(Locale.ROOT, "%-4s  %-15s %s%n", check.ok() ? "OK" : "FAIL", check.name(), check.line());
+            out.flush();
+        }
+    }
+
+    private int report(PrintWriter out, PrintWriter err, Demo.Report report) {
         long failed = report.checks().stream().filter(c -> !c.ok()).count();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -106,7 +180,15 @@ final class DemoCommand implements Callable<Integer> {
             out.println();
             out.println(host.getKey() + ":");
             for (var e : host.getValue().entrySet()) {
-                if (e.getKey().equals("protocols")) {
+                if (e.getKey().equals("medium")) {
+                    var m = (Map<String, Object>) e.getValue();
+                    out.println("  medium: " + m.get("name") + ": " + nonZero((Map<String, Long>) m.get("counters")));
+                    if (m.get("last_error") != null) {
+                        out.println("    last error: " + m.get("last_error"));
+                    }
+                } else if (e.getKey().equals("services")) {
+                    out.println("  services: " + nonZero((Map<String, Long>) e.getValue()));
+                } else if (e.getKey().equals("protocols")) {
                     var protocols = (Map<String, Map<String, Long>>) e.getValue();
                     for (var p : protocols.entrySet()) {
                         out.println("  " + p.getKey() + ": " + nonZero(p.getValue()));

@@ -74,7 +74,13 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"frames --mode bogus", "frames --size 10", "frames --size 1515", "frames --frames -5",
-            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "demo --mode fast", "ping --count 0", "ping -s 5", "ping 10.0.2.2 extra", "stats --traffic -1", "ping --interval x", "--bogus"})
+            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "up --tap t0 --dhcp --ip 10.0.2.15/24", "up --tap t0 --dhcp --gw 10.0.2.2", "demo --mode fast", "ping --count 0", "ping -s 5", "ping 10.0.2.2 extra", "stats --traffic -1", "ping --interval x", "--bogus",
+            "up", "up --tap t0 --ip 10.0.2.300/24", "up --tap t0 --ip 10.0.2.15", "up --tap t0 --gw 10.0.3.1",
+            "up --tap t0 --dns-record foo", "up --tap t0 --dns-record a..b=1.2.3.4", "up --tap t0 --duration -1",
+            "up --tap t0 --mac 01:00:5e:00:00:01", "demo --tap t0", "demo --peer 10.0.2.2",
+            "demo --tap t0 --peer 10.0.2.2 --seed 1", "demo --tap t0 --peer 10.0.3.2", "demo --ip 10.0.2.16/24",
+            "livelock --bogus", "livelock extra", "livelock --modes nosuch", "livelock --modes", "livelock --rx-cost -1",
+            "livelock --forward-cost x", "livelock --interrupt-cost 2000000", "livelock --rx-cost 0 --forward-cost 0"})
     void badArgumentsExit2WithOneLine(String args) {
         Run r = run(args.split(" "));
 
@@ -95,7 +101,9 @@ class MainTest {
         Run r = run("--help");
 
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("frames", "demo", "--version");
+        assertThat(r.out()).contains("frames", "demo", "up", "livelock", "--version");
+        assertThat(run("up", "--help").out()).contains("--tap", "--ip", "--gw", "--dns-record", "--capture", "--mode",
+                "SIGTERM", "ip netns exec");
         assertThat(run("frames", "--help").out()).contains("--frames", "--size", "--mode", "--sim", "--capture", "--json");
     }
 
@@ -173,6 +181,66 @@ class MainTest {
         @SuppressWarnings("unchecked")
         var udp = ((Map<String, Map<String, Object>>) hosts.get("gateway").get("protocols")).get("udp");
         assertThat(udp.get("InDatagrams")).isEqualTo(8L); // 7 exchanges and the DNS query
+    }
+
+    @Test
+    void livelockJsonGivesEachModesPeakAndOverloadFraction(@TempDir Path dir) throws Exception {
+        Run r = run("livelock", "--quick", "--json", "--out", dir.toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().strip()).doesNotContain("\n");
+        Map<String, Object> json = MiniJsonParser.parseObject(r.out());
+        assertThat(json.keySet()).containsExactly("interrupt", "interrupt_itr", "napi_64", "napi_5", "busy_poll");
+        for (Object v : json.values()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> mode = (Map<String, Object>) v;
+            assertThat(mode).containsKeys("peak_pps", "overload_fraction", "loss_free_pps", "overload_input_pps",
+                    "overload_output_pps");
+            assertThat(num(mode, "peak_pps")).isPositive();
+            assertThat(num(mode, "overload_input_pps")).isCloseTo(4 * num(mode, "peak_pps"), org.assertj.core.data.Offset.offset(2L));
+        }
+        // What the experiment is for, as measured: livelock with per-packet interrupts, none with polling.
+        assertThat(fraction(json, "interrupt")).isLessThan(0.5);
+        assertThat(fraction(json, "napi_64")).isGreaterThanOrEqualTo(0.9);
+        assertThat(fraction(json, "napi_5")).isGreaterThanOrEqualTo(0.9);
+        assertThat(fraction(json, "busy_poll")).isGreaterThanOrEqualTo(0.9);
+        // Progress went to stderr, the files to --out.
+        assertThat(r.err()).contains("netstack4j livelock: napi_64", "output");
+        List<String> csv = Files.readAllLines(dir.resolve("livelock.csv"));
+        assertThat(csv.getFirst()).isEqualTo(String.join(",", LivelockReport.CSV_COLUMNS));
+        assertThat(csv).hasSizeGreaterThan(5 * 10);
+        byte[] png = Files.readAllBytes(dir.resolve("livelock.png"));
+        assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    @Test
+    void livelockPrintsTheCostsAndASummaryTable(@TempDir Path dir) {
+        Run r = run("livelock", "--quick", "-q", "--modes", "interrupt,napi_64", "--forward-cost", "2500",
+                "--out", dir.resolve("new/dir").toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).contains("interrupt entry+exit 4.0 µs", "forward per packet 2.5 µs", "peak (MLFRR)",
+                "4x peak input", "fraction", "frames dropped per second, by cause", "CPU in handlers", "per-packet interrupt", "NAPI, budget 64", "livelock (", "no livelock (",
+                "csv:", "chart:");
+        assertThat(r.out()).doesNotContain("napi_5", "busy_poll");
+        assertThat(dir.resolve("new/dir/livelock.png")).exists();
+    }
+
+    @Test
+    void livelockIntoAFileFailsWithOneLine(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "x");
+        Run r = run("livelock", "--quick", "--out", file.toString());
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().lines().toList()).hasSize(1).first().asString().contains("not a directory");
+    }
+
+    private static double fraction(Map<String, Object> json, String mode) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) json.get(mode);
+        return ((Number) m.get("overload_fraction")).doubleValue();
     }
 
     @Test

@@ -8,6 +8,7 @@ import org.netstack4j.exec.Irq;
 import org.netstack4j.exec.Job;
 import org.netstack4j.exec.Timeline;
 import org.netstack4j.exec.Timer;
+import org.netstack4j.exec.Work;
 import org.netstack4j.hw.RegisterWindow;
 import org.netstack4j.wire.MacAddress;
 
@@ -22,6 +23,11 @@ import static org.netstack4j.hw.e1000.E1000Registers.*;
  *
  * <p>It sees the card only as a {@link RegisterWindow}, {@link DmaMemory} with bus addresses
  * and an {@link Irq}, so the same code could drive a window over a real PCI BAR.
+ *
+ * <p>It tells its CPU what it did, for the CPU's cost model: {@link Work#RX_FRAME} for each
+ * receive descriptor it handles, {@link Work#POLL} for each poll that runs (a busy-poll pass that
+ * finds nothing is free: it only fills time nothing else wanted). Interrupt entry and exit the CPU
+ * charges itself.
  */
 public final class E1000Driver implements NetDevice {
     /** Interrupt causes the driver wants in interrupt and NAPI modes. */
@@ -38,6 +44,7 @@ public final class E1000Driver implements NetDevice {
     private final RegisterWindow regs;
     private final BufferPool rxPool;
     private final Irq irq;
+    private final Cpu cpu;
     private final DriverConfig config;
     private final TxRing tx;
     private final RxRing rx;
@@ -64,6 +71,7 @@ public final class E1000Driver implements NetDevice {
         this.regs = regs;
         this.rxPool = rxPool;
         this.irq = irq;
+        this.cpu = cpu;
         this.config = config;
         // Rings are carved out of DMA memory once and reused by every bring-up.
         this.tx = new TxRing(dma, config.txRingSize());
@@ -323,6 +331,7 @@ public final class E1000Driver implements NetDevice {
             if ((status & RXD_STAT_DD) == 0) {
                 break;
             }
+            cpu.charge(Work.RX_FRAME);
             if ((status & RXD_STAT_EOP) == 0 || rx.discarding) {
                 // A piece of a frame longer than our buffers: drop the whole frame, count it once.
                 if ((status & RXD_STAT_EOP) != 0) {
@@ -399,6 +408,7 @@ public final class E1000Driver implements NetDevice {
      */
     private Job.Result napiPoll() {
         counters.polls++;
+        cpu.charge(Work.POLL);
         cleanTransmit();
         int done = receive(config.budget());
         if (done >= config.budget()) {
@@ -422,7 +432,11 @@ public final class E1000Driver implements NetDevice {
         if (done >= config.budget()) {
             counters.budgetExhausted++;
         }
-        return done > 0 || cleaned > 0 ? Job.Result.MORE : Job.Result.SPIN;
+        if (done > 0 || cleaned > 0) {
+            cpu.charge(Work.POLL);
+            return Job.Result.MORE;
+        }
+        return Job.Result.SPIN;
     }
 
     /** Runs one poll from outside the wake machinery (tests, benchmarks): clean and receive up to {@code budget}. */

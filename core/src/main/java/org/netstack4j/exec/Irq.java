@@ -46,12 +46,15 @@ public final class Irq implements InterruptLine {
         return high && handler != null;
     }
 
-    void take() {
+    /** Runs the handler; false if there was none by now (freed meanwhile). */
+    boolean take() {
         Runnable h = handler;
         if (h != null) {
             taken++;
             h.run();
+            return true;
         }
+        return false;
     }
 
     public boolean isHigh() {

@@ -7,9 +7,13 @@ import java.util.function.BooleanSupplier;
 /**
  * Simulated time for a whole network, on the caller's thread: every CPU, every hardware and
  * medium timer, in a fixed order, so the same inputs give the same events. CPUs run in the order
- * they were added; when none makes progress, the clock jumps to the next timer. Application
- * threads ({@link SimulatedApplications}) run first, one at a time. Running code costs no
- * simulated time.
+ * they were added; when none makes progress, the clock jumps to the next timer or to the moment
+ * a busy CPU becomes free, whichever comes first. Application threads ({@link
+ * SimulatedApplications}) run first, one at a time.
+ *
+ * <p>Running code costs simulated time only as a CPU's {@link CostModel} says: a CPU that was
+ * charged for a pass is busy, and runs nothing, until that much time has passed. With the default
+ * model, {@link CostModel#FREE}, code runs in no time at all.
  */
 public final class Simulation implements Timeline {
     private final TimerHeap heap = new TimerHeap();
@@ -82,8 +86,10 @@ public final class Simulation implements Timeline {
     }
 
     /**
-     * One step: a pass over the CPUs that want to run; if none made progress, fire the timers due
-     * at the next deadline. Returns false when there is nothing left to do before the deadline.
+     * One step: a pass over the CPUs that want to run and are not busy; if none made progress,
+     * move the clock to the next timer deadline or the next moment a busy CPU that wants to run
+     * becomes free, and fire the timers due then. Returns false when there is nothing left to do
+     * before the deadline.
      */
     public boolean step(long deadlineNanos) {
         if (applications != null && applications.runOne()) {
@@ -91,18 +97,32 @@ public final class Simulation implements Timeline {
         }
         boolean progress = false;
         for (Cpu cpu : order) {
-            if (cpu.wantsToRun()) {
+            if (cpu.freeAt <= now && cpu.wantsToRun()) {
                 progress |= cpu.runOnce();
+                long cost = cpu.lastPassCost();
+                if (cost > 0) {
+                    cpu.freeAt = now + cost;
+                    progress = true;
+                }
             }
         }
         if (progress) {
             return true;
         }
-        Timer next = heap.peek();
-        if (next == null || next.deadline > deadlineNanos) {
+        long next = Long.MAX_VALUE;
+        Timer first = heap.peek();
+        if (first != null) {
+            next = first.deadline;
+        }
+        for (Cpu cpu : order) {
+            if (cpu.freeAt > now && cpu.freeAt < next && cpu.wantsToRun()) {
+                next = cpu.freeAt;
+            }
+        }
+        if (next == Long.MAX_VALUE || next > deadlineNanos) {
             return false;
         }
-        now = Math.max(now, next.deadline);
+        now = Math.max(now, next);
         Timer due;
         while ((due = heap.pollDue(now)) != null) {
             due.action.run();

@@ -7,6 +7,7 @@ import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.stack.Host;
 import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.Ipv4Cidr;
 import org.netstack4j.wire.MacAddress;
 
 import java.net.SocketException;
@@ -24,15 +25,38 @@ import java.util.function.Consumer;
  * The xv6 network lab's world, built of netstack4j hosts: a guest 10.0.2.15 and a gateway
  * 10.0.2.2 (QEMU's user network addresses), each an E1000 with its driver and a stack, on one
  * cable. The gateway answers UDP with "this is the host!" and serves DNS; the guest runs the
- * lab's checks and more. Each check passes or fails with figures.
+ * lab's checks and more. Each check passes or fails with figures. The same checks can be pointed
+ * at a real peer instead ({@link RealPeer}): our host alone on a TAP device, Linux on the far side.
  */
 public final class Demo {
     private static final Duration WAIT = Duration.ofSeconds(2);
 
     /**
      * @param seed null for real threads in real time; a seed for simulated time (same seed, same capture)
+     * @param peer null for the lab's world of two netstack4j hosts; else a real peer to run the checks against
      */
-    public record Options(WakeMode mode, Long seed, Path capture) {
+    public record Options(WakeMode mode, Long seed, Path capture, RealPeer peer) {
+        public Options {
+            if (peer != null && seed != null) {
+                throw new IllegalArgumentException("a real peer runs in real time: no seed");
+            }
+        }
+
+        public Options(WakeMode mode, Long seed, Path capture) {
+            this(mode, seed, capture, null);
+        }
+    }
+
+    /**
+     * A peer outside the JVM: our host at {@code hostAddress} (a.b.c.d/prefix) with {@code mac} on
+     * {@code medium}, and the peer's address. The peer is to answer what the lab's gateway
+     * answers: ARP, ICMP echo, UDP port 2000 with "this is the host!", and DNS for
+     * pdos.csail.mit.edu (128.52.129.126).
+     */
+    public record RealPeer(MediumSpec medium, String hostAddress, String mac, int address) {
+        public RealPeer(MediumSpec medium, String hostAddress, int address) {
+            this(medium, hostAddress, LabWorld.HOST_MAC, address);
+        }
     }
 
     /** One check: a name, whether it held, a line for people and figures for JSON. */
@@ -50,6 +74,7 @@ public final class Demo {
     private final Consumer<Check> progress;
     private final List<Check> checks = new ArrayList<>();
     private String dnsAnswer;
+    private int peer;
 
     private Demo(Options options, Consumer<Check> progress) {
         this.options = options;
@@ -61,17 +86,98 @@ public final class Demo {
         return new Demo(options, progress).run();
     }
 
+    /** What the checks run on: our host, the peer it talks to, and how to end it all. */
+    private interface World extends AutoCloseable {
+        Network network();
+
+        Host host();
+
+        /** The peer's MAC, or -1 when any answer will do (a real peer). */
+        long peerMac();
+
+        boolean poolsFull();
+
+        Map<String, Map<String, Object>> counters();
+    }
+
+    private World world() throws Exception {
+        RealPeer real = options.peer();
+        if (real == null) {
+            LabWorld lab = new LabWorld(options.mode(), options.seed(), options.capture());
+            return new World() {
+                public Network network() {
+                    return lab.network();
+                }
+
+                public Host host() {
+                    return lab.guest().host();
+                }
+
+                public long peerMac() {
+                    return lab.gateway().nic(0).mac();
+                }
+
+                public boolean poolsFull() {
+                    return lab.poolsFull();
+                }
+
+                public Map<String, Map<String, Object>> counters() {
+                    return lab.counters();
+                }
+
+                public void close() throws Exception {
+                    lab.close();
+                }
+            };
+        }
+        int prefix = Ipv4Cidr.parse(real.hostAddress()).prefix();
+        StandaloneHost.Options o = new StandaloneHost.Options(real.mac(), real.hostAddress(), null,
+                options.mode(), options.capture(), false, Map.of());
+        StandaloneHost sh = StandaloneHost.start(real.medium().open(), o);
+        if (!Ipv4Address.sameSubnet(real.address(), sh.address(), prefix)) {
+            sh.close();
+            throw new IllegalArgumentException("the peer " + Ipv4Address.format(real.address()) + " is not on "
+                    + real.hostAddress());
+        }
+        return new World() {
+            public Network network() {
+                return sh.network();
+            }
+
+            public Host host() {
+                return sh.host();
+            }
+
+            public long peerMac() {
+                return -1;
+            }
+
+            public boolean poolsFull() {
+                return sh.poolsFull();
+            }
+
+            public Map<String, Map<String, Object>> counters() {
+                return Map.of(sh.host().name(), sh.counters());
+            }
+
+            public void close() throws Exception {
+                sh.close();
+            }
+        };
+    }
+
     private Report run() throws Exception {
-        LabWorld world = new LabWorld(options.mode(), options.seed(), options.capture());
+        peer = options.peer() == null ? LabWorld.GATEWAY_IP : options.peer().address();
+        World world = world();
         try {
             Network net = world.network();
-            Host h = world.guest().host();
-            check(() -> arp(net, h, world.gateway()));
-            check(() -> onePing(net, h));
-            check(() -> manyPings(net, h));
-            check(() -> concurrentPings(net, h));
-            check(() -> dnsQuery(net, h));
-            check(() -> icmpEcho(net, h));
+            Host h = world.host();
+            check("arp", () -> arp(net, h, world.peerMac()));
+            check("udp_ping", () -> onePing(net, h));
+            check("udp_100_pings", () -> manyPings(net, h));
+            check("udp_concurrent", () -> concurrentPings(net, h));
+            check("dns", () -> dnsQuery(net, h));
+            check("icmp_echo", () -> icmpEcho(net, h));
         } finally {
             world.close();
         }
@@ -88,12 +194,13 @@ public final class Demo {
         Check run() throws Exception;
     }
 
-    private void check(Step step) {
+    /** Runs one check; one that throws fails under its own name, with the exception as its line. */
+    private void check(String name, Step step) {
         Check c;
         try {
             c = step.run();
         } catch (Exception e) {
-            c = new Check("error", false, e.toString(), Map.of("error", String.valueOf(e.getMessage())));
+            c = new Check(name, false, e.toString(), Map.of("error", String.valueOf(e.getMessage())));
         }
         checks.add(c);
         progress.accept(c);
@@ -101,12 +208,13 @@ public final class Demo {
 
     // ==== The checks ======================================================================
 
-    private Check arp(Network net, Host h, Network.Node gateway) throws Exception {
-        long expected = gateway.nic(0).mac();
-        long mac = net.run("arp", () -> h.resolve(LabWorld.GATEWAY_IP, WAIT.toNanos()));
-        boolean ok = mac == expected;
-        String line = ok ? "ARP: 10.0.2.2 is at " + new MacAddress(mac)
-                : "ARP: no answer for 10.0.2.2 (expected " + new MacAddress(expected) + ")";
+    private Check arp(Network net, Host h, long expected) throws Exception {
+        long mac = net.run("arp", () -> h.resolve(peer, WAIT.toNanos()));
+        boolean ok = expected < 0 ? mac >= 0 : mac == expected;
+        String p = Ipv4Address.format(peer);
+        String line = ok ? "ARP: " + p + " is at " + new MacAddress(mac)
+                : mac >= 0 ? "ARP: " + p + " is at " + new MacAddress(mac) + ", expected " + new MacAddress(expected)
+                : "ARP: no answer for " + p;
         return new Check("arp", ok, line, Map.of("gateway_mac", mac < 0 ? "" : new MacAddress(mac).toString()));
     }
 
@@ -123,10 +231,10 @@ public final class Demo {
         }
     }
 
-    private static UdpSocket client(Host h) throws SocketException {
+    private UdpSocket client(Host h) throws SocketException {
         UdpSocket s = UdpSocket.open(h);
         s.setTimeout(WAIT);
-        s.connect(LabWorld.GATEWAY_IP, LabWorld.SERVICE_PORT);
+        s.connect(peer, LabWorld.SERVICE_PORT);
         return s;
     }
 
@@ -196,7 +304,7 @@ public final class Demo {
     }
 
     private Check dnsQuery(Network net, Host h) throws Exception {
-        List<Integer> addresses = net.run("dns-query", () -> new DnsResolver(h, LabWorld.GATEWAY_IP).resolveA(LabWorld.DNS_NAME));
+        List<Integer> addresses = net.run("dns-query", () -> new DnsResolver(h, peer).resolveA(LabWorld.DNS_NAME));
         dnsAnswer = addresses.isEmpty() ? null : Ipv4Address.format(addresses.getFirst());
         boolean ok = LabWorld.DNS_ADDRESS.equals(dnsAnswer);
         return new Check("dns", ok, "DNS: " + LabWorld.DNS_NAME + " is " + (dnsAnswer == null ? "(no answer)" : dnsAnswer),
@@ -209,7 +317,7 @@ public final class Demo {
             long[] out = new long[count];
             try (Ping p = Ping.open(h, 64)) {
                 for (int i = 0; i < count; i++) {
-                    Ping.Reply r = p.ping(LabWorld.GATEWAY_IP, i + 1, 56, WAIT);
+                    Ping.Reply r = p.ping(peer, i + 1, 56, WAIT);
                     out[i] = r == null ? -1 : r.roundTripNanos();
                 }
             }
@@ -234,7 +342,7 @@ public final class Demo {
         }
         String note = options.seed() == null ? "" : " (simulated time: wire and CPU time are not modelled)";
         return new Check("icmp_echo", ok, String.format(Locale.ROOT,
-                "ICMP: %d/%d echo replies from 10.0.2.2, rtt min/avg/max = %.3f/%.3f/%.3f ms%s", got, count,
+                "ICMP: %d/%d echo replies from %s, rtt min/avg/max = %.3f/%.3f/%.3f ms%s", got, count, Ipv4Address.format(peer),
                 min / 1e6, avg / 1e6, max / 1e6, note),
                 Map.of("replies", got, "sent", count, "rtt_min_us", min / 1000.0, "rtt_avg_us", avg / 1000.0,
                         "rtt_max_us", max / 1000.0));

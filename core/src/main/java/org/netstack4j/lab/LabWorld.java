@@ -1,17 +1,12 @@
 package org.netstack4j.lab;
 
 import org.netstack4j.driver.WakeMode;
-import org.netstack4j.socket.DnsResponder;
-import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.stack.Host;
 import org.netstack4j.stack.HostConfig;
 import org.netstack4j.stack.NetInterface;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
 
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,8 +32,7 @@ public final class LabWorld implements AutoCloseable {
     private final Network net;
     private final Network.Node guest;
     private final Network.Node gateway;
-    private UdpSocket service;
-    private DnsResponder dns;
+    private LabServices services;
     private boolean closed;
 
     /**
@@ -58,39 +52,12 @@ public final class LabWorld implements AutoCloseable {
             guest.host().setDefaultGateway(GATEWAY_IP);
             net.cable(guest, gateway);
             net.start();
-            Host gw = gateway.host();
-            service = net.run("service-bind", () -> UdpSocket.bind(gw, SERVICE_PORT));
-            startService(service);
-            dns = net.run("dns-bind", () -> new DnsResponder(gw,
-                    Map.of(DNS_NAME, List.of(Ipv4Address.parseBits(DNS_ADDRESS))), Map.of()));
-            DnsResponder responder = dns;
-            net.startApplication("dns", () -> {
-                try {
-                    responder.serve();
-                } catch (SocketException e) {
-                    // closed when the world closes
-                }
-            });
+            services = LabServices.start(net, gateway.host(), SERVICE_PORT,
+                    Map.of(DNS_NAME, List.of(Ipv4Address.parseBits(DNS_ADDRESS))));
         } catch (Exception e) {
             net.close();
             throw e;
         }
-    }
-
-    /** The gateway's UDP service: answers every datagram with the lab's reply, until closed. */
-    private void startService(UdpSocket socket) {
-        net.startApplication("service", () -> {
-            byte[] buffer = new byte[2048];
-            byte[] answer = ANSWER.getBytes(StandardCharsets.US_ASCII);
-            try {
-                while (true) {
-                    UdpSocket.Datagram d = socket.receiveFrom(buffer);
-                    socket.sendTo(answer, 0, answer.length, d.address(), d.port());
-                }
-            } catch (SocketException | SocketTimeoutException e) {
-                // closed: the world is over
-            }
-        });
     }
 
     public Network network() {
@@ -116,11 +83,9 @@ public final class LabWorld implements AutoCloseable {
         }
         closed = true;
         try {
-            UdpSocket s = service;
-            DnsResponder d = dns;
+            LabServices s = services;
             net.run("shutdown", () -> {
                 s.close();
-                d.close();
                 return null;
             });
         } finally {
@@ -136,20 +101,24 @@ public final class LabWorld implements AutoCloseable {
     public Map<String, Map<String, Object>> counters() {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
         for (Network.Node n : net.nodes()) {
-            Host host = n.host();
-            Map<String, Object> m = new LinkedHashMap<>();
-            for (NetInterface nic : host.interfaces()) {
-                Map<String, Object> i = new LinkedHashMap<>();
-                i.put("address", Ipv4Address.format(nic.address()) + "/" + nic.prefix());
-                i.put("mac", new MacAddress(nic.mac()).toString());
-                i.put("driver", nic.deviceCounters());
-                i.put("neighbors", nic.neighborSnapshot().stream()
-                        .map(x -> x.address() + " " + x.mac() + " " + x.state()).toList());
-                m.put(nic.name(), i);
-            }
-            m.put("protocols", host.counters().byProtocol());
-            out.put(host.name(), m);
+            out.put(n.host().name(), hostCounters(n.host()));
         }
         return out;
+    }
+
+    /** One host's interfaces (address, MAC, driver counters, neighbours) and its protocol counters. */
+    static Map<String, Object> hostCounters(Host host) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (NetInterface nic : host.interfaces()) {
+            Map<String, Object> i = new LinkedHashMap<>();
+            i.put("address", Ipv4Address.format(nic.address()) + "/" + nic.prefix());
+            i.put("mac", new MacAddress(nic.mac()).toString());
+            i.put("driver", nic.deviceCounters());
+            i.put("neighbors", nic.neighborSnapshot().stream()
+                    .map(x -> x.address() + " " + x.mac() + " " + x.state()).toList());
+            m.put(nic.name(), i);
+        }
+        m.put("protocols", host.counters().byProtocol());
+        return m;
     }
 }

@@ -11,6 +11,7 @@ import org.netstack4j.exec.Timeline;
 import org.netstack4j.hw.link.Cable;
 import org.netstack4j.hw.link.Capture;
 import org.netstack4j.hw.link.Connector;
+import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.hw.link.PcapWriter;
 import org.netstack4j.stack.Host;
 import org.netstack4j.stack.HostConfig;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 /**
  * A virtual network of netstack4j hosts: machines with E1000 cards, a host stack on each, cables
@@ -45,11 +47,14 @@ public final class Network implements AutoCloseable {
     private final Applications apps;
     private final long seed;
     private final List<Node> nodes = new ArrayList<>();
-    private final List<Machine> machines = new ArrayList<>();
+    private final List<Machine> bareMachines = new ArrayList<>();
     private final List<Cable> cables = new ArrayList<>();
+    private final List<ExternalMedium> media = new ArrayList<>();
     private final List<CpuThread> threads = new ArrayList<>();
     private PcapWriter capture;
     private boolean started;
+    private int machineTxBuffers = 1024;
+    private long machineDmaBytes = 16L << 20;
 
     private Network(Timeline timeline, Simulation sim, Applications apps, long seed) {
         this.timeline = timeline;
@@ -86,6 +91,20 @@ public final class Network implements AutoCloseable {
         return timeline;
     }
 
+    /**
+     * Machines made after this call get a transmit pool of {@code txBuffers} and {@code dmaBytes}
+     * of DMA memory (defaults 1024 and 16 MB). A network rebuilt many times (a sweep) saves the
+     * time of clearing memory it never uses.
+     */
+    public Network machineSize(int txBuffers, long dmaBytes) {
+        if (txBuffers < 1 || dmaBytes < 1 << 20) {
+            throw new IllegalArgumentException("a machine needs at least one transmit buffer and 1 MB of DMA memory");
+        }
+        this.machineTxBuffers = txBuffers;
+        this.machineDmaBytes = dmaBytes;
+        return this;
+    }
+
     /** Writes every frame on every cable made after this call to {@code path}. */
     public void capture(Path path) throws IOException {
         capture = new PcapWriter(path, sim != null ? sim : PcapWriter.wallClock());
@@ -93,20 +112,51 @@ public final class Network implements AutoCloseable {
 
     /** A machine with one E1000 and a host stack at {@code address} (a.b.c.d/prefix). */
     public Node addHost(String name, MacAddress mac, String address, WakeMode mode, HostConfig config) {
-        Machine machine = new Machine(name, timeline);
+        DriverConfig driver = DriverConfig.of(mode);
+        return addHost(name, mac, address, driver, driver.rxRingSize(), config);
+    }
+
+    /**
+     * A machine with one E1000 driven as {@code driver} says, a receive pool of the ring plus
+     * {@code spareRxBuffers}, and a host stack at {@code address} (a.b.c.d/prefix).
+     */
+    public Node addHost(String name, MacAddress mac, String address, DriverConfig driver, int spareRxBuffers,
+                        HostConfig config) {
+        Machine machine = new Machine(name, timeline, machineTxBuffers, machineDmaBytes);
         Host host = new Host(name, machine.cpu(), timeline, machine.dma(), machine.txPool(), apps,
                 config.withSeed(seed ^ (config.seed() * 31 + nodes.size())));
         Node node = new Node(machine, host);
         nodes.add(node);
-        addInterface(node, "eth0", mac, address, mode);
+        addInterface(node, "eth0", mac, address, driver, spareRxBuffers);
         return node;
     }
 
     /** Another card on {@code node}, with its own address. */
     public NetInterface addInterface(Node node, String ifName, MacAddress mac, String address, WakeMode mode) {
-        Nic nic = node.machine().addNic(ifName, mac, DriverConfig.of(mode));
+        DriverConfig driver = DriverConfig.of(mode);
+        return addInterface(node, ifName, mac, address, driver, driver.rxRingSize());
+    }
+
+    /** Another card on {@code node}, driven as {@code driver} says, with its own address and receive pool. */
+    public NetInterface addInterface(Node node, String ifName, MacAddress mac, String address, DriverConfig driver,
+                                     int spareRxBuffers) {
+        Nic nic = node.machine().addNic(ifName, mac, driver, spareRxBuffers);
         Ipv4Cidr cidr = Ipv4Cidr.parse(address);
         return node.host().addInterface(ifName, nic.driver(), cidr.address(), cidr.prefix());
+    }
+
+    /**
+     * A machine without a host stack (a traffic generator, a sink): the caller adds its cards and
+     * drives them directly. Its CPU runs with the others from {@link #start}, and {@link #close}
+     * tears it down.
+     */
+    public Machine addMachine(String name) {
+        if (started) {
+            throw new IllegalStateException("add machines before start");
+        }
+        Machine machine = new Machine(name, timeline, machineTxBuffers, machineDmaBytes);
+        bareMachines.add(machine);
+        return machine;
     }
 
     /**
@@ -114,23 +164,24 @@ public final class Network implements AutoCloseable {
      * bring its driver up themselves and use it to put raw frames on the wire and see what comes back.
      */
     public Machine addMachine(String name, MacAddress mac, WakeMode mode) {
-        if (started) {
-            throw new IllegalStateException("add machines before start");
-        }
-        Machine machine = new Machine(name, timeline);
+        Machine machine = addMachine(name);
         machine.addNic("eth0", mac, DriverConfig.of(mode));
-        machines.add(machine);
         return machine;
     }
 
     /** A cable between interface {@code ia} of {@code a} and {@code ib} of {@code b}. */
     public Cable cable(Node a, int ia, Node b, int ib) {
-        return connect(a.machine().nics().get(ia).card(), b.machine().nics().get(ib).card());
+        return cable(a.machine(), ia, b.machine(), ib);
+    }
+
+    /** A cable between card {@code ia} of machine {@code a} and card {@code ib} of machine {@code b}. */
+    public Cable cable(Machine a, int ia, Machine b, int ib) {
+        return connect(a.nics().get(ia).card(), b.nics().get(ib).card());
     }
 
     /** A cable between interface {@code ia} of {@code a} and the card of a bare machine. */
     public Cable cable(Node a, int ia, Machine m) {
-        return connect(a.machine().nics().get(ia).card(), m.nics().get(0).card());
+        return cable(a.machine(), ia, m, 0);
     }
 
     private Cable connect(Connector cardA, Connector cardB) {
@@ -143,20 +194,34 @@ public final class Network implements AutoCloseable {
         return cable(a, 0, b, 0);
     }
 
+    /**
+     * Plugs interface {@code nic} of {@code node} into a medium outside this JVM (a TAP device),
+     * captured like a cable if {@link #capture} was called. The network owns the medium from here
+     * on: {@link #close()} closes it first, so no frame arrives while the hosts are torn down.
+     * Real time only: frames from outside arrive when they arrive.
+     */
+    public void plug(Node node, int nic, ExternalMedium medium) {
+        if (sim != null) {
+            throw new IllegalStateException("a medium outside the JVM needs real time, not a simulation");
+        }
+        var card = node.machine().nics().get(nic).card();
+        PcapWriter w = capture;
+        medium.connect(card, w == null ? UnaryOperator.identity() : link -> Capture.wrap(link, w));
+        media.add(medium);
+    }
+
     /** Brings every host up and starts the CPUs. */
     public void start() {
         if (started) {
             throw new IllegalStateException("already started");
         }
         started = true;
+        List<Machine> machines = new ArrayList<>();
         for (Node n : nodes) {
             n.host().start();
-            if (sim != null) {
-                sim.add(n.machine().cpu());
-            } else {
-                threads.add(new CpuThread(n.machine().cpu()));
-            }
+            machines.add(n.machine());
         }
+        machines.addAll(bareMachines);
         for (Machine m : machines) {
             if (sim != null) {
                 sim.add(m.cpu());
@@ -218,6 +283,11 @@ public final class Network implements AutoCloseable {
         return List.copyOf(nodes);
     }
 
+    /** The machines added by {@link #addMachine}. */
+    public List<Machine> machines() {
+        return List.copyOf(bareMachines);
+    }
+
     public PcapWriter captureWriter() {
         return capture;
     }
@@ -229,7 +299,7 @@ public final class Network implements AutoCloseable {
                 return false;
             }
         }
-        for (Machine m : machines) {
+        for (Machine m : bareMachines) {
             if (!m.poolsFull()) {
                 return false;
             }
@@ -245,6 +315,9 @@ public final class Network implements AutoCloseable {
             // rather than stay parked for ever.
             sim.runUntil(simApps::allFinished, sim.nanos() + 1_000_000_000L);
         }
+        for (ExternalMedium m : media) {
+            m.close();
+        }
         for (CpuThread t : threads) {
             t.close();
         }
@@ -255,7 +328,7 @@ public final class Network implements AutoCloseable {
         for (Node n : nodes) {
             n.machine().close();
         }
-        for (Machine m : machines) {
+        for (Machine m : bareMachines) {
             m.close();
         }
         if (capture != null) {

@@ -90,7 +90,10 @@ public final class DhcpClient implements AutoCloseable {
             DhcpMessage.Reply ack = exchange(DhcpMessage.REQUEST, 0, offer.yourAddress(), offer.serverId(), true,
                     DhcpMessage.ACK, offer.serverId());
             if (ack == null || ack.type() == DhcpMessage.NAK) {
-                continue; // RFC 2131 3.1.4: a NAK sends us back to INIT
+                // RFC 2131 3.1.4: a NAK sends us back to INIT. Pause first, so a server that
+                // refuses everything does not get a storm of DISCOVERs.
+                pause(options.firstRetry().compareTo(Duration.ofSeconds(1)) < 0 ? options.firstRetry() : Duration.ofSeconds(1));
+                continue;
             }
             if (conflict(ack.yourAddress())) {
                 declines++;

@@ -1,6 +1,7 @@
 package org.netstack4j.stack;
 
 import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.exec.Work;
 import org.netstack4j.wire.IcmpPacket;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.Ipv4Packet;
@@ -118,6 +119,7 @@ final class Ipv4Layer {
 
     /** Routes someone else's datagram on: TTL, route, fragmentation. Takes the buffer. */
     private void forward(PacketBuffer b) {
+        host.cpu().charge(Work.FORWARD); // for the CPU's cost model (simulated time)
         int destination = Ipv4Packet.destination(b);
         if (Ipv4Packet.ttl(b) <= 1) {
             c.count(Counter.IP_TTL_EXCEEDED);

@@ -1,0 +1,47 @@
+package org.netstack4j.cli;
+
+import org.netstack4j.hw.link.SwitchAddress;
+import org.netstack4j.lab.MediumSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Which real medium a command's host plugs into: the one place the CLI turns options into a
+ * {@link MediumSpec}: {@code --tap NAME}, or {@code --switch unix:PATH|udp:PORT} for a switch in
+ * another process; one of them at most.
+ */
+final class MediumOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--tap", paramLabel = "NAME",
+            description = "A Linux TAP device to put the host on (created if missing: needs root or CAP_NET_ADMIN; "
+                    + "or make one first: ip tuntap add dev NAME mode tap user $USER).")
+    String tap;
+
+    @Option(names = "--switch", paramLabel = "unix:PATH|udp:PORT", converter = SwitchCommand.AddressConverter.class,
+            description = "A switch in another process to plug the host into (netstack4j switch --listen ..., or "
+                    + "QEMU's -netdev stream,server=on): a Unix socket, or a UDP port on 127.0.0.1. No root needed.")
+    SwitchAddress switchAddress;
+
+    /** The medium chosen, or null if none was; a usage error if both were. */
+    MediumSpec spec() {
+        if (tap != null && switchAddress != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tap and --switch: choose one medium");
+        }
+        if (switchAddress != null) {
+            if (switchAddress.kind() == SwitchAddress.Kind.UDP && switchAddress.port() == 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--switch udp:0: give the switch's port");
+            }
+            return new MediumSpec.Switch(switchAddress);
+        }
+        return tap == null ? null : new MediumSpec.Tap(tap);
+    }
+
+    /** The options that choose a medium, with their values, for messages. */
+    static String names() {
+        return "--tap NAME or --switch unix:PATH|udp:PORT";
+    }
+}

@@ -1,0 +1,209 @@
+package org.netstack4j.cli;
+
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.hw.link.ExternalMedium;
+import org.netstack4j.lab.LabWorld;
+import org.netstack4j.lab.MediumSpec;
+import org.netstack4j.lab.StandaloneHost;
+import org.netstack4j.wire.Ipv4Address;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A netstack4j host on a real network until interrupted: ARP, ICMP echo, the lab's UDP service on
+ * port 2000 and a DNS responder on port 53. On SIGINT or SIGTERM it stops, prints its counters and
+ * exits 0.
+ */
+@Command(name = "up",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+                "Runs a netstack4j host (an E1000, its driver and the stack, in real time) on a real medium until "
+                        + "interrupted. It answers ARP and ping, answers every UDP datagram to port 2000 with "
+                        + "\"this is the host!\" (the xv6 lab's service) and serves DNS on port 53 for the names "
+                        + "given with --dns-record.",
+                "On Ctrl-C (SIGINT) or SIGTERM it stops, prints its counters (the medium's, the driver's, ARP "
+                        + "neighbours, protocols, services) and exits 0. (Started in the background by a script, it "
+                        + "inherits the shell's ignored SIGINT, as every program does: send it SIGTERM.)",
+                "Example, Linux as the peer in a namespace of its own:",
+                "  ip netns add lab",
+                "  ip -n lab tuntap add dev tap0 mode tap",
+                "  ip -n lab addr add 10.0.2.2/24 dev tap0; ip -n lab link set tap0 up",
+                "  ip netns exec lab ./netstack4j up --tap tap0 --ip 10.0.2.15/24 --gw 10.0.2.2 \\",
+                "      --dns-record pdos.csail.mit.edu=128.52.129.126",
+                "  ip netns exec lab ping 10.0.2.15",
+                "Example, no root: two hosts in two processes on a switch in a third:",
+                "  ./netstack4j switch --listen unix:/tmp/lab.sock &",
+                "  ./netstack4j up --switch unix:/tmp/lab.sock --ip 10.0.2.2/24 --mac 52:55:0a:00:02:02 \\",
+                "      --dns-record pdos.csail.mit.edu=128.52.129.126 &",
+                "  ./netstack4j demo --switch unix:/tmp/lab.sock --peer 10.0.2.2"})
+final class UpCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @CommandLine.Mixin
+    MediumOptions medium;
+
+    @CommandLine.Mixin
+    HostOptions host;
+
+    @Option(names = "--mode", paramLabel = "interrupt|napi|poll", converter = WakeModeConverter.class,
+            defaultValue = "napi", description = "How the driver is woken. Default: ${DEFAULT-VALUE}.")
+    WakeMode mode;
+
+    @Option(names = "--capture", paramLabel = "FILE",
+            description = "Record every frame on the medium, both ways, into FILE (classic pcap).")
+    Path capture;
+
+    final Map<String, List<Integer>> records = new LinkedHashMap<>();
+
+    @Option(names = "--dns-record", paramLabel = "NAME=ADDR",
+            description = "An A record the DNS responder serves (repeat for more; a name given twice gets both "
+                    + "addresses). Other names get NXDOMAIN.")
+    void addRecord(String value) {
+        int eq = value.indexOf('=');
+        String name = eq < 0 ? "" : value.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+        String address = eq < 0 ? "" : value.substring(eq + 1).strip();
+        if (name.endsWith(".")) {
+            name = name.substring(0, name.length() - 1);
+        }
+        int bits;
+        try {
+            bits = Ipv4Address.parseBits(address);
+        } catch (IllegalArgumentException e) {
+            throw bad("--dns-record must be NAME=ADDR like pdos.csail.mit.edu=128.52.129.126, not '" + value + "'");
+        }
+        if (name.isEmpty() || name.length() > 253 || !name.matches("[a-z0-9_-]{1,63}(\\.[a-z0-9_-]{1,63})*")) {
+            throw bad("--dns-record: '" + name + "' is not a domain name");
+        }
+        records.computeIfAbsent(name, k -> new ArrayList<>()).add(bits);
+    }
+
+    long durationSeconds;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Stop by itself after this long, as if interrupted (0: run until interrupted). Default: ${DEFAULT-VALUE}.")
+    void setDuration(long seconds) {
+        durationSeconds = LabOptions.inRange(spec, "--duration", seconds, 0, 365L * 24 * 3600);
+    }
+
+    @Option(names = "--json", description = "At the end, print one JSON object (address, medium, counters) instead of the text.")
+    boolean json;
+
+    private StandaloneHost running;
+    private boolean finished;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        MediumSpec chosen = medium.spec();
+        if (chosen == null) {
+            throw bad("say which medium to run on: " + MediumOptions.names());
+        }
+        host.validate();
+        ExternalMedium opened;
+        try {
+            opened = chosen.open();
+        } catch (IOException e) {
+            err.println("netstack4j up: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_FAILED;
+        }
+        StandaloneHost.Options options = new StandaloneHost.Options(host.mac, host.staticAddress(), host.gateway, mode,
+                capture, true, records);
+        try {
+            running = StandaloneHost.start(opened, options);
+        } catch (IOException e) {
+            err.println("netstack4j up: " + (capture != null && e.getMessage() != null && e.getMessage().contains(capture.toString())
+                    ? "cannot write capture " + capture + ": " + e : e.toString()));
+            err.flush();
+            return Main.EXIT_FAILED;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread hook = Thread.ofPlatform().name("netstack4j-up-stop").unstarted(() -> {
+            stop.countDown();
+            finish(out, "signal");
+            Runtime.getRuntime().halt(Main.EXIT_OK); // a signal would make the exit status 130 or 143
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; UDP service on %d, DNS on 53 (%d name%s); "
+                        + "Ctrl-C to stop%n", describeAddress(), host.mac, opened.describe(), mode.cliName(),
+                host.gateway == null ? "" : ", router " + Ipv4Address.format(host.gateway), LabWorld.SERVICE_PORT,
+                records.size(), records.size() == 1 ? "" : "s");
+        out.flush();
+        if (durationSeconds > 0) {
+            stop.await(durationSeconds, TimeUnit.SECONDS);
+        } else {
+            stop.await();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return Main.EXIT_OK; // the hook has it
+        }
+        finish(out, "time");
+        return Main.EXIT_OK;
+    }
+
+    private String describeAddress() {
+        StandaloneHost h = running;
+        if (h != null && h.dhcp() != null && h.dhcp().lease() != null) {
+            return "DHCP lease " + h.dhcp().lease();
+        }
+        return host.address;
+    }
+
+    /** Stops the host and prints its counters, once, whoever asks first (the main thread or the hook). */
+    private synchronized void finish(PrintWriter out, String why) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        StandaloneHost h = running;
+        String address = describeAddress(); // before the close releases a DHCP lease
+        try {
+            h.close();
+        } catch (Exception e) {
+            spec.commandLine().getErr().println("netstack4j up: stopping: " + e);
+        }
+        Map<String, Object> counters = h.counters();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("address", address);
+            m.put("mac", host.mac);
+            m.put("medium", h.medium().describe());
+            m.put("stopped_by", why);
+            m.put("pools_full", h.poolsFull());
+            m.put("counters", counters);
+            out.println(Json.write(m));
+        } else {
+            out.println("up: stopping (" + (why.equals("signal") ? "signal" : "--duration elapsed") + ")");
+            DemoCommand.printCounters(out, Map.of(h.host().name(), counters));
+            out.println("every buffer back: " + (h.poolsFull() ? "yes" : "NO"));
+            if (capture != null) {
+                out.printf(Locale.ROOT, "capture: %s  (open with: wireshark %s   or: tshark -r %s)%n", capture, capture, capture);
+            }
+        }
+        out.flush();
+    }
+
+    private CommandLine.ParameterException bad(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}

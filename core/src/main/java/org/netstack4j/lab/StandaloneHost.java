@@ -1,0 +1,213 @@
+package org.netstack4j.lab;
+
+import org.netstack4j.socket.DhcpClient;
+import org.netstack4j.stack.Host;
+
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.hw.link.ExternalMedium;
+import org.netstack4j.stack.Host;
+import org.netstack4j.stack.HostConfig;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.MacAddress;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One netstack4j host on a real network: a machine with one E1000 whose connector is plugged
+ * into a medium outside the JVM (a TAP device), a host stack on it in real time, and optionally
+ * the lab's services (UDP "this is the host!" on port 2000, DNS on port 53). What {@code up} runs,
+ * and the client side of {@code demo --tap}.
+ */
+public final class StandaloneHost implements AutoCloseable {
+
+    /**
+     * @param mac        the card's MAC address
+     * @param address    a.b.c.d/prefix, or null to take a lease by DHCP (address, router, DNS)
+     * @param gateway    the default router, or null for none
+     * @param mode       how the driver is woken
+     * @param capture    where to write a pcap of everything on the medium, or null
+     * @param services   whether to run the UDP service and the DNS responder
+     * @param dnsRecords the A records the DNS responder serves (name to addresses)
+     */
+    public record Options(String mac, String address, Integer gateway, WakeMode mode, Path capture,
+                          boolean services, Map<String, List<Integer>> dnsRecords) {
+        public Options {
+            Objects.requireNonNull(mac, "mac");
+            Objects.requireNonNull(mode, "mode");
+            dnsRecords = Map.copyOf(dnsRecords);
+        }
+
+        /** The lab guest's identity: 10.0.2.15/24 at 52:54:00:12:34:56, router 10.0.2.2, no services. */
+        public static Options labGuest(WakeMode mode) {
+            return new Options(LabWorld.HOST_MAC, "10.0.2.15/24", LabWorld.GATEWAY_IP, mode, null, false, Map.of());
+        }
+
+        public Options withServices(Map<String, List<Integer>> records) {
+            return new Options(mac, address, gateway, mode, capture, true, records);
+        }
+
+        public Options withCapture(Path file) {
+            return new Options(mac, address, gateway, mode, file, services, dnsRecords);
+        }
+
+        public Options withAddress(String cidr, Integer router) {
+            return new Options(mac, cidr, router, mode, capture, services, dnsRecords);
+        }
+    }
+
+    private final ExternalMedium medium;
+    private final Options options;
+    private final Network net;
+    private final Network.Node node;
+    private LabServices services;
+    private DhcpClient dhcp;
+    private boolean closed;
+
+    private StandaloneHost(ExternalMedium medium, Options options) throws Exception {
+        this.medium = medium;
+        this.options = options;
+        this.net = Network.real(System.nanoTime());
+        try {
+            if (options.capture() != null) {
+                net.capture(options.capture());
+            }
+            node = net.addHost("host", MacAddress.parse(options.mac()),
+                    options.address() == null ? "0.0.0.0/0" : options.address(), options.mode(), HostConfig.DEFAULT);
+            if (options.gateway() != null) {
+                node.host().setDefaultGateway(options.gateway());
+            }
+            net.plug(node, 0, medium);
+            net.start();
+            if (options.address() == null) {
+                Host h = node.host();
+                dhcp = net.run("dhcp", () -> new DhcpClient(h, h.interfaces().getFirst(), DhcpClient.Options.DEFAULT));
+                DhcpClient client = dhcp;
+                net.run("dhcp-acquire", client::acquire);
+                net.startApplication("dhcp", client::maintain);
+            }
+            if (options.services()) {
+                services = LabServices.start(net, node.host(), LabWorld.SERVICE_PORT, options.dnsRecords());
+            }
+        } catch (Exception | Error e) {
+            medium.close();
+            net.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts a host on {@code medium}, which it owns from here on (closing the host closes it,
+     * and so does a failure to start).
+     */
+    public static StandaloneHost start(ExternalMedium medium, Options options) throws Exception {
+        return new StandaloneHost(Objects.requireNonNull(medium, "medium"), Objects.requireNonNull(options, "options"));
+    }
+
+    public Network network() {
+        return net;
+    }
+
+    public Host host() {
+        return node.host();
+    }
+
+    public Network.Node node() {
+        return node;
+    }
+
+    public ExternalMedium medium() {
+        return medium;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** The services, or null when the host runs none. */
+    public LabServices services() {
+        return services;
+    }
+
+    /** The DHCP client keeping the lease, or null with a static address. */
+    public DhcpClient dhcp() {
+        return dhcp;
+    }
+
+    /** The host's address. */
+    public int address() {
+        return node.host().address();
+    }
+
+    /**
+     * Everything counted: the medium's frames and errors, the interface (driver and card), its
+     * neighbours, the protocols and the services. Final once the host is closed.
+     */
+    public Map<String, Object> counters() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> med = new LinkedHashMap<>();
+        med.put("name", medium.describe());
+        med.put("counters", medium.counters());
+        String error = medium.lastError();
+        if (error != null) {
+            med.put("last_error", error);
+        }
+        m.put("medium", med);
+        m.putAll(LabWorld.hostCounters(node.host()));
+        if (services != null) {
+            m.put("services", services.counters());
+        }
+        if (dhcp != null) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("state", dhcp.state().name().toLowerCase());
+            d.put("discovers", dhcp.discovers());
+            d.put("requests", dhcp.requests());
+            d.put("acks", dhcp.acks());
+            d.put("naks", dhcp.naks());
+            d.put("declines", dhcp.declines());
+            d.put("renewals", dhcp.renewals());
+            d.put("rebinds", dhcp.rebinds());
+            d.put("expiries", dhcp.expiries());
+            m.put("dhcp", d);
+        }
+        return m;
+    }
+
+    /** Stops the services, closes the medium, stops the CPU and tears the host down. Idempotent. */
+    @Override
+    public void close() throws Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            LabServices s = services;
+            DhcpClient d = dhcp;
+            if (s != null || d != null) {
+                net.run("shutdown", () -> {
+                    if (d != null) {
+                        d.close(); // RELEASE: the server may give the address to someone else
+                    }
+                    if (s != null) {
+                        s.close();
+                    }
+                    return null;
+                });
+            }
+        } finally {
+            net.close();
+        }
+    }
+
+    public boolean poolsFull() {
+        return net.poolsFull();
+    }
+
+    @Override
+    public String toString() {
+        return "StandaloneHost[" + Ipv4Address.format(address()) + " on " + medium.describe() + "]";
+    }
+}
