@@ -31,10 +31,19 @@ final class Bench {
 
     /** How long each measurement runs. */
     record Budget(String name, long warmupNanos, long measureNanos, int trials, int chunk) {
-        static final Budget FULL = new Budget("full", 1_000_000_000L, 2_000_000_000L, 3, 8192);
-        static final Budget QUICK = new Budget("quick", 300_000_000L, 700_000_000L, 1, 4096);
+        static final Budget FULL = new Budget("full", 2_000_000_000L, 2_000_000_000L, 3, 8192);
+        static final Budget QUICK = new Budget("quick", 1_000_000_000L, 1_000_000_000L, 1, 4096);
         /** For tests: every path runs, the figures mean little. */
         static final Budget TINY = new Budget("tiny", 0, 20_000_000L, 1, 256);
+
+        static Budget named(String name) {
+            for (Budget b : new Budget[] {FULL, QUICK, TINY}) {
+                if (b.name().equals(name)) {
+                    return b;
+                }
+            }
+            throw new IllegalArgumentException("no such budget: " + name);
+        }
     }
 
     private final Budget budget;
@@ -52,27 +61,71 @@ final class Bench {
         threads.setThreadAllocatedMemoryEnabled(true);
     }
 
+    /** One measurement: which test, on which stack, in which mode or arrangement. */
+    record Case(String test, String stack, String variant) {
+        String arg() {
+            return test + ":" + stack + ":" + variant;
+        }
+
+        static Case parse(String arg) {
+            String[] f = arg.split(":");
+            if (f.length != 3) {
+                throw new IllegalArgumentException("a case is TEST:STACK:VARIANT, not " + arg);
+            }
+            return new Case(f[0], f[1], f[2]);
+        }
+    }
+
     /** Every measurement, in table order. */
-    List<BenchResult> runAll() throws Exception {
-        List<BenchResult> out = new ArrayList<>();
-        JdkUdp.Arrangement[] jdk = JdkUdp.Arrangement.values();
-        steps = 2 * (modes.size() + jdk.length) + modes.size();
-        for (WakeMode m : modes) {
-            out.add(report(udpOneWay(m)));
-        }
-        for (JdkUdp.Arrangement a : jdk) {
-            out.add(report(jdkOneWay(a)));
-        }
-        for (WakeMode m : modes) {
-            out.add(report(udpEcho(m)));
-        }
-        for (JdkUdp.Arrangement a : jdk) {
-            out.add(report(jdkEcho(a)));
+    List<Case> cases() {
+        List<Case> out = new ArrayList<>();
+        for (String test : List.of(BenchResult.UDP_ONE_WAY, BenchResult.UDP_ECHO)) {
+            for (WakeMode m : modes) {
+                out.add(new Case(test, "netstack4j", m.cliName()));
+            }
+            for (JdkUdp.Arrangement a : JdkUdp.Arrangement.values()) {
+                out.add(new Case(test, "jdk", a.label));
+            }
         }
         for (WakeMode m : modes) {
-            out.add(report(forward(m)));
+            out.add(new Case(BenchResult.FORWARD, "netstack4j", m.cliName()));
         }
         return out;
+    }
+
+    /**
+     * Every measurement, in table order. With {@code fork}, each runs in a JVM of its own (as JMH
+     * forks): code compiled for one wake mode or arrangement does not slow the next, and every
+     * case starts from the same state.
+     */
+    List<BenchResult> runAll(boolean fork) throws Exception {
+        List<Case> cases = cases();
+        steps = cases.size();
+        List<BenchResult> out = new ArrayList<>();
+        for (Case c : cases) {
+            out.add(report(fork ? BenchFork.run(budget, c) : run(c)));
+        }
+        return out;
+    }
+
+    /** Runs one case in this JVM. */
+    BenchResult run(Case c) throws Exception {
+        boolean jdk = c.stack().equals("jdk");
+        return switch (c.test()) {
+            case BenchResult.UDP_ONE_WAY -> jdk ? jdkOneWay(arrangement(c.variant())) : udpOneWay(WakeMode.parse(c.variant()));
+            case BenchResult.UDP_ECHO -> jdk ? jdkEcho(arrangement(c.variant())) : udpEcho(WakeMode.parse(c.variant()));
+            case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
+            default -> throw new IllegalArgumentException("no such test: " + c.test());
+        };
+    }
+
+    private static JdkUdp.Arrangement arrangement(String label) {
+        for (JdkUdp.Arrangement a : JdkUdp.Arrangement.values()) {
+            if (a.label.equals(label)) {
+                return a;
+            }
+        }
+        throw new IllegalArgumentException("no such JDK arrangement: " + label);
     }
 
     private BenchResult report(BenchResult r) {

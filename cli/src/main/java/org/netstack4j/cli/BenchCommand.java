@@ -30,7 +30,8 @@ import java.util.concurrent.Callable;
                         + "no TCP). Prints a table with ratios to the JDK, writes bench.csv and PNG charts into --out.",
                 "netstack4j runs every CPU of its simulated network on one thread in simulated time "
                         + "(run-to-completion, timed by the wall clock); the JDK runs three ways: blocking with a "
-                        + "server thread, spinning with a server thread, and on one thread.",
+                        + "server thread, spinning with a server thread, and on one thread. Each case runs in a JVM "
+                        + "of its own (unless --no-fork).",
                 "--zero-garbage instead runs UDP echo and forwarding for --packets each in a JVM with the Epsilon "
                         + "collector (no garbage collection) and a --heap of a few hundred MB: any allocation per "
                         + "packet exhausts the heap and fails the run."})
@@ -55,6 +56,10 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "interrupt,napi,poll",
             description = "netstack4j wake modes to measure. Default: ${DEFAULT-VALUE}.")
     List<WakeMode> modes;
+
+    @Option(names = "--no-fork", description = "Run every case in this JVM instead of one JVM per case "
+            + "(faster to start; code compiled for one case then shapes the next).")
+    boolean noFork;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr.")
     boolean quiet;
@@ -113,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
                 budget.name(), Runtime.getRuntime().availableProcessors(), loadBefore,
                 String.join(",", distinct.stream().map(WakeMode::cliName).toList())));
         Bench bench = new Bench(budget, distinct, line -> progress(err, line));
-        List<BenchResult> results = bench.runAll();
+        List<BenchResult> results = bench.runAll(!noFork);
         BenchResult.Latency floor = bench.noiseFloor();
         BenchReport report = new BenchReport(results, floor, budget.name(), loadBefore, loadAverage());
         Map<String, Object> files = new LinkedHashMap<>();

@@ -35,7 +35,8 @@ final class BenchReport {
 
     static final String HOW_NETSTACK4J = "netstack4j: two (or, forwarding, three) simulated machines with E1000 "
             + "models, drivers and stacks; every CPU, card model and application on one thread in simulated time "
-            + "with the clock standing still (run-to-completion on one core, no thread hand-offs), timed by the wall clock";
+            + "with the clock standing still (run-to-completion on one core, no thread hand-offs), timed by the wall clock; "
+            + "each case in a JVM of its own";
     static final String HOW_JDK = "JDK: DatagramChannel pairs over the kernel's loopback (127.0.0.1), connected; "
             + "jdk-blocking = receiver/server on its own thread, blocking calls; jdk-spin = the same threads spinning "
             + "on non-blocking calls; jdk-1thread = both ends on one thread, non-blocking, in netstack4j's batches";
@@ -358,7 +359,10 @@ final class BenchReport {
             c.getStyler().setYAxisLogarithmic(true);
             // Bars grow from the axis minimum; a log axis has no zero, so give it one below the data.
             double low = echo.stream().mapToDouble(r -> r.latency().p50()).min().orElse(1);
-            c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(low))));
+            if (noiseFloor != null) {
+                low = Math.min(low, noiseFloor.p50());
+            }
+            c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(low * 0.8))));
             List<String> labels = new ArrayList<>(echo.stream().map(BenchResult::label).toList());
             List<BenchResult.Latency> lat = new ArrayList<>(echo.stream().map(BenchResult::latency).toList());
             if (noiseFloor != null) {

@@ -47,7 +47,7 @@ class BenchCommandTest {
 
     @Test
     void tableSaysHowEachStackRunsAndWhatIsMissing(@TempDir Path dir) {
-        MainTest.Run r = run("bench", "--tiny", "--modes", "napi", "--quiet", "--out", dir.toString());
+        MainTest.Run r = run("bench", "--tiny", "--no-fork", "--modes", "napi", "--quiet", "--out", dir.toString());
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();

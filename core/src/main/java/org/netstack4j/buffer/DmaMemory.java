@@ -90,39 +90,78 @@ public final class DmaMemory implements AutoCloseable {
     }
 
     // ---- Device-side accessors by bus address. PCI is little-endian, and so are these.
+    // Each access is bounds-checked once, by the segment; an address outside this memory gets
+    // the same IllegalArgumentException as offsetOf gives (the try costs nothing until it throws).
 
     public long readU64(long bus) {
-        return memory.get(U64_LE, offsetOf(bus, 8));
+        try {
+            return memory.get(U64_LE, bus - busBase);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(bus, 8);
+        }
     }
 
     public void writeU64(long bus, long value) {
-        memory.set(U64_LE, offsetOf(bus, 8), value);
+        try {
+            memory.set(U64_LE, bus - busBase, value);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(bus, 8);
+        }
     }
 
     public int readU16(long bus) {
-        return Short.toUnsignedInt(memory.get(U16_LE, offsetOf(bus, 2)));
+        try {
+            return Short.toUnsignedInt(memory.get(U16_LE, bus - busBase));
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(bus, 2);
+        }
     }
 
     public void writeU16(long bus, int value) {
-        memory.set(U16_LE, offsetOf(bus, 2), (short) value);
+        try {
+            memory.set(U16_LE, bus - busBase, (short) value);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(bus, 2);
+        }
     }
 
     public int readU8(long bus) {
-        return Byte.toUnsignedInt(memory.get(ValueLayout.JAVA_BYTE, offsetOf(bus, 1)));
+        try {
+            return Byte.toUnsignedInt(memory.get(ValueLayout.JAVA_BYTE, bus - busBase));
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(bus, 1);
+        }
     }
 
     public void writeU8(long bus, int value) {
-        memory.set(ValueLayout.JAVA_BYTE, offsetOf(bus, 1), (byte) value);
+        try {
+            memory.set(ValueLayout.JAVA_BYTE, bus - busBase, (byte) value);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(bus, 1);
+        }
     }
 
     /** Reads a status byte with acquire semantics: what was written before its release is visible. */
     public int readU8Acquire(long bus) {
-        return Byte.toUnsignedInt((byte) BYTE.getAcquire(memory, offsetOf(bus, 1)));
+        try {
+            return Byte.toUnsignedInt((byte) BYTE.getAcquire(memory, bus - busBase));
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(bus, 1);
+        }
     }
 
     /** Writes a status byte with release semantics, publishing everything written before it. */
     public void writeU8Release(long bus, int value) {
-        BYTE.setRelease(memory, offsetOf(bus, 1), (byte) value);
+        try {
+            BYTE.setRelease(memory, bus - busBase, (byte) value);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(bus, 1);
+        }
+    }
+
+    private IllegalArgumentException outside(long bus, long length) {
+        return new IllegalArgumentException(String.format(
+                "bus address 0x%x+%d outside DMA memory [0x%x, 0x%x)", bus, length, busBase, busBase + memory.byteSize()));
     }
 
     /** Zeroes {@code length} bytes at {@code bus}. */
