@@ -119,7 +119,7 @@ final class BenchCommand implements Callable<Integer> {
                 String.join(",", distinct.stream().map(WakeMode::cliName).toList())));
         Bench bench = new Bench(budget, distinct, line -> progress(err, line));
         List<BenchResult> results = bench.runAll(!noFork);
-        BenchResult.Latency floor = bench.noiseFloor();
+        BenchResult.NoiseFloor floor = bench.noiseFloor(BenchReport.headlineEchoNanos(results));
         BenchReport report = new BenchReport(results, floor, budget.name(), loadBefore, loadAverage());
         Map<String, Object> files = new LinkedHashMap<>();
         try {

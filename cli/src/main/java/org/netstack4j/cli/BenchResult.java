@@ -43,6 +43,21 @@ record BenchResult(String test, String stack, String variant, long packets, doub
     record Latency(double p50, double p99, double p999, double max, double mean) {
     }
 
+    /**
+     * The machine's noise floor: the percentiles of a busy loop of {@code workNanos} timed like an
+     * echo, and how often the thread stalled for 10 us or more.
+     */
+    record NoiseFloor(Latency latency, long workNanos, double stallsPerSecond, double stalledFraction) {
+
+        /**
+         * The longest work that meets a stall less often than once in a thousand runs (stalls
+         * arriving at random): anything longer has a p99.9 at least one stall long.
+         */
+        double stallFreeWorkAtP999Nanos() {
+            return stallsPerSecond <= 0 ? Double.POSITIVE_INFINITY : 1e9 * 0.001 / stallsPerSecond;
+        }
+    }
+
     boolean isNetstack4j() {
         return stack.equals("netstack4j");
     }

@@ -30,6 +30,11 @@ class BenchCommandTest {
             assertThat(((Number) json.get(key)).doubleValue()).as(key).isPositive();
         }
         assertThat(json.get("headline_mode")).isEqualTo("poll");
+        // The noise floor's loop is as long as netstack4j's median echo, and it counts the stalls.
+        assertThat(((Number) json.get("noise_floor_work_us")).doubleValue())
+                .isCloseTo(((Number) json.get("udp_rtt_p50_us")).doubleValue(), org.assertj.core.data.Offset.offset(0.01));
+        assertThat(((Number) json.get("machine_stalls_per_s")).doubleValue()).isNotNegative();
+        assertThat(((Number) json.get("machine_stalled_fraction")).doubleValue()).isBetween(0.0, 1.0);
         assertThat((String) json.get("tcp")).contains("not measured");
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("results");
@@ -46,6 +51,16 @@ class BenchCommandTest {
     }
 
     @Test
+    void workLongerThanTheStallSpacingTimesOneInAThousandMeetsAStallAtP999() {
+        BenchResult.Latency any = new BenchResult.Latency(1, 1, 1, 1, 1);
+        // 1,000 stalls a second: a 1 us piece of work meets one in 1,000 runs.
+        assertThat(new BenchResult.NoiseFloor(any, 1_000, 1_000, 0.03).stallFreeWorkAtP999Nanos()).isEqualTo(1_000.0);
+        assertThat(new BenchResult.NoiseFloor(any, 1_000, 1_300, 0.05).stallFreeWorkAtP999Nanos()).isCloseTo(769.2,
+                org.assertj.core.data.Offset.offset(0.1));
+        assertThat(new BenchResult.NoiseFloor(any, 1_000, 0, 0).stallFreeWorkAtP999Nanos()).isInfinite();
+    }
+
+    @Test
     void tableSaysHowEachStackRunsAndWhatIsMissing(@TempDir Path dir) {
         MainTest.Run r = run("bench", "--tiny", "--no-fork", "--modes", "napi", "--quiet", "--out", dir.toString());
 
@@ -53,7 +68,7 @@ class BenchCommandTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).contains("load average", "run-to-completion", "jdk-blocking", "jdk-spin", "jdk-1thread",
                 "netstack4j napi", "TCP bulk", "netstack4j has no TCP yet", "IPv4 forwarding", "vs JDK best",
-                "targets (issue 5)", "machine noise floor", "bench.csv");
+                "targets (issue 5)", "machine noise floor", "stalls this thread", "bench.csv");
     }
 
     @ParameterizedTest
