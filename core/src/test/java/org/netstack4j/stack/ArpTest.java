@@ -42,8 +42,7 @@ class ArpTest {
 
     @Test
     void gratuitousArpAtStart() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         List<Prober.Seen> seen = h.prober.seen();
         assertThat(seen).hasSize(1);
         Packets.View g = seen.get(0).frame();
@@ -57,14 +56,12 @@ class ArpTest {
         assertThat(g.arpTargetMac()).isZero();
         assertThat(h.count(Counter.ARP_OUT_GRATUITOUS)).isEqualTo(1);
         assertThat(h.count(Counter.ARP_OUT_REQUESTS)).isZero();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void requestForOurAddressIsAnsweredAndOthersAreNot() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         h.prober.forget();
         h.prober.send(request(h.prober.mac, PROBER, HOST));
         h.idle(10 * MS);
@@ -90,15 +87,13 @@ class ArpTest {
         assertThat(h.count(Counter.ARP_IN_REQUESTS)).isEqualTo(2);
         assertThat(h.count(Counter.ARP_OUT_REPLIES)).isEqualTo(1);
         assertThat(h.count(Counter.ARP_IN_ERRORS)).isZero();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void probeForOurAddressIsDefended() throws Exception {
         // RFC 5227 / arping -D: a request with sender IP 0.0.0.0 asks "is anyone using this address?".
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         h.prober.forget();
         h.prober.send(request(OTHER_MAC, 0, HOST));
         h.idle(10 * MS);
@@ -116,8 +111,7 @@ class ArpTest {
         h.prober.send(request(OTHER_MAC, 0, Ipv4Address.parseBits("10.0.2.16")));
         h.idle(10 * MS);
         assertThat(h.prober.frames(Packets.View::isArp)).hasSize(1);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
@@ -157,8 +151,7 @@ class ArpTest {
         assertThat(h.prober.frames(Packets.View::isUdp)).hasSize(1);
         assertThat(neighborState(h, PROBER)).isEqualTo("reachable");
         assertThat(h.count(Counter.ARP_RESOLUTION_FAILED)).isEqualTo(2);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
@@ -180,14 +173,12 @@ class ArpTest {
         assertThat(udp).allSatisfy(v -> assertThat(v.dstMac()).isEqualTo(h.prober.mac));
         assertThat(h.host.interfaceList().get(0).neighbors().pendingTotal()).isZero();
         assertThat(h.count(Counter.ARP_RESOLUTION_FAILED)).isZero();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void packetsWaitingOnAnInterfaceAreBounded() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT); // 256 per interface
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT); // 256 per interface
         h.run(() -> {
             try (UdpSocket s = UdpSocket.bind(h.host, 5000)) {
                 for (int a = 0; a < 20; a++) {
@@ -204,15 +195,13 @@ class ArpTest {
         h.idle(5 * SECOND);
         assertThat(h.count(Counter.ARP_RESOLUTION_FAILED)).isEqualTo(256);
         assertThat(h.host.interfaceList().get(0).neighbors().pendingTotal()).isZero();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void floodOfRequestsFromThousandSendersNeverGrowsTheTable() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         int size = HostConfig.DEFAULT.neighborEntries();
-        h.idle(10 * MS);
         h.prober.forget();
         int maxSeen = 0;
         for (int i = 0; i < 1000; i++) {
@@ -236,16 +225,14 @@ class ArpTest {
         assertThat(neighborState(h, Ipv4Address.parseBits("10.1.0.1"))).isEqualTo("absent");
         // And the host still works: it answers a ping from the prober.
         assertThat(h.pingAnswered(7, 1)).isTrue();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void tableFullOfUnresolvedEntriesRefusesNewOnes() throws Exception {
         HostConfig small = new HostConfig(8, 4, 64, 60 * SECOND, SECOND, 3, SECOND, 50, 16, 30 * SECOND, 100,
                 1000, 256, 256 * 1024, 256 * 1024, 1024, 64, false, 1);
-        ProbedHost h = ProbedHost.simulated(small);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(small);
         h.run(() -> {
             try (UdpSocket s = UdpSocket.bind(h.host, 5000)) {
                 for (int a = 0; a < 20; a++) {
@@ -258,8 +245,7 @@ class ArpTest {
         assertThat(h.node.nic(0).neighborSnapshot()).hasSize(8);
         assertThat(h.count(Counter.ARP_TABLE_FULL)).isEqualTo(12);
         assertThat(h.count(Counter.ARP_OUT_REQUESTS)).isEqualTo(8);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
@@ -285,14 +271,12 @@ class ArpTest {
         assertThat(h.count(Counter.ARP_OUT_REQUESTS)).isZero();
         assertThat(h.count(Counter.ARP_OUT_GRATUITOUS)).isEqualTo(1);
         assertThat(neighborState(h, PROBER)).isEqualTo("static");
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void anExpiredEntryIsCheckedByUnicastAndForgottenIfSilent() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT); // trusted for 60 s
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT); // trusted for 60 s
         sendFromHost(h, PROBER, 1);
         h.idle(10 * MS);
         assertThat(neighborState(h, PROBER)).isEqualTo("reachable");
@@ -326,15 +310,13 @@ class ArpTest {
         assertThat(fresh).hasSize(4);
         assertThat(fresh.get(3).frame().dstMac()).isEqualTo(Packets.BROADCAST);
         assertThat(h.prober.frames(Packets.View::isUdp)).hasSize(1);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void requestsAreRateLimited() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT); // 50 requests/s, bursts of 50
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT); // 50 requests/s, bursts of 50
         int perSecond = HostConfig.DEFAULT.arpRequestsPerSecond();
-        h.idle(10 * MS);
         long t0 = h.now();
         h.run(() -> {
             try (UdpSocket s = UdpSocket.bind(h.host, 5000)) {
@@ -357,7 +339,6 @@ class ArpTest {
             assertThat(i + 1).as("requests by %.3f s", seconds).isLessThanOrEqualTo(perSecond + (int) (perSecond * seconds) + 1);
         }
         assertThat(h.count(Counter.ARP_RESOLUTION_FAILED)).isEqualTo(60);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 }

@@ -7,7 +7,6 @@ import org.netstack4j.lab.Network;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
-import org.netstack4j.wire.MacAddress;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,12 +26,9 @@ class DeterminismTest {
     private static Run scenario(long seed, Path pcap) throws Exception {
         Network net = Network.simulated(seed);
         net.capture(pcap);
-        Network.Node client = net.addHost("client", MacAddress.parse("52:54:00:12:34:56"), "10.0.2.15/24",
-                WakeMode.INTERRUPT, HostConfig.DEFAULT);
-        Network.Node server = net.addHost("server", MacAddress.parse("52:55:0a:00:02:02"), "10.0.2.2/24",
-                WakeMode.NAPI, HostConfig.DEFAULT);
-        net.cable(client, server);
-        net.start();
+        TwoHosts.start(net, "client", WakeMode.INTERRUPT, "server", WakeMode.NAPI);
+        Network.Node client = net.nodes().get(0);
+        Network.Node server = net.nodes().get(1);
         UdpSocket echo = net.run("bind", () -> UdpSocket.bind(server.host(), 7));
         net.startApplication("echo", () -> {
             byte[] buf = new byte[10_000];

@@ -6,7 +6,6 @@ import org.netstack4j.lab.Network;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
-import org.netstack4j.wire.MacAddress;
 
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -36,33 +35,9 @@ class FragmentationTest {
         return Packets.udp(4000, PORT, PROBER, HOST, payload, Packets.Sum.NONE);
     }
 
-    private static UdpSocket bind(ProbedHost h) throws Exception {
-        return h.run(() -> UdpSocket.bind(h.host, PORT));
-    }
-
-    /** Every datagram waiting on {@code s}, without waiting. */
-    private static List<byte[]> drain(ProbedHost h, UdpSocket s) throws Exception {
-        return h.run(() -> {
-            List<byte[]> out = new ArrayList<>();
-            byte[] buf = new byte[70_000];
-            int n;
-            while ((n = s.receiveNow(buf, 0, buf.length)) >= 0) {
-                out.add(Arrays.copyOf(buf, n));
-            }
-            return out;
-        });
-    }
-
     /** Lengths only: an assertion on a 64 KB datagram should not print it. */
     private static List<Integer> lengths(List<byte[]> datagrams) {
         return datagrams.stream().map(d -> d.length).toList();
-    }
-
-    private static void close(ProbedHost h, UdpSocket s) throws Exception {
-        h.run(() -> {
-            s.close();
-            return null;
-        });
     }
 
     /** The IP payload of the datagram the host sent with {@code id}, put back together from its fragments. */
@@ -81,8 +56,7 @@ class FragmentationTest {
 
     @Test
     void fragmentedPingIsReassembledAndItsReplyFragmented() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         byte[] data = Packets.pattern(4000, 5);
         byte[] request = Packets.echo(8, 0x77, 1, data);
         // 4008 bytes of ICMP in three fragments, sent last first.
@@ -104,15 +78,13 @@ class FragmentationTest {
         assertThat(h.count(Counter.IP_FRAG_OKS)).isEqualTo(1);
         assertThat(h.count(Counter.IP_FRAG_CREATES)).isEqualTo(3);
         assertThat(h.host.largePoolFull()).isTrue();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void smallFragmentedPingIsAnsweredWhole() throws Exception {
         // The reassembled request sits in a large buffer; the reply fits one frame and leaves from it.
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         byte[] data = Packets.pattern(40, 3);
         byte[] request = Packets.echo(8, 0x55, 2, data);
         h.toHost(fragment(Packets.ICMP, 901, request, 0, 24, true));
@@ -126,21 +98,16 @@ class FragmentationTest {
         assertThat(h.count(Counter.IP_FRAG_OKS)).isZero();
         h.idle(10 * MS);
         assertThat(h.host.largePoolFull()).isTrue();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void largeUdpDatagramsAndPingsBetweenTwoHosts() throws Exception {
-        Network net = Network.simulated(3);
-        Network.Node a = net.addHost("a", MacAddress.parse("52:54:00:00:00:0a"), "10.0.2.10/24", WakeMode.NAPI,
-                HostConfig.DEFAULT);
-        Network.Node b = net.addHost("b", MacAddress.parse("52:54:00:00:00:0b"), "10.0.2.11/24", WakeMode.INTERRUPT,
-                HostConfig.DEFAULT);
-        net.cable(a, b);
-        net.start();
-        int addressA = Ipv4Address.parseBits("10.0.2.10");
-        int addressB = Ipv4Address.parseBits("10.0.2.11");
+        Network net = TwoHosts.start(Network.simulated(3), "a", WakeMode.NAPI, "b", WakeMode.INTERRUPT);
+        Network.Node a = net.nodes().get(0);
+        Network.Node b = net.nodes().get(1);
+        int addressA = Ipv4Address.parseBits("10.0.2.15");
+        int addressB = Ipv4Address.parseBits("10.0.2.2");
         byte[] big = Packets.pattern(8000, 1);
         byte[] biggest = Packets.pattern(65_507, 2); // the largest UDP payload IPv4 can carry
         List<byte[]> got = net.run("udp", () -> {
@@ -180,9 +147,8 @@ class FragmentationTest {
 
     @Test
     void incompleteDatagramsTimeOutAndGiveTheirBuffersBack() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT); // 30 s
-        h.idle(10 * MS);
-        UdpSocket s = bind(h);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT); // 30 s
+        UdpSocket s = h.bind(PORT);
         byte[] udp = udpToHost(Packets.pattern(2000, 1));
         // Datagram 1: only its first fragment. Datagram 2: only its last.
         h.toHost(fragment(Packets.UDP, 1, udp, 0, 1480, true));
@@ -195,7 +161,7 @@ class FragmentationTest {
         assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(2);
         assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(2);
         assertThat(h.host.largePoolFull()).as("collectors' buffers returned").isTrue();
-        assertThat(lengths(drain(h, s))).isEmpty();
+        assertThat(lengths(h.drain(s))).isEmpty();
 
         // RFC 792: the sender of the first fragment is told, quoting that fragment's header.
         List<Packets.View> errors = h.prober.frames(v -> v.isIcmp() && v.icmpType() == 11);
@@ -207,16 +173,14 @@ class FragmentationTest {
         byte[] sent = fragment(Packets.UDP, 1, udp, 0, 1480, true);
         assertThat(quoted).isEqualTo(Arrays.copyOf(sent, 28));
         assertThat(h.count(Counter.ICMP_OUT_TIME_EXCDS)).isEqualTo(1);
-        close(h, s);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.closeSocket(s);
+        h.close();
     }
 
     @Test
     void overlappingFragmentsCondemnTheDatagram() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
-        UdpSocket s = bind(h);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        UdpSocket s = h.bind(PORT);
         byte[] udp = udpToHost(Packets.pattern(2000, 1));
         byte[] other = udpToHost(Packets.pattern(2000, 99));
 
@@ -238,24 +202,22 @@ class FragmentationTest {
         h.toHost(fragment(Packets.UDP, 14, udp, 0, 1480, true));
         h.idle(100 * MS);
         assertThat(h.count(Counter.IP_REASM_OVERLAPS)).isEqualTo(4);
-        assertThat(lengths(drain(h, s))).as("nothing assembled from overlapping pieces is delivered").isEmpty();
+        assertThat(lengths(h.drain(s))).as("nothing assembled from overlapping pieces is delivered").isEmpty();
 
         // What was left over after each condemnation never completes; it times out and is freed.
         h.idle(31 * SECOND);
-        assertThat(lengths(drain(h, s))).isEmpty();
+        assertThat(lengths(h.drain(s))).isEmpty();
         assertThat(h.count(Counter.IP_REASM_OKS)).isZero();
         assertThat(h.count(Counter.UDP_IN_DATAGRAMS)).isZero();
         assertThat(h.host.largePoolFull()).isTrue();
-        close(h, s);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.closeSocket(s);
+        h.close();
     }
 
     @Test
     void exactDuplicateFragmentsAreHarmless() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
-        UdpSocket s = bind(h);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        UdpSocket s = h.bind(PORT);
         byte[] payload = Packets.pattern(3500, 4);
         byte[] udp = udpToHost(payload);
         byte[] f1 = fragment(Packets.UDP, 21, udp, 0, 1480, true);
@@ -267,7 +229,7 @@ class FragmentationTest {
         h.toHost(f3);
         h.toHost(f2);
         h.idle(100 * MS);
-        List<byte[]> got = drain(h, s);
+        List<byte[]> got = h.drain(s);
         assertThat(got).hasSize(1);
         Packets.assertSameBytes(got.get(0), payload);
         assertThat(h.count(Counter.IP_REASM_OVERLAPS)).isZero();
@@ -275,20 +237,18 @@ class FragmentationTest {
         // A duplicate arriving after completion starts a new datagram that never completes.
         h.toHost(f2);
         h.idle(31 * SECOND);
-        assertThat(lengths(drain(h, s))).isEmpty();
+        assertThat(lengths(h.drain(s))).isEmpty();
         assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(1);
         assertThat(h.host.largePoolFull()).isTrue();
-        close(h, s);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.closeSocket(s);
+        h.close();
     }
 
     @Test
     void collectorsAreBounded() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         int collectors = HostConfig.DEFAULT.reassemblyCollectors();
-        h.idle(10 * MS);
-        UdpSocket s = bind(h);
+        UdpSocket s = h.bind(PORT);
         List<byte[]> datagrams = new ArrayList<>();
         for (int id = 0; id <= collectors; id++) {
             byte[] udp = udpToHost(Packets.pattern(2000, id));
@@ -303,7 +263,7 @@ class FragmentationTest {
             h.toHost(fragment(Packets.UDP, 100 + id, udp, 1480, udp.length, false));
         }
         h.idle(10 * MS);
-        List<byte[]> got = drain(h, s);
+        List<byte[]> got = h.drain(s);
         assertThat(got).hasSize(collectors);
         for (int id = 0; id < collectors; id++) {
             Packets.assertSameBytes(got.get(id), Packets.pattern(2000, id));
@@ -312,16 +272,14 @@ class FragmentationTest {
         h.idle(31 * SECOND);
         assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(1); // the last fragment of the refused one
         assertThat(h.host.largePoolFull()).isTrue();
-        close(h, s);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.closeSocket(s);
+        h.close();
     }
 
     @Test
     void fragmentReachingPast65535IsDropped() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
-        UdpSocket s = bind(h);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        UdpSocket s = h.bind(PORT);
         // The highest offset there is (65528) with 16 bytes: 20 + 65544 bytes, more than IPv4 can hold.
         h.toHost(Packets.ip(Packets.UDP, PROBER, HOST, new byte[16]).id(31).fragment(65_528, false).bytes());
         h.idle(10 * MS);
@@ -329,10 +287,9 @@ class FragmentationTest {
         assertThat(h.host.largePoolFull()).as("no collector opened for it").isTrue();
         h.idle(31 * SECOND);
         assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isZero();
-        assertThat(lengths(drain(h, s))).isEmpty();
-        close(h, s);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        assertThat(lengths(h.drain(s))).isEmpty();
+        h.closeSocket(s);
+        h.close();
     }
 
     /**
@@ -355,25 +312,23 @@ class FragmentationTest {
 
     @Test
     void reassembledDatagramLongerThan65535IsDropped() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
-        UdpSocket s = bind(h);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        UdpSocket s = h.bind(PORT);
         // 65512 bytes after a 20-byte header: 65532, a legal datagram; it is delivered.
         sendLarge(h, 41, 65_512, 20);
         h.idle(100 * MS);
-        List<byte[]> got = drain(h, s);
+        List<byte[]> got = h.drain(s);
         assertThat(got).hasSize(1);
         Packets.assertSameBytes(got.get(0), Packets.pattern(65_504, 41));
         // The same bytes after a first fragment with 40 bytes of options: 65572 bytes in all. Each
         // fragment is within bounds on its own, but the datagram they make is not (a "ping of death").
         sendLarge(h, 42, 65_512, 60);
         h.idle(100 * MS);
-        assertThat(lengths(drain(h, s))).as("an oversized datagram is never delivered").isEmpty();
+        assertThat(lengths(h.drain(s))).as("an oversized datagram is never delivered").isEmpty();
         assertThat(h.count(Counter.IP_REASM_OKS)).isEqualTo(1);
         assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(1);
         assertThat(h.host.largePoolFull()).isTrue();
-        close(h, s);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.closeSocket(s);
+        h.close();
     }
 }

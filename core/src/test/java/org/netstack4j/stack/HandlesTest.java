@@ -7,7 +7,6 @@ import org.netstack4j.lab.Network;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
-import org.netstack4j.wire.MacAddress;
 
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -61,11 +60,7 @@ class HandlesTest {
     }
 
     private static Network build(Network net) {
-        net.addHost("server", MacAddress.parse("52:54:00:12:34:56"), "10.0.2.15/24", WakeMode.NAPI, HostConfig.DEFAULT);
-        net.addHost("peer", MacAddress.parse("52:55:0a:00:02:02"), "10.0.2.2/24", WakeMode.NAPI, HostConfig.DEFAULT);
-        net.cable(net.nodes().get(0), net.nodes().get(1));
-        net.start();
-        return net;
+        return TwoHosts.start(net, "server", WakeMode.NAPI, "peer", WakeMode.NAPI);
     }
 
     /** What the peer received on its port: "port:text" for each datagram, in order. */

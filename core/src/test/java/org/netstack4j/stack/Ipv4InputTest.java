@@ -21,8 +21,7 @@ class Ipv4InputTest {
 
     @Test
     void malformedHeadersAreDroppedAndCountedAndTheHostKeepsAnswering() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         assertThat(h.pingAnswered(1, 1)).isTrue();
         long echosBefore = h.count(Counter.ICMP_IN_ECHOS);
 
@@ -48,14 +47,12 @@ class Ipv4InputTest {
         // None of them hurt: the next ping is answered.
         assertThat(h.pingAnswered(1, 7)).isTrue();
         assertThat(h.count(Counter.IP_IN_RECEIVES)).isEqualTo(8);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void optionsAreToleratedAndSkipped() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         byte[] data = Packets.pattern(40, 9);
         h.toHost(Packets.ip(Packets.ICMP, PROBER, HOST, Packets.echo(8, 0x4242, 1, data))
                 .options(Packets.nopOption()).bytes());
@@ -71,7 +68,7 @@ class Ipv4InputTest {
         assertThat(h.count(Counter.IP_IN_HDR_ERRORS)).isZero();
 
         // A UDP datagram behind a 40-byte option field reaches its socket intact too.
-        UdpSocket s = h.run(() -> UdpSocket.bind(h.host, 7000));
+        UdpSocket s = h.bind(7000);
         byte[] options = new byte[40];
         Arrays.fill(options, (byte) 1);
         byte[] payload = Packets.pattern(100, 3);
@@ -85,15 +82,13 @@ class Ipv4InputTest {
             return n < 0 ? null : Arrays.copyOf(buf, n);
         });
         assertThat(got).isEqualTo(payload);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void ethernetPaddingBeyondTheTotalLengthIsIgnored() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
-        UdpSocket s = h.run(() -> UdpSocket.bind(h.host, 7000));
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        UdpSocket s = h.bind(7000);
         // An echo request with 30 bytes of junk after the datagram: the ICMP checksum covers the
         // datagram only, so the request is answered only if the junk is cut off.
         byte[] data = Packets.pattern(16, 1);
@@ -127,16 +122,14 @@ class Ipv4InputTest {
         assertThat(got).containsExactly(new byte[] {7, 8, 9}, new byte[] {7, 8, 9});
         assertThat(h.count(Counter.UDP_IN_DATAGRAMS)).isEqualTo(2);
         assertThat(h.count(Counter.UDP_IN_ERRORS)).isZero();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void datagramsFromABroadcastOrMulticastSourceAreDropped() throws Exception {
         // RFC 1122 3.2.1.3: a broadcast or multicast address is never a source. Answering one would
         // broadcast the answer to the whole link (a smurf reflector).
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         h.prober.forget();
         int[] sources = {
             Ipv4Address.parseBits("10.0.2.255"),
@@ -154,14 +147,12 @@ class Ipv4InputTest {
         assertThat(h.count(Counter.UDP_NO_PORTS)).isZero();
         assertThat(h.count(Counter.ICMP_OUT_MSGS)).isZero();
         assertThat(h.prober.seen()).as("no answer, least of all a broadcast one").isEmpty();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void withoutForwardingOtherHostsDatagramsAreDropped() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         h.prober.forget();
         int elsewhere = Ipv4Address.parseBits("10.0.3.5");
         // Addressed to our MAC, but to another host's IP: a host is not a router.
@@ -173,7 +164,6 @@ class Ipv4InputTest {
         assertThat(h.count(Counter.IP_FORW_DATAGRAMS)).isZero();
         assertThat(h.count(Counter.IP_IN_DELIVERS)).isZero();
         assertThat(h.prober.seen()).as("nothing forwarded, nothing answered").isEmpty();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 }

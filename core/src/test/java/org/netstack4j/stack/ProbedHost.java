@@ -2,10 +2,13 @@ package org.netstack4j.stack;
 
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.Network;
+import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,6 +56,13 @@ final class ProbedHost implements AutoCloseable {
         return new ProbedHost(Network.simulated(1), config, mode, before);
     }
 
+    /** As {@link #simulated(HostConfig)}, then 10 ms on: the host has announced itself and the wire is quiet. */
+    static ProbedHost settled(HostConfig config) throws InterruptedException {
+        ProbedHost h = simulated(config);
+        h.idle(10 * MS);
+        return h;
+    }
+
     /** Lets simulated time pass. */
     void idle(long nanos) throws InterruptedException {
         net.idle(nanos);
@@ -68,6 +78,32 @@ final class ProbedHost implements AutoCloseable {
 
     <T> T run(Callable<T> body) throws Exception {
         return net.run("app", body);
+    }
+
+    /** A UDP socket of the host's, bound to {@code port} on every address. */
+    UdpSocket bind(int port) throws Exception {
+        return run(() -> UdpSocket.bind(host, port));
+    }
+
+    /** Every datagram waiting on {@code s}, without waiting (each whole: the buffer holds the largest). */
+    List<byte[]> drain(UdpSocket s) throws Exception {
+        return run(() -> {
+            List<byte[]> out = new ArrayList<>();
+            byte[] buf = new byte[70_000];
+            int n;
+            while ((n = s.receiveNow(buf, 0, buf.length)) >= 0) {
+                out.add(Arrays.copyOf(buf, n));
+            }
+            return out;
+        });
+    }
+
+    /** Closes {@code s} on an application thread. */
+    void closeSocket(UdpSocket s) throws Exception {
+        run(() -> {
+            s.close();
+            return null;
+        });
     }
 
     /** Puts an IPv4 datagram on the wire to the host's MAC. */

@@ -7,7 +7,6 @@ import org.netstack4j.lab.Network;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
-import org.netstack4j.wire.MacAddress;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -93,11 +92,7 @@ class TwoHostsTest {
     }
 
     private static Network build(Network net, WakeMode mode) {
-        net.addHost("host", MacAddress.parse("52:54:00:12:34:56"), "10.0.2.15/24", mode, HostConfig.DEFAULT);
-        net.addHost("gateway", MacAddress.parse("52:55:0a:00:02:02"), "10.0.2.2/24", mode, HostConfig.DEFAULT);
-        net.cable(net.nodes().get(0), net.nodes().get(1));
-        net.start();
-        return net;
+        return TwoHosts.start(net, "host", mode, "gateway", mode);
     }
 
     @ParameterizedTest

@@ -28,18 +28,6 @@ class UdpTest {
         return Packets.ip(Packets.UDP, srcIp, HOST, Packets.udp(srcPort, dstPort, srcIp, HOST, payload, sum)).bytes();
     }
 
-    private static List<byte[]> drain(ProbedHost h, UdpSocket s) throws Exception {
-        return h.run(() -> {
-            List<byte[]> out = new ArrayList<>();
-            byte[] buf = new byte[4096];
-            int n;
-            while ((n = s.receiveNow(buf, 0, buf.length)) >= 0) {
-                out.add(Arrays.copyOf(buf, n));
-            }
-            return out;
-        });
-    }
-
     /** Makes the host learn the prober's MAC, so its answers go out at once. */
     private static void introduce(ProbedHost h) throws InterruptedException {
         h.prober.send(Packets.ethernet(Packets.BROADCAST, h.prober.mac, Packets.ARP,
@@ -66,14 +54,12 @@ class UdpTest {
             again.close();
             return null;
         });
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void ephemeralPortsComeFromTheDynamicRange() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         Set<Integer> ports = h.run(() -> {
             Set<Integer> seen = new HashSet<>();
             List<UdpSocket> open = new ArrayList<>();
@@ -98,14 +84,12 @@ class UdpTest {
         List<Packets.View> sent = h.prober.frames(Packets.View::isUdp);
         assertThat(sent).hasSize(1);
         assertThat(sent.get(0).udpSourcePort()).isBetween(49_152, 65_535);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void connectedSocketIgnoresOtherPeers() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         UdpSocket s = h.run(() -> {
             UdpSocket socket = UdpSocket.bind(h.host, 6000);
             socket.connect(PROBER, 4000);
@@ -117,23 +101,18 @@ class UdpTest {
         h.toHost(datagram(stranger, 4000, 6000, new byte[] {3}, Packets.Sum.GOOD));
         h.toHost(datagram(PROBER, 4000, 6000, new byte[] {4}, Packets.Sum.GOOD));
         h.idle(10 * MS);
-        assertThat(drain(h, s)).containsExactly(new byte[] {1}, new byte[] {4});
+        assertThat(h.drain(s)).containsExactly(new byte[] {1}, new byte[] {4});
         assertThat(h.count(Counter.UDP_NOT_CONNECTED_PEER)).isEqualTo(2);
         assertThat(h.count(Counter.UDP_IN_DATAGRAMS)).isEqualTo(2);
         assertThat(h.prober.frames(Packets.View::isIcmp)).as("a filtered datagram is not an error").isEmpty();
-        h.run(() -> {
-            s.close();
-            return null;
-        });
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.closeSocket(s);
+        h.close();
     }
 
     @Test
     void fullReceiveQueueDropsAndCounts() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT.withSocketReceiveBytes(4096));
-        h.idle(10 * MS);
-        UdpSocket s = h.run(() -> UdpSocket.bind(h.host, 6000));
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT.withSocketReceiveBytes(4096));
+        UdpSocket s = h.bind(6000);
         // 500-byte payloads take 512 bytes of ring each: 8 fit in 4096.
         for (int i = 0; i < 20; i++) {
             h.toHost(datagram(PROBER, 4000, 6000, Packets.pattern(500, i), Packets.Sum.GOOD));
@@ -141,7 +120,7 @@ class UdpTest {
         h.idle(10 * MS);
         assertThat(h.count(Counter.UDP_RCVBUF_ERRORS)).isEqualTo(12);
         assertThat(s.receiveDrops()).isEqualTo(12);
-        List<byte[]> got = drain(h, s);
+        List<byte[]> got = h.drain(s);
         assertThat(got).hasSize(8);
         for (int i = 0; i < 8; i++) {
             assertThat(got.get(i)).isEqualTo(Packets.pattern(500, i));
@@ -149,21 +128,16 @@ class UdpTest {
         // Room again once read.
         h.toHost(datagram(PROBER, 4000, 6000, Packets.pattern(500, 99), Packets.Sum.GOOD));
         h.idle(10 * MS);
-        assertThat(drain(h, s)).containsExactly(Packets.pattern(500, 99));
+        assertThat(h.drain(s)).containsExactly(Packets.pattern(500, 99));
         assertThat(h.count(Counter.UDP_RCVBUF_ERRORS)).isEqualTo(12);
         assertThat(h.count(Counter.UDP_IN_DATAGRAMS)).isEqualTo(9);
-        h.run(() -> {
-            s.close();
-            return null;
-        });
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.closeSocket(s);
+        h.close();
     }
 
     @Test
     void closedPortIsAnsweredWithPortUnreachable() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         introduce(h);
         byte[] d = datagram(PROBER, 4000, 6001, Packets.pattern(20, 1), Packets.Sum.GOOD);
         h.toHost(d);
@@ -187,15 +161,13 @@ class UdpTest {
         h.idle(10 * MS);
         assertThat(h.count(Counter.UDP_NO_PORTS)).isEqualTo(2);
         assertThat(h.prober.frames(Packets.View::isIcmp)).hasSize(1);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void portUnreachableIsRateLimited() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         int bucket = HostConfig.DEFAULT.icmpErrorsPerSecond();
-        h.idle(10 * MS);
         introduce(h);
         for (int i = 0; i < 1000; i++) {
             h.toHost(datagram(PROBER, 4000, 6001, new byte[] {(byte) i}, Packets.Sum.GOOD));
@@ -212,14 +184,12 @@ class UdpTest {
         h.toHost(datagram(PROBER, 4000, 6001, new byte[] {1}, Packets.Sum.GOOD));
         h.idle(MS);
         assertThat(h.prober.frames(Packets.View::isIcmp)).hasSize(1);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void broadcastsGoOutOnTheLink() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         h.prober.forget();
         int subnet = Ipv4Address.parseBits("10.0.2.255");
         int limited = Ipv4Address.parseBits("255.255.255.255");
@@ -238,14 +208,12 @@ class UdpTest {
             assertThat(v.ipSource()).isEqualTo(HOST);
         });
         assertThat(h.prober.frames(Packets.View::isArp)).as("no ARP for a broadcast").isEmpty();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void datagramsAndPingsToOurOwnAddressLoopBack() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         h.prober.forget();
         Object[] got = h.run(() -> {
             try (UdpSocket a = UdpSocket.bind(h.host, 5000); UdpSocket b = UdpSocket.bind(h.host, 5001);
@@ -266,8 +234,7 @@ class UdpTest {
         assertThat(got[3]).isNotNull();
         h.idle(10 * MS);
         assertThat(h.prober.seen()).as("nothing on the wire").isEmpty();
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
@@ -275,8 +242,7 @@ class UdpTest {
         // More datagrams than the transmit ring and the interface queue hold together (256 + 256),
         // queued by one socket before the loop runs. The host puts every one on the wire; the
         // prober's card, which gets no CPU time during the burst, keeps what fits and counts the rest.
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         introduce(h);
         h.run(() -> {
             try (UdpSocket s = UdpSocket.bind(h.host, 5000)) {
@@ -298,40 +264,33 @@ class UdpTest {
             assertThat(seq).isGreaterThan(last);
             last = seq;
         }
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
         assertThat(udp.size() + h.prober.missedByCard()).as("received + missed by the prober's card").isEqualTo(2000);
     }
 
     @Test
     void checksumZeroMeansNoneAndABadOneIsDropped() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         introduce(h);
-        UdpSocket s = h.run(() -> UdpSocket.bind(h.host, 6000));
+        UdpSocket s = h.bind(6000);
         h.toHost(datagram(PROBER, 4000, 6000, new byte[] {1, 1}, Packets.Sum.NONE));
         h.toHost(datagram(PROBER, 4000, 6000, new byte[] {2, 2}, Packets.Sum.WRONG));
         h.toHost(datagram(PROBER, 4000, 6000, new byte[] {3, 3}, Packets.Sum.GOOD));
         // A bad checksum to a closed port: dropped before the port is looked at, so no ICMP error.
         h.toHost(datagram(PROBER, 4000, 6001, new byte[] {4, 4}, Packets.Sum.WRONG));
         h.idle(10 * MS);
-        assertThat(drain(h, s)).containsExactly(new byte[] {1, 1}, new byte[] {3, 3});
+        assertThat(h.drain(s)).containsExactly(new byte[] {1, 1}, new byte[] {3, 3});
         assertThat(h.count(Counter.UDP_IN_CSUM_ERRORS)).isEqualTo(2);
         assertThat(h.count(Counter.UDP_IN_ERRORS)).isEqualTo(2);
         assertThat(h.count(Counter.UDP_NO_PORTS)).isZero();
         assertThat(h.prober.frames(Packets.View::isIcmp)).isEmpty();
-        h.run(() -> {
-            s.close();
-            return null;
-        });
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.closeSocket(s);
+        h.close();
     }
 
     @Test
     void receiveNowDoesNotWaitAndReceiveTimesOut() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         long[] waited = h.run(() -> {
             try (UdpSocket s = UdpSocket.bind(h.host, 6000)) {
                 long t0 = h.net.timeline().nanos();
@@ -347,15 +306,13 @@ class UdpTest {
         assertThat(waited[0]).isEqualTo(-1);
         assertThat(waited[1]).isZero();
         assertThat(waited[2]).isBetween(250 * MS, 251 * MS);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 
     @Test
     void aLongDatagramIsCutToTheBuffer() throws Exception {
-        ProbedHost h = ProbedHost.simulated(HostConfig.DEFAULT);
-        h.idle(10 * MS);
-        UdpSocket s = h.run(() -> UdpSocket.bind(h.host, 6000));
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        UdpSocket s = h.bind(6000);
         h.toHost(datagram(PROBER, 4000, 6000, Packets.pattern(300, 1), Packets.Sum.GOOD));
         h.idle(10 * MS);
         int[] got = h.run(() -> {
@@ -368,7 +325,6 @@ class UdpTest {
             return new int[] {n, full, from, port, Arrays.equals(buf, Arrays.copyOf(Packets.pattern(300, 1), 100)) ? 1 : 0};
         });
         assertThat(got).containsExactly(100, 300, PROBER, 4000, 1);
-        h.net.close();
-        assertThat(h.net.poolsFull()).isTrue();
+        h.close();
     }
 }

@@ -18,7 +18,6 @@ import java.nio.file.LinkOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.UnaryOperator;
 
 /**
  * A card's cable to a {@link SwitchServer switch in another process}: over a Unix stream socket in
@@ -41,7 +40,7 @@ import java.util.function.UnaryOperator;
  * <p>Close is clean: once {@link #close()} has begun, nothing more is written to the socket, the
  * receive thread is joined, and frames the card sends later are counted in {@code tx_after_close}.
  */
-public final class SwitchLink implements ExternalMedium {
+public final class SwitchLink extends AbstractExternalMedium {
     /** How often a UDP link says hello, so the switch keeps its port while it is silent. */
     public static final long HELLO_INTERVAL_NANOS = 5_000_000_000L;
     /**
@@ -54,7 +53,6 @@ public final class SwitchLink implements ExternalMedium {
     /** Output queue of a stream link: frames the socket has not taken yet. */
     public static final int QUEUE_BYTES = 256 << 10;
     private static final long SELECT_MILLIS = 1000;
-    private static final long JOIN_MILLIS = 5000;
     private static final int DATAGRAMS_PER_WAKEUP = 64;
     private static final int UDP_SOCKET_BUFFER = 1 << 20;
 
@@ -62,21 +60,15 @@ public final class SwitchLink implements ExternalMedium {
     private final SocketChannel stream;     // one of these two
     private final DatagramChannel datagram;
     private final Selector selector;
-    private final Object txLock = new Object();
     private final QemuStream.Queue queue;   // stream only; guarded by txLock
     private final QemuStream.Decoder decoder;
     private final ByteBuffer txBuffer;      // UDP only; guarded by txLock
     private final MemorySegment txSegment;
     private final ByteBuffer rxBuffer;      // UDP only
     private final MemorySegment rxSegment;
-    private boolean closed;                 // guarded by txLock
     private volatile boolean wantWrite;
-    private volatile boolean stopping;
     private volatile boolean connected = true;
     private volatile String lastError;
-    private Connector card;
-    private Link inbound;
-    private Thread receiver;
 
     private volatile long rxFrames;
     private volatile long rxBytes;
@@ -91,6 +83,7 @@ public final class SwitchLink implements ExternalMedium {
     private volatile long hellosAnswered;
 
     private SwitchLink(SwitchAddress address, SocketChannel stream, DatagramChannel datagram) throws IOException {
+        super("switch-link");
         this.address = address;
         this.stream = stream;
         this.datagram = datagram;
@@ -219,40 +212,20 @@ public final class SwitchLink implements ExternalMedium {
         return address;
     }
 
-    /**
-     * Plugs {@code card} in and starts carrying frames: what the card transmits goes to the switch,
-     * and what the switch sends goes to {@code card.input()}. {@code wrap} is applied to each
-     * direction, first to the outbound link (card to switch), then to the card's input, so a
-     * capture or fault injector can sit on the wire as on a cable. Once only.
-     */
+    /** Part of {@link #connect}: the socket is watched for frames from the switch before the card is attached. */
     @Override
-    public synchronized void connect(Connector card, UnaryOperator<Link> wrap) {
-        Objects.requireNonNull(card, "card");
-        Objects.requireNonNull(wrap, "wrap");
-        if (this.card != null) {
-            throw new IllegalStateException(describe() + " already has a card plugged in");
-        }
-        synchronized (txLock) {
-            if (closed) {
-                throw new IllegalStateException(describe() + " is closed");
-            }
-        }
-        Link outbound = Objects.requireNonNull(wrap.apply(this::transmit), "wrapper returned null");
-        this.inbound = Objects.requireNonNull(wrap.apply(card.input()), "wrapper returned null");
-        this.card = card;
+    void beforeAttach() {
         try {
             (stream != null ? stream : datagram).register(selector, SelectionKey.OP_READ);
         } catch (ClosedChannelException e) {
             throw new IllegalStateException(describe() + " is closed", e);
         }
-        card.attach(outbound);
-        receiver = Thread.ofPlatform().name("switch-link").daemon().unstarted(this::receiveLoop);
-        receiver.start();
     }
 
     // ==== Transmit: the card's thread ============================================================
 
-    private void transmit(MemorySegment frame, long offset, int length) {
+    @Override
+    void transmit(MemorySegment frame, long offset, int length) {
         synchronized (txLock) {
             if (closed) {
                 txAfterClose++;
@@ -316,7 +289,8 @@ public final class SwitchLink implements ExternalMedium {
 
     // ==== Receive: the link's own thread =========================================================
 
-    private void receiveLoop() {
+    @Override
+    void receiveLoop() {
         long nextHello = System.nanoTime() + HELLO_INTERVAL_NANOS;
         try {
             while (!stopping) {
@@ -493,10 +467,7 @@ public final class SwitchLink implements ExternalMedium {
             return;
         }
         connected = false;
-        Connector c;
-        synchronized (this) {
-            c = card;
-        }
+        Connector c = card();
         if (c != null) {
             c.detach();
         }
@@ -544,30 +515,11 @@ public final class SwitchLink implements ExternalMedium {
      */
     @Override
     public void close() {
-        synchronized (txLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!beginClose()) {
+            return;
         }
-        Connector c;
-        Thread t;
-        synchronized (this) {
-            c = card;
-            t = receiver;
-        }
-        if (c != null) {
-            c.detach();
-        }
-        stopping = true;
         selector.wakeup();
-        if (t != null) {
-            try {
-                t.join(JOIN_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        joinReceiver();
         closeQuietly(stream != null ? stream : datagram);
         closeQuietly(selector);
     }

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.UnaryOperator;
 
 /**
  * A Linux TAP device as a medium: one card on one side, Linux's own network stack on the other.
@@ -28,7 +27,7 @@ import java.util.function.UnaryOperator;
  * {@code tx_after_close} and dropped. Writes and close are serialised by one lock; the receive
  * thread is joined before its descriptors are closed.
  */
-public final class TapDevice implements ExternalMedium {
+public final class TapDevice extends AbstractExternalMedium {
     /** The clone device that TUN/TAP interfaces are opened through. */
     public static final String TUN_PATH = "/dev/net/tun";
     /** The largest frame a TAP device can carry: MTU 65535 plus the Ethernet header (and a VLAN tag). */
@@ -38,7 +37,6 @@ public final class TapDevice implements ExternalMedium {
     private static final int READ_BATCH = 64;
     /** The longest a receive thread sleeps in poll without looking at the stop flag. */
     private static final int POLL_TIMEOUT_MILLIS = 1000;
-    private static final long JOIN_TIMEOUT_MILLIS = 5000;
 
     /** Frames and errors each way. Each side has one writer (the receive thread; the transmit lock holder). */
     public static final class Counters {
@@ -125,22 +123,17 @@ public final class TapDevice implements ExternalMedium {
     private final int fd;
     private final int wakeFd;
     private final Counters counters = new Counters();
-    private final Object txLock = new Object();
     private final MemorySegment txState;
     private final MemorySegment txStaging;
     private final MemorySegment rxState;
     private final MemorySegment rxBuffer;
     private final MemorySegment pollFds;
     private final MemorySegment wakeValue;
-    private boolean closed; // guarded by txLock
-    private volatile boolean stopping;
     private volatile String lastError;
     private volatile Throwable deliveryFailure;
-    private Connector card;
-    private Link inbound;
-    private Thread receiver;
 
     private TapDevice(String name, Arena arena, int fd, int wakeFd) {
+        super("tap-" + name);
         this.name = name;
         this.arena = arena;
         this.fd = fd;
@@ -268,29 +261,10 @@ public final class TapDevice implements ExternalMedium {
         return "TAP device " + name;
     }
 
-    @Override
-    public synchronized void connect(Connector card, UnaryOperator<Link> wrap) {
-        Objects.requireNonNull(card, "card");
-        Objects.requireNonNull(wrap, "wrap");
-        if (this.card != null) {
-            throw new IllegalStateException(describe() + " already has a card plugged in");
-        }
-        synchronized (txLock) {
-            if (closed) {
-                throw new IllegalStateException(describe() + " is closed");
-            }
-        }
-        Link outbound = Objects.requireNonNull(wrap.apply(this::transmit), "wrapper returned null");
-        this.inbound = Objects.requireNonNull(wrap.apply(card.input()), "wrapper returned null");
-        this.card = card;
-        card.attach(outbound);
-        receiver = Thread.ofPlatform().name("tap-" + name).daemon().unstarted(this::receiveLoop);
-        receiver.start();
-    }
-
     // ==== Transmit: the card's thread =====================================================
 
-    private void transmit(MemorySegment frame, long offset, int length) {
+    @Override
+    void transmit(MemorySegment frame, long offset, int length) {
         synchronized (txLock) {
             if (closed) {
                 counters.txAfterClose++;
@@ -316,7 +290,8 @@ public final class TapDevice implements ExternalMedium {
 
     // ==== Receive: the device's own thread ================================================
 
-    private void receiveLoop() {
+    @Override
+    void receiveLoop() {
         long tap = 0;
         long wake = Libc.POLLFD_SIZE;
         pollFds.set(ValueLayout.JAVA_INT, tap, fd);
@@ -439,42 +414,25 @@ public final class TapDevice implements ExternalMedium {
 
     /** True while the receive thread is running. */
     public boolean isReceiving() {
-        Thread t = receiver;
+        Thread t = receiver();
         return t != null && t.isAlive();
     }
 
     @Override
     public void close() {
-        synchronized (txLock) {
-            if (closed) {
-                return;
-            }
-            closed = true; // from here on no frame is written; the lock waited for one in progress
+        if (!beginClose()) {
+            return;
         }
-        Connector c;
-        Thread t;
-        synchronized (this) {
-            c = card;
-            t = receiver;
-        }
-        if (c != null) {
-            c.detach();
-        }
-        stopping = true;
+        // From here on no frame is written (close waited for one in progress), and the card is unplugged.
         boolean stopped = true;
-        if (t != null) {
+        if (receiver() != null) {
             wakeValue.set(ValueLayout.JAVA_LONG, 0, 1L);
             Libc.write(txState, wakeFd, wakeValue, 8);
-            try {
-                t.join(JOIN_TIMEOUT_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            stopped = !t.isAlive();
+            stopped = joinReceiver();
         }
         if (!stopped) {
             // The receive thread is stuck in the card: leave its memory and descriptors alone.
-            lastError = "the receive thread did not stop within " + JOIN_TIMEOUT_MILLIS + " ms";
+            lastError = "the receive thread did not stop within " + JOIN_MILLIS + " ms";
             return;
         }
         Libc.close(fd);
