@@ -40,8 +40,7 @@ final class IcmpLayer {
         switch (IcmpPacket.type(b)) {
             case IcmpPacket.ECHO_REQUEST -> {
                 c.count(Counter.ICMP_IN_ECHOS);
-                if (!host.ip().isLocal(destination) || destination == Ipv4Address.BROADCAST.bits()
-                        || isSubnetBroadcast(destination)) {
+                if (host.ip().isBroadcast(destination)) {
                     b.release(); // no answers to broadcast pings (Linux's icmp_echo_ignore_broadcasts)
                     return;
                 }
@@ -98,15 +97,6 @@ final class IcmpLayer {
         host.udp().portUnreachable(sourcePort, destination, destinationPort);
     }
 
-    private boolean isSubnetBroadcast(int address) {
-        for (NetInterface nic : host.interfaceArray()) {
-            if (address == nic.broadcast()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     // ==== Errors ==========================================================================
 
     /**
@@ -119,9 +109,9 @@ final class IcmpLayer {
         int headerLength = Ipv4Packet.headerLength(original);
         int source = Ipv4Packet.source(original);
         int destination = Ipv4Packet.destination(original);
+        Ipv4Layer ip = host.ip();
         if (Ipv4Packet.fragmentOffset(original) != 0 || source == 0 || Ipv4Address.isMulticast(source)
-                || source == Ipv4Address.BROADCAST.bits() || Ipv4Address.isMulticast(destination)
-                || destination == Ipv4Address.BROADCAST.bits() || isSubnetBroadcast(destination)) {
+                || ip.isBroadcast(source) || Ipv4Address.isMulticast(destination) || ip.isBroadcast(destination)) {
             return;
         }
         if (Ipv4Packet.protocol(original) == Ipv4Packet.PROTO_ICMP && original.length() > headerLength) {

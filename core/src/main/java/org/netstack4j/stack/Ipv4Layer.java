@@ -43,7 +43,7 @@ final class Ipv4Layer {
         b.truncate(Ipv4Packet.totalLength(b)); // drop Ethernet padding
         int destination = Ipv4Packet.destination(b);
         int source = Ipv4Packet.source(b);
-        if (Ipv4Address.isMulticast(source) || source == Ipv4Address.BROADCAST.bits() || isSubnetBroadcast(source)) {
+        if (Ipv4Address.isMulticast(source) || isBroadcast(source)) {
             c.count(Counter.IP_IN_ADDR_ERRORS); // RFC 1122 3.2.1.3: never a valid source
             b.release();
             return;
@@ -63,21 +63,19 @@ final class Ipv4Layer {
 
     /** True for our addresses and the broadcasts we listen to. */
     boolean isLocal(int address) {
+        return isUnicastLocal(address) || isBroadcast(address);
+    }
+
+    /**
+     * True for 255.255.255.255 and the directed broadcast address of one of our subnets (a /31 or
+     * /32 has none). Every layer asks this one question to tell a broadcast from a unicast.
+     */
+    boolean isBroadcast(int address) {
         if (address == Ipv4Address.BROADCAST.bits()) {
             return true;
         }
         for (NetInterface nic : host.interfaceArray()) {
-            if (address == nic.address() || address == nic.broadcast()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** True for the directed broadcast address of one of our subnets. */
-    private boolean isSubnetBroadcast(int address) {
-        for (NetInterface nic : host.interfaceArray()) {
-            if (address == nic.broadcast()) {
+            if (nic.isSubnetBroadcast(address)) {
                 return true;
             }
         }

@@ -72,9 +72,18 @@ public final class NetInterface {
         return device;
     }
 
-    /** The directed broadcast address of this interface's subnet. */
+    /**
+     * The directed broadcast address of this interface's subnet, or 0 if it has none: a /31 (RFC
+     * 3021, a point-to-point link whose other address is the peer) or a /32 (a lone address) has
+     * no broadcast address, as on Linux.
+     */
     public int broadcast() {
-        return address | ~Ipv4Address.mask(prefix);
+        return prefix >= 31 ? 0 : address | ~Ipv4Address.mask(prefix);
+    }
+
+    /** True if {@code a} is this interface's directed broadcast address (never on a /31 or /32). */
+    boolean isSubnetBroadcast(int a) {
+        return prefix < 31 && a == (address | ~Ipv4Address.mask(prefix));
     }
 
     NeighborCache neighbors() {
@@ -176,7 +185,7 @@ public final class NetInterface {
 
     /** Sends an IPv4 datagram (the buffer starts at its header) to a neighbour on this link. Takes the buffer. */
     void sendIpv4(PacketBuffer packet, int nextHop) {
-        if (nextHop == Ipv4Address.BROADCAST.bits() || nextHop == broadcast()) {
+        if (nextHop == Ipv4Address.BROADCAST.bits() || isSubnetBroadcast(nextHop)) {
             sendFrame(packet, MacAddress.BROADCAST.bits());
         } else {
             neighbors.send(packet, nextHop);

@@ -86,7 +86,7 @@ final class UdpLayer {
         int port = UdpDatagram.destinationPort(b);
         int length = UdpDatagram.length(b);
         UdpEndpoint e = ports[port];
-        boolean broadcast = destination == Ipv4Address.BROADCAST.bits() || !isUnicastLocal(destination);
+        boolean broadcast = host.ip().isBroadcast(destination);
         if (e == null || (e.localAddress != 0 && e.localAddress != destination && !broadcast)) {
             c.count(Counter.UDP_NO_PORTS);
             if (!broadcast) {
@@ -107,15 +107,6 @@ final class UdpLayer {
             c.count(Counter.UDP_RCVBUF_ERRORS);
         }
         b.release();
-    }
-
-    private boolean isUnicastLocal(int address) {
-        for (NetInterface nic : host.interfaceArray()) {
-            if (address == nic.address()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

@@ -31,15 +31,25 @@ final class ProbedHost implements AutoCloseable {
     final Host host;
     final Prober prober;
     final long hostMac = MacAddress.parse(HOST_MAC).bits();
+    /** The host's and the prober's addresses: {@link #HOST} and {@link #PROBER} unless a test chose others. */
+    final int hostAddress;
+    final int proberAddress;
     private boolean closed;
 
-    private ProbedHost(Network net, HostConfig config, WakeMode mode, Customizer before) {
+    private ProbedHost(Network net, HostConfig config, WakeMode mode, String hostCidr, String proberAddress,
+                       Customizer before) {
         this.net = net;
-        this.node = net.addHost("host", MacAddress.parse(HOST_MAC), "10.0.2.15/24", mode, config);
+        this.node = net.addHost("host", MacAddress.parse(HOST_MAC), hostCidr, mode, config);
         this.host = node.host();
-        this.prober = Prober.attach(net, "prober", PROBER_MAC, "10.0.2.99", node, 0);
+        this.hostAddress = node.nic(0).address();
+        this.prober = Prober.attach(net, "prober", PROBER_MAC, proberAddress, node, 0);
+        this.proberAddress = prober.ip;
         before.apply(this);
         net.start();
+    }
+
+    private ProbedHost(Network net, HostConfig config, WakeMode mode, Customizer before) {
+        this(net, config, mode, "10.0.2.15/24", "10.0.2.99", before);
     }
 
     /** Configuration between building and starting (static neighbours and the like). */
@@ -54,6 +64,17 @@ final class ProbedHost implements AutoCloseable {
 
     static ProbedHost simulated(HostConfig config, WakeMode mode, Customizer before) {
         return new ProbedHost(Network.simulated(1), config, mode, before);
+    }
+
+    /**
+     * A host at {@code hostCidr} (a.b.c.d/prefix) and a prober at {@code proberAddress}, configured
+     * by {@code before}, then 10 ms on.
+     */
+    static ProbedHost settled(String hostCidr, String proberAddress, HostConfig config, Customizer before)
+            throws InterruptedException {
+        ProbedHost h = new ProbedHost(Network.simulated(1), config, WakeMode.NAPI, hostCidr, proberAddress, before);
+        h.idle(10 * MS);
+        return h;
     }
 
     /** As {@link #simulated(HostConfig)}, then 10 ms on: the host has announced itself and the wire is quiet. */
@@ -114,7 +135,7 @@ final class ProbedHost implements AutoCloseable {
     /** An echo request from the prober to the host, and whether its reply came back within 100 ms. */
     boolean pingAnswered(int id, int seq) throws InterruptedException {
         byte[] data = Packets.pattern(32, seq);
-        toHost(Packets.ip(Packets.ICMP, PROBER, HOST, Packets.echo(8, id, seq, data)).id(seq).bytes());
+        toHost(Packets.ip(Packets.ICMP, proberAddress, hostAddress, Packets.echo(8, id, seq, data)).id(seq).bytes());
         idle(100 * MS);
         return !prober.frames(v -> v.isIcmp() && v.icmpType() == 0 && v.icmpId() == id && v.icmpSeq() == seq
                 && Arrays.equals(v.ipPayload(), Packets.echo(0, id, seq, data))).isEmpty();

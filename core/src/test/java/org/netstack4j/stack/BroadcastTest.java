@@ -1,0 +1,75 @@
+package org.netstack4j.stack;
+
+import org.junit.jupiter.api.Test;
+import org.netstack4j.socket.UdpSocket;
+import org.netstack4j.wire.Ipv4Address;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.netstack4j.stack.ProbedHost.MS;
+
+/** Which addresses are broadcasts, how broadcasts leave the host, and what is never answered. */
+class BroadcastTest {
+
+    /** A UDP datagram from the prober to {@code port} at the host's address. */
+    private static byte[] udpToHost(ProbedHost h, int port) {
+        return Packets.ip(Packets.UDP, h.proberAddress, h.hostAddress,
+                Packets.udp(4000, port, h.proberAddress, h.hostAddress, new byte[8], Packets.Sum.GOOD)).bytes();
+    }
+
+    /** Sends one datagram from the host to {@code destination}:9 on an application thread. */
+    private static void sendFromHost(ProbedHost h, int destination) throws Exception {
+        h.run(() -> {
+            try (UdpSocket s = UdpSocket.bind(h.host, 5000)) {
+                s.sendTo(new byte[] {1}, destination, 9);
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aSlash32AddressHasNoBroadcastAddress() throws Exception {
+        // With address | ~mask as the broadcast, a /32's broadcast would be the address itself:
+        // pings to it ignored as broadcast pings, errors about datagrams to it suppressed.
+        int prober = Ipv4Address.parseBits("10.0.2.99");
+        ProbedHost h = ProbedHost.settled("10.0.2.15/32", "10.0.2.99", HostConfig.DEFAULT,
+                p -> p.host.addRoute(prober, 32, 0, p.node.nic(0)));
+        assertThat(h.pingAnswered(1, 1)).as("a ping to the /32 address is answered").isTrue();
+        h.prober.forget();
+        h.toHost(udpToHost(h, 6001));
+        h.idle(10 * MS);
+        List<Packets.View> errors = h.prober.frames(v -> v.isIcmp() && v.icmpType() == 3 && v.icmpCode() == 3);
+        assertThat(errors).as("a closed port is answered with port unreachable").hasSize(1);
+        assertThat(errors.get(0).dstMac()).isEqualTo(h.prober.mac);
+        assertThat(h.count(Counter.UDP_NO_PORTS)).isEqualTo(1);
+        h.close();
+    }
+
+    @Test
+    void aSlash31HasNoBroadcastAddressItsOtherAddressIsThePeer() throws Exception {
+        // RFC 3021: both addresses of a /31 are hosts. Host 10.0.2.14/31, peer 10.0.2.15.
+        ProbedHost h = ProbedHost.settled("10.0.2.14/31", "10.0.2.15", HostConfig.DEFAULT, p -> { });
+        h.prober.forget();
+        assertThat(h.pingAnswered(1, 1)).as("datagrams from the peer are not from a broadcast source").isTrue();
+        assertThat(h.count(Counter.IP_IN_ADDR_ERRORS)).isZero();
+        List<Packets.View> replies = h.prober.frames(v -> v.isIcmp() && v.icmpType() == 0);
+        assertThat(replies).extracting(Packets.View::dstMac).containsExactly(h.prober.mac);
+
+        // A datagram to the peer is unicast to the peer's MAC, not an Ethernet broadcast.
+        h.prober.forget();
+        sendFromHost(h, h.proberAddress);
+        h.idle(10 * MS);
+        List<Packets.View> udp = h.prober.frames(Packets.View::isUdp);
+        assertThat(udp).hasSize(1);
+        assertThat(udp.get(0).dstMac()).isEqualTo(h.prober.mac);
+        assertThat(udp.get(0).ipSource()).isEqualTo(h.hostAddress);
+
+        // An error about a datagram to our own address is not suppressed as if it were a broadcast.
+        h.prober.forget();
+        h.toHost(udpToHost(h, 6001));
+        h.idle(10 * MS);
+        assertThat(h.prober.frames(v -> v.isIcmp() && v.icmpType() == 3)).hasSize(1);
+        h.close();
+    }
+}
