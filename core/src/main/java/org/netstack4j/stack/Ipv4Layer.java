@@ -154,11 +154,47 @@ final class Ipv4Layer {
         if (isUnicastLocal(destination)) {
             return destination;
         }
+        NetInterface broadcastVia = broadcastInterface(destination, 0);
+        if (broadcastVia != null) {
+            return broadcastVia.address();
+        }
         Route route = host.routes().lookup(destination);
         if (route != null) {
             return route.via().address();
         }
         return host.interfaceList().isEmpty() ? 0 : host.interfaceList().get(0).address();
+    }
+
+    /**
+     * The interface a broadcast to {@code destination} leaves by, or null if it is not one of our
+     * broadcasts. Like Linux's local broadcast routes, this comes before the routing table: a
+     * default route matches 255.255.255.255 too, but a broadcast is for everyone on the link,
+     * never for the gateway. A subnet's broadcast leaves by that subnet's interface; the limited
+     * broadcast by the interface that owns {@code source}, else the one the routing table names
+     * (the default route's), else the first.
+     */
+    private NetInterface broadcastInterface(int destination, int source) {
+        NetInterface[] nics = host.interfaceArray();
+        if (destination == Ipv4Address.BROADCAST.bits()) {
+            if (source != 0) {
+                for (NetInterface nic : nics) {
+                    if (nic.address() == source) {
+                        return nic;
+                    }
+                }
+            }
+            Route route = host.routes().lookup(destination);
+            if (route != null) {
+                return route.via();
+            }
+            return nics.length > 0 ? nics[0] : null;
+        }
+        for (NetInterface nic : nics) {
+            if (nic.isSubnetBroadcast(destination)) {
+                return nic;
+            }
+        }
+        return null;
     }
 
     /** A fresh identification for a datagram this host originates. */
@@ -184,19 +220,17 @@ final class Ipv4Layer {
             deliver(payload);
             return;
         }
-        Route route = host.routes().lookup(destination);
-        NetInterface via;
-        int nextHop;
-        if (route != null) {
+        NetInterface via = broadcastInterface(destination, source);
+        int nextHop = destination; // a broadcast: the interface sends it to every station on its link
+        if (via == null) {
+            Route route = host.routes().lookup(destination);
+            if (route == null) {
+                c.count(Counter.IP_OUT_NO_ROUTES);
+                payload.release();
+                return;
+            }
             via = route.via();
             nextHop = route.nextHop(destination);
-        } else if (destination == Ipv4Address.BROADCAST.bits() && !host.interfaceList().isEmpty()) {
-            via = host.interfaceList().get(0);
-            nextHop = destination;
-        } else {
-            c.count(Counter.IP_OUT_NO_ROUTES);
-            payload.release();
-            return;
         }
         if (payload.headroom() < Ipv4Packet.MIN_HEADER + 14) {
             c.count(Counter.IP_OUT_DISCARDS);

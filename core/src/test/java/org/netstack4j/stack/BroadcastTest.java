@@ -1,8 +1,11 @@
 package org.netstack4j.stack;
 
 import org.junit.jupiter.api.Test;
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.lab.Network;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.MacAddress;
 
 import java.util.List;
 
@@ -26,6 +29,70 @@ class BroadcastTest {
             }
             return null;
         });
+    }
+
+    @Test
+    void broadcastsGoToEveryoneOnTheLinkEvenWithADefaultGateway() throws Exception {
+        // The default route 0/0 matches 255.255.255.255 too; a broadcast must not be sent to the
+        // gateway's MAC (or wait for an ARP answer from it), but to everyone on the link.
+        int gateway = Ipv4Address.parseBits("10.0.2.1"); // nobody: it never answers ARP
+        ProbedHost h = ProbedHost.settled("10.0.2.15/24", "10.0.2.99", HostConfig.DEFAULT,
+                p -> p.host.setDefaultGateway(gateway));
+        h.prober.forget();
+        int limited = Ipv4Address.parseBits("255.255.255.255");
+        int subnet = Ipv4Address.parseBits("10.0.2.255");
+        sendFromHost(h, limited);
+        sendFromHost(h, subnet);
+        h.idle(10 * MS);
+        List<Packets.View> udp = h.prober.frames(Packets.View::isUdp);
+        assertThat(udp).extracting(Packets.View::ipDestination).containsExactly(limited, subnet);
+        assertThat(udp).allSatisfy(v -> {
+            assertThat(v.dstMac()).isEqualTo(Packets.BROADCAST);
+            assertThat(v.ipSource()).isEqualTo(h.hostAddress);
+        });
+        assertThat(h.prober.arpRequestsFor(gateway)).as("no ARP for the gateway").isEmpty();
+        assertThat(h.count(Counter.ARP_OUT_REQUESTS)).isZero();
+        h.close();
+    }
+
+    @Test
+    void aLimitedBroadcastLeavesByTheInterfaceOfItsSourceAddress() throws Exception {
+        Network net = Network.simulated(2);
+        Network.Node node = net.addHost("host", MacAddress.parse(ProbedHost.HOST_MAC), "10.0.2.15/24",
+                WakeMode.NAPI, HostConfig.DEFAULT);
+        net.addInterface(node, "eth1", MacAddress.parse("52:54:00:12:34:57"), "10.0.3.1/24", WakeMode.NAPI);
+        node.host().setDefaultGateway(Ipv4Address.parseBits("10.0.2.1"));
+        Prober left = Prober.attach(net, "left", "52:54:00:00:00:98", "10.0.2.99", node, 0);
+        Prober right = Prober.attach(net, "right", "52:54:00:00:00:99", "10.0.3.99", node, 1);
+        net.start();
+        net.idle(10 * MS);
+        left.forget();
+        right.forget();
+        int limited = Ipv4Address.parseBits("255.255.255.255");
+        int first = Ipv4Address.parseBits("10.0.2.15");
+        int second = Ipv4Address.parseBits("10.0.3.1");
+        net.run("send", () -> {
+            try (UdpSocket any = UdpSocket.bind(node.host(), 5000); UdpSocket bound = UdpSocket.open(node.host())) {
+                bound.bindTo(second, 5001);
+                any.sendTo(new byte[] {1}, limited, 9);                              // the default route's interface
+                bound.sendTo(new byte[] {2}, limited, 9);                            // its source's interface
+                any.sendTo(new byte[] {3}, Ipv4Address.parseBits("10.0.3.255"), 9);  // that subnet's interface
+            }
+            return null;
+        });
+        net.idle(10 * MS);
+        List<Packets.View> onLeft = left.frames(Packets.View::isUdp);
+        List<Packets.View> onRight = right.frames(Packets.View::isUdp);
+        assertThat(onLeft).extracting(v -> v.udpPayload()[0]).containsExactly((byte) 1);
+        assertThat(onLeft).extracting(Packets.View::ipSource).containsExactly(first);
+        // Two sockets: either may go first.
+        assertThat(onRight).extracting(v -> v.udpPayload()[0]).containsExactlyInAnyOrder((byte) 2, (byte) 3);
+        assertThat(onRight).extracting(Packets.View::ipSource).containsExactly(second, second);
+        assertThat(onLeft).allSatisfy(v -> assertThat(v.dstMac()).isEqualTo(Packets.BROADCAST));
+        assertThat(onRight).allSatisfy(v -> assertThat(v.dstMac()).isEqualTo(Packets.BROADCAST));
+        assertThat(node.host().counters().get(Counter.ARP_OUT_REQUESTS)).isZero();
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
     }
 
     @Test
