@@ -49,7 +49,7 @@ final class Ipv4Layer {
             return;
         }
         if (isLocal(destination)) {
-            deliver(b);
+            deliver(b, !unicastFrame);
         } else if (!unicastFrame || Ipv4Address.isMulticast(destination)) {
             c.count(Counter.IP_IN_ADDR_ERRORS); // link broadcast for someone else: never forward
             b.release();
@@ -82,14 +82,20 @@ final class Ipv4Layer {
         return false;
     }
 
-    /** Local delivery: reassemble if needed, then hand the payload to its protocol. Takes the buffer. */
-    private void deliver(PacketBuffer b) {
+    /**
+     * Local delivery: reassemble if needed, then hand the payload to its protocol. Takes the buffer.
+     *
+     * @param linkBroadcast the datagram came in a link-layer broadcast frame (or, reassembled, one
+     *                      of its fragments did): no ICMP error may answer it (RFC 1122 3.2.2)
+     */
+    private void deliver(PacketBuffer b, boolean linkBroadcast) {
         if (Ipv4Packet.isFragment(b)) {
             c.count(Counter.IP_REASM_REQDS);
-            b = reassembler.accept(b);
+            b = reassembler.accept(b, linkBroadcast);
             if (b == null) {
                 return;
             }
+            linkBroadcast = reassembler.completedFromBroadcast();
             c.count(Counter.IP_REASM_OKS);
         }
         int headerLength = Ipv4Packet.headerLength(b);
@@ -103,11 +109,13 @@ final class Ipv4Layer {
             }
             case Ipv4Packet.PROTO_UDP -> {
                 c.count(Counter.IP_IN_DELIVERS);
-                host.udp().input(b, headerLength, source, destination);
+                host.udp().input(b, headerLength, source, destination, linkBroadcast);
             }
             default -> {
                 c.count(Counter.IP_IN_UNKNOWN_PROTOS);
-                host.icmp().sendError(b, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.PROTOCOL_UNREACHABLE, 0);
+                if (!linkBroadcast) {
+                    host.icmp().sendError(b, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.PROTOCOL_UNREACHABLE, 0);
+                }
                 b.release();
             }
         }
@@ -217,7 +225,7 @@ final class Ipv4Layer {
             int from = source != 0 ? source : destination;
             Ipv4Packet.writeHeader(payload, 0, payload.length(), nextId(), 0, config.defaultTtl(), protocol, from,
                     destination);
-            deliver(payload);
+            deliver(payload, false);
             return;
         }
         NetInterface via = broadcastInterface(destination, source);

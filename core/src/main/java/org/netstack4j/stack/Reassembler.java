@@ -29,6 +29,8 @@ final class Reassembler {
         int received;
         boolean haveFirst;
         int firstHeaderLength;
+        /** Some fragment came in a link-layer broadcast frame: no ICMP error about the datagram. */
+        boolean linkBroadcast;
         PacketBuffer buffer;
         final long[] blocks = new long[(MAX_DATAGRAM / 8 + 64) / 64];
 
@@ -41,6 +43,7 @@ final class Reassembler {
     private final HostConfig config;
     private final StackCounters c;
     private final Collector[] collectors;
+    private boolean completedFromBroadcast;
 
     Reassembler(Host host, HostConfig config) {
         this.host = host;
@@ -55,8 +58,10 @@ final class Reassembler {
     /**
      * Takes a fragment (the buffer starts at its header, truncated to its total length). Returns
      * the whole datagram in a large buffer when this fragment completes it, else null.
+     *
+     * @param linkBroadcast the fragment came in a link-layer broadcast frame
      */
-    PacketBuffer accept(PacketBuffer f) {
+    PacketBuffer accept(PacketBuffer f, boolean linkBroadcast) {
         int src = Ipv4Packet.source(f);
         int dst = Ipv4Packet.destination(f);
         int proto = Ipv4Packet.protocol(f);
@@ -112,6 +117,7 @@ final class Reassembler {
         }
         f.copyTo(headerLength, col.buffer.memory(), col.buffer.offset() + PAYLOAD_AT + offset, length);
         mark(col, firstBlock, lastBlock);
+        col.linkBroadcast |= linkBroadcast;
         col.received += length;
         if (offset == 0) {
             // Keep the first fragment's header (with its options) for the whole datagram.
@@ -133,6 +139,7 @@ final class Reassembler {
         PacketBuffer whole = col.buffer;
         col.buffer = null;
         col.used = false;
+        completedFromBroadcast = col.linkBroadcast;
         whole.setLength(PAYLOAD_AT + col.totalPayload);
         int ihl = col.firstHeaderLength;
         whole.trimFront(PAYLOAD_AT - ihl);
@@ -140,6 +147,11 @@ final class Reassembler {
         Ipv4Packet.setFragment(whole, 0, false);
         Ipv4Packet.recomputeChecksum(whole);
         return whole;
+    }
+
+    /** Whether any fragment of the datagram {@link #accept} last returned came in a link-layer broadcast. */
+    boolean completedFromBroadcast() {
+        return completedFromBroadcast;
     }
 
     private Collector find(int src, int dst, int proto, int ident) {
@@ -169,6 +181,7 @@ final class Reassembler {
                 col.totalPayload = -1;
                 col.received = 0;
                 col.haveFirst = false;
+                col.linkBroadcast = false;
                 col.buffer = b;
                 Arrays.fill(col.blocks, 0);
                 host.needTick();
@@ -234,7 +247,7 @@ final class Reassembler {
             if (now - col.deadline >= 0) {
                 c.count(Counter.IP_REASM_TIMEOUT);
                 c.count(Counter.IP_REASM_FAILS);
-                if (col.haveFirst) {
+                if (col.haveFirst && !col.linkBroadcast) {
                     // RFC 792: tell the sender, quoting the first fragment's header.
                     PacketBuffer b = col.buffer;
                     int ihl = col.firstHeaderLength;

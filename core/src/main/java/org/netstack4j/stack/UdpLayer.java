@@ -70,8 +70,12 @@ final class UdpLayer {
 
     // ==== Input ===========================================================================
 
-    /** A datagram for us; the buffer starts at the IPv4 header. Takes the buffer. */
-    void input(PacketBuffer b, int headerLength, int source, int destination) {
+    /**
+     * A datagram for us; the buffer starts at the IPv4 header. Takes the buffer.
+     *
+     * @param linkBroadcast it came in a link-layer broadcast frame: no port unreachable (RFC 1122 3.2.2)
+     */
+    void input(PacketBuffer b, int headerLength, int source, int destination, boolean linkBroadcast) {
         b.trimFront(headerLength);
         UdpDatagram.Verdict v = UdpDatagram.check(b, source, destination);
         if (v != UdpDatagram.Verdict.OK) {
@@ -89,7 +93,7 @@ final class UdpLayer {
         boolean broadcast = host.ip().isBroadcast(destination);
         if (e == null || (e.localAddress != 0 && e.localAddress != destination && !broadcast)) {
             c.count(Counter.UDP_NO_PORTS);
-            if (!broadcast) {
+            if (!broadcast && !linkBroadcast) {
                 b.prepend(headerLength);
                 host.icmp().sendError(b, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.PORT_UNREACHABLE, 0);
             }

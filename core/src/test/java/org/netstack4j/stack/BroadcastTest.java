@@ -7,6 +7,7 @@ import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
 
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -137,6 +138,39 @@ class BroadcastTest {
         h.toHost(udpToHost(h, 6001));
         h.idle(10 * MS);
         assertThat(h.prober.frames(v -> v.isIcmp() && v.icmpType() == 3)).hasSize(1);
+        h.close();
+    }
+
+    @Test
+    void noErrorsAboutDatagramsThatCameInALinkLayerBroadcast() throws Exception {
+        // RFC 1122 3.2.2: no ICMP error about a datagram sent as a link-layer broadcast, even if
+        // its IP destination is our unicast address.
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        h.prober.forget();
+        byte[] toClosedPort = udpToHost(h, 6001);
+        byte[] unknownProtocol = Packets.ip(99, h.proberAddress, h.hostAddress, new byte[8]).bytes();
+        byte[] udp = Packets.udp(4000, 6002, h.proberAddress, h.hostAddress, new byte[2000], Packets.Sum.NONE);
+        byte[] firstFragment = Packets.ip(Packets.UDP, h.proberAddress, h.hostAddress, Arrays.copyOf(udp, 1480))
+                .id(77).fragment(0, true).bytes();
+        for (byte[] d : List.of(toClosedPort, unknownProtocol, firstFragment)) {
+            h.prober.send(Packets.ethernet(Packets.BROADCAST, h.prober.mac, Packets.IPV4, d));
+        }
+        h.idle(10 * MS);
+        h.idle(31 * ProbedHost.SECOND); // the fragment's datagram times out
+        assertThat(h.count(Counter.UDP_NO_PORTS)).isEqualTo(1);
+        assertThat(h.count(Counter.IP_IN_UNKNOWN_PROTOS)).isEqualTo(1);
+        assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(1);
+        assertThat(h.count(Counter.ICMP_OUT_MSGS)).isZero();
+        assertThat(h.prober.frames(Packets.View::isIcmp)).isEmpty();
+
+        // The same datagrams in unicast frames are answered.
+        for (byte[] d : List.of(toClosedPort, unknownProtocol, firstFragment)) {
+            h.toHost(d);
+        }
+        h.idle(31 * ProbedHost.SECOND);
+        assertThat(h.prober.frames(Packets.View::isIcmp)).extracting(v -> v.icmpType() + "/" + v.icmpCode())
+                .containsExactly("3/3", "3/2", "11/1");
+        assertThat(h.host.largePoolFull()).isTrue();
         h.close();
     }
 }
