@@ -43,8 +43,8 @@ final class Ipv4Layer {
         b.truncate(Ipv4Packet.totalLength(b)); // drop Ethernet padding
         int destination = Ipv4Packet.destination(b);
         int source = Ipv4Packet.source(b);
-        if (Ipv4Address.isMulticast(source) || isBroadcast(source)) {
-            c.count(Counter.IP_IN_ADDR_ERRORS); // RFC 1122 3.2.1.3: never a valid source
+        if (isMartianSource(source, destination)) {
+            c.count(Counter.IP_IN_ADDR_ERRORS);
             b.release();
             return;
         }
@@ -53,12 +53,41 @@ final class Ipv4Layer {
         } else if (!unicastFrame || Ipv4Address.isMulticast(destination)) {
             c.count(Counter.IP_IN_ADDR_ERRORS); // link broadcast for someone else: never forward
             b.release();
+        } else if (isThisNetwork(destination) || Ipv4Address.isLoopback(destination)) {
+            c.count(Counter.IP_IN_ADDR_ERRORS); // RFC 1812 5.3.7: never forwarded (Linux: a martian destination)
+            b.release();
         } else if (config.forwarding()) {
             forward(b);
         } else {
             c.count(Counter.IP_IN_ADDR_ERRORS);
             b.release();
         }
+    }
+
+    /**
+     * True for a source no datagram from the wire can have (RFC 1122 3.2.1.3, RFC 1812 5.3.7;
+     * Linux's martian sources): a multicast or broadcast address; 127/8 (loopback); 0/8 ("this
+     * network"), except 0.0.0.0 to the limited broadcast, which is how a host without an address
+     * yet (a DHCP client, RFC 2131 4.1) asks a server here; and an address of our own.
+     */
+    private boolean isMartianSource(int source, int destination) {
+        if (Ipv4Address.isMulticast(source) || isBroadcast(source) || Ipv4Address.isLoopback(source)) {
+            return true;
+        }
+        if (isThisNetwork(source)) {
+            return source != 0 || destination != Ipv4Address.BROADCAST.bits();
+        }
+        for (NetInterface nic : host.interfaceArray()) {
+            if (source == nic.address()) {
+                return true; // our own address, back from the wire: a loop or a forgery
+            }
+        }
+        return false;
+    }
+
+    /** 0.0.0.0/8, "this host on this network" (RFC 1122 3.2.1.3). */
+    private static boolean isThisNetwork(int address) {
+        return address >>> 24 == 0;
     }
 
     /** True for our addresses and the broadcasts we listen to. */

@@ -250,4 +250,23 @@ class ForwardingTest {
         assertThat(r.count(r.b, Counter.IP_IN_RECEIVES)).isZero();
         r.close();
     }
+
+    @Test
+    void loopbackAndThisNetworkDestinationsAreNeverForwarded() throws Exception {
+        // RFC 1812 5.3.7: a router does not forward to 127/8 or 0/8.
+        Routed r = new Routed(true, true);
+        r.net.idle(10 * MS);
+        r.prober.forget();
+        for (String to : List.of("127.0.0.1", "0.1.2.3")) {
+            int destination = Ipv4Address.parseBits(to);
+            r.fromProber(Packets.ip(Packets.UDP, PROBER, destination,
+                    Packets.udp(4000, 53, PROBER, destination, new byte[8], Packets.Sum.GOOD)).bytes());
+        }
+        r.net.idle(100 * MS);
+        assertThat(r.count(r.router, Counter.IP_IN_ADDR_ERRORS)).isEqualTo(2);
+        assertThat(r.count(r.router, Counter.IP_FORW_DATAGRAMS)).isZero();
+        assertThat(r.count(r.router, Counter.IP_OUT_NO_ROUTES)).as("not even looked up").isZero();
+        assertThat(r.prober.frames(Packets.View::isIpv4)).as("no error sent back").isEmpty();
+        r.close();
+    }
 }

@@ -166,4 +166,40 @@ class Ipv4InputTest {
         assertThat(h.prober.seen()).as("nothing forwarded, nothing answered").isEmpty();
         h.close();
     }
+
+    @Test
+    void martianSourcesAreDropped() throws Exception {
+        // Loopback (127/8), "this network" (0/8), and our own address can never come from the
+        // wire (RFC 1122 3.2.1.3, RFC 1812 5.3.7); Linux drops them as martian sources.
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        h.prober.forget();
+        int[] sources = {
+            Ipv4Address.parseBits("127.0.0.1"),
+            Ipv4Address.parseBits("127.1.2.3"),
+            Ipv4Address.parseBits("0.1.2.3"),
+            Ipv4Address.parseBits("0.0.0.0"), // only a limited broadcast may come from 0.0.0.0
+            HOST,
+        };
+        for (int source : sources) {
+            h.toHost(Packets.ip(Packets.ICMP, source, HOST, echoRequest(4, 1)).bytes());
+            h.toHost(Packets.ip(Packets.UDP, source, HOST,
+                    Packets.udp(4000, 6001, source, HOST, new byte[8], Packets.Sum.GOOD)).bytes());
+        }
+        h.idle(100 * MS);
+        assertThat(h.count(Counter.IP_IN_ADDR_ERRORS)).isEqualTo(2L * sources.length);
+        assertThat(h.count(Counter.IP_IN_DELIVERS)).isZero();
+        assertThat(h.count(Counter.ICMP_OUT_MSGS)).isZero();
+        assertThat(h.prober.seen()).as("nothing answered").isEmpty();
+
+        // A DHCP client without an address sends from 0.0.0.0 to 255.255.255.255: a server here hears it.
+        UdpSocket server = h.bind(67);
+        int limited = Ipv4Address.parseBits("255.255.255.255");
+        h.prober.send(Packets.ethernet(Packets.BROADCAST, h.prober.mac, Packets.IPV4, Packets.ip(Packets.UDP, 0,
+                limited, Packets.udp(68, 67, 0, limited, new byte[] {1, 2, 3}, Packets.Sum.GOOD)).bytes()));
+        h.idle(10 * MS);
+        assertThat(h.drain(server)).containsExactly(new byte[] {1, 2, 3});
+        assertThat(h.count(Counter.IP_IN_ADDR_ERRORS)).isEqualTo(2L * sources.length);
+        h.closeSocket(server);
+        h.close();
+    }
 }
