@@ -51,6 +51,7 @@ public enum Counter {
     IP_FRAG_OKS("ip", "FragOKs"),
     IP_FRAG_FAILS("ip", "FragFails"),
     IP_FRAG_CREATES("ip", "FragCreates"),
+    IP_REASM_EVICTED("ip", "ReasmEvicted"),
 
     // ICMP
     ICMP_IN_MSGS("icmp", "InMsgs"),

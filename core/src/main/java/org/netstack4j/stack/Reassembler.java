@@ -11,7 +11,8 @@ import java.util.Arrays;
  * IPv4 reassembly with a fixed number of collectors, each holding one large buffer and a bitmap
  * of the 8-byte blocks received. A fragment that overlaps data already held (other than an exact
  * duplicate) condemns the whole datagram, so overlapping-fragment tricks can never change what a
- * protocol sees. Datagrams incomplete after the timeout are dropped, and counted.
+ * protocol sees. Datagrams incomplete after the timeout are dropped, and counted; when every
+ * collector is busy, a new datagram takes the oldest one's.
  */
 final class Reassembler {
     /** Offset in the collector's buffer where the payload starts: room for the longest header. */
@@ -163,32 +164,50 @@ final class Reassembler {
         return null;
     }
 
+    /**
+     * A collector for a new datagram. When all are in use, the oldest gives way (dropped and
+     * counted, as Linux evicts the oldest queues under memory pressure): otherwise one first
+     * fragment per collector, each of a datagram that never completes, would shut out every
+     * other datagram for the whole timeout. Null only if no large buffer is left.
+     */
     private Collector open(int src, int dst, int proto, int ident) {
-        for (Collector col : collectors) {
-            if (!col.used) {
-                PacketBuffer b = host.takeLargeBuffer();
-                if (b == null) {
-                    return null;
-                }
-                b.resetTo(0);
-                b.setLength(PAYLOAD_AT + MAX_DATAGRAM - Ipv4Packet.MIN_HEADER);
-                col.used = true;
-                col.source = src;
-                col.destination = dst;
-                col.protocol = proto;
-                col.id = ident;
-                col.deadline = host.nanos() + config.reassemblyTimeoutNanos();
-                col.totalPayload = -1;
-                col.received = 0;
-                col.haveFirst = false;
-                col.linkBroadcast = false;
-                col.buffer = b;
-                Arrays.fill(col.blocks, 0);
-                host.needTick();
-                return col;
+        Collector col = null;
+        Collector oldest = null;
+        for (Collector candidate : collectors) {
+            if (!candidate.used) {
+                col = candidate;
+                break;
+            }
+            if (oldest == null || candidate.deadline - oldest.deadline < 0) {
+                oldest = candidate;
             }
         }
-        return null;
+        if (col == null) {
+            c.count(Counter.IP_REASM_EVICTED);
+            c.count(Counter.IP_REASM_FAILS);
+            close(oldest);
+            col = oldest;
+        }
+        PacketBuffer b = host.takeLargeBuffer();
+        if (b == null) {
+            return null;
+        }
+        b.resetTo(0);
+        b.setLength(PAYLOAD_AT + MAX_DATAGRAM - Ipv4Packet.MIN_HEADER);
+        col.used = true;
+        col.source = src;
+        col.destination = dst;
+        col.protocol = proto;
+        col.id = ident;
+        col.deadline = host.nanos() + config.reassemblyTimeoutNanos();
+        col.totalPayload = -1;
+        col.received = 0;
+        col.haveFirst = false;
+        col.linkBroadcast = false;
+        col.buffer = b;
+        Arrays.fill(col.blocks, 0);
+        host.needTick();
+        return col;
     }
 
     private void close(Collector col) {

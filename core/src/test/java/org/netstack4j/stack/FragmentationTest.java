@@ -245,7 +245,7 @@ class FragmentationTest {
     }
 
     @Test
-    void collectorsAreBounded() throws Exception {
+    void collectorsAreBoundedAndTheOldestIsEvictedForANewDatagram() throws Exception {
         ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
         int collectors = HostConfig.DEFAULT.reassemblyCollectors();
         UdpSocket s = h.bind(PORT);
@@ -254,23 +254,62 @@ class FragmentationTest {
             byte[] udp = udpToHost(Packets.pattern(2000, id));
             datagrams.add(udp);
             h.toHost(fragment(Packets.UDP, 100 + id, udp, 0, 1480, true));
+            h.idle(MS);
         }
         h.idle(10 * MS);
-        assertThat(h.count(Counter.IP_REASM_NO_COLLECTOR)).isEqualTo(1);
-        // The ones that found a collector complete; the one that did not is gone.
-        for (int id = 0; id <= collectors; id++) {
+        // One more datagram than collectors: the oldest (the first) made room for the newest.
+        assertThat(h.count(Counter.IP_REASM_EVICTED)).isEqualTo(1);
+        assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(1);
+        assertThat(h.count(Counter.IP_REASM_NO_COLLECTOR)).isZero();
+        assertThat(h.count(Counter.BUF_LARGE_POOL_EMPTY)).as("never more buffers than collectors").isZero();
+        // The others complete; the evicted one's last fragment starts a datagram that never completes.
+        for (int id = 1; id <= collectors; id++) {
             byte[] udp = datagrams.get(id);
             h.toHost(fragment(Packets.UDP, 100 + id, udp, 1480, udp.length, false));
         }
+        h.toHost(fragment(Packets.UDP, 100, datagrams.get(0), 1480, datagrams.get(0).length, false));
         h.idle(10 * MS);
         List<byte[]> got = h.drain(s);
         assertThat(got).hasSize(collectors);
-        for (int id = 0; id < collectors; id++) {
-            Packets.assertSameBytes(got.get(id), Packets.pattern(2000, id));
+        for (int id = 1; id <= collectors; id++) {
+            Packets.assertSameBytes(got.get(id - 1), Packets.pattern(2000, id));
         }
         assertThat(h.count(Counter.IP_REASM_OKS)).isEqualTo(collectors);
         h.idle(31 * SECOND);
-        assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(1); // the last fragment of the refused one
+        assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(1);
+        assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(2);
+        assertThat(h.host.largePoolFull()).isTrue();
+        h.closeSocket(s);
+        h.close();
+    }
+
+    @Test
+    void junkFirstFragmentsCannotShutOutReassembly() throws Exception {
+        // One tiny first fragment per collector, each for a datagram that never completes, would
+        // hold every collector for the whole timeout: no datagram could be reassembled meanwhile.
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        int collectors = HostConfig.DEFAULT.reassemblyCollectors();
+        UdpSocket s = h.bind(PORT);
+        for (int id = 0; id < collectors; id++) {
+            h.toHost(fragment(Packets.UDP, 200 + id, udpToHost(new byte[16]), 0, 8, true));
+        }
+        h.idle(10 * MS);
+        assertThat(h.host.largePoolFull()).isFalse();
+        byte[] payload = Packets.pattern(2000, 7);
+        byte[] udp = udpToHost(payload);
+        h.toHost(fragment(Packets.UDP, 300, udp, 0, 1480, true));
+        h.toHost(fragment(Packets.UDP, 300, udp, 1480, udp.length, false));
+        h.idle(10 * MS);
+        List<byte[]> got = h.drain(s);
+        assertThat(got).hasSize(1);
+        Packets.assertSameBytes(got.get(0), payload);
+        assertThat(h.count(Counter.IP_REASM_OKS)).isEqualTo(1);
+        assertThat(h.count(Counter.IP_REASM_EVICTED)).as("the oldest junk made room").isEqualTo(1);
+        assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(1);
+        assertThat(h.count(Counter.IP_REASM_NO_COLLECTOR)).isZero();
+        h.idle(31 * SECOND);
+        assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(collectors - 1);
+        assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(collectors);
         assertThat(h.host.largePoolFull()).isTrue();
         h.closeSocket(s);
         h.close();
