@@ -52,6 +52,7 @@ public enum Counter {
     IP_FRAG_FAILS("ip", "FragFails"),
     IP_FRAG_CREATES("ip", "FragCreates"),
     IP_REASM_EVICTED("ip", "ReasmEvicted"),
+    IP_REASM_DUPLICATES("ip", "ReasmDuplicates"),
 
     // ICMP
     ICMP_IN_MSGS("icmp", "InMsgs"),
@@ -70,6 +71,7 @@ public enum Counter {
     ICMP_OUT_DEST_UNREACHS("icmp", "OutDestUnreachs"),
     ICMP_OUT_TIME_EXCDS("icmp", "OutTimeExcds"),
     ICMP_OUT_RATE_LIMITED("icmp", "OutRateLimited"),
+    ICMP_IN_ECHOS_TO_BROADCAST("icmp", "InEchosBroadcastIgnored"),
 
     // UDP
     UDP_IN_DATAGRAMS("udp", "InDatagrams"),

@@ -41,6 +41,7 @@ final class IcmpLayer {
             case IcmpPacket.ECHO_REQUEST -> {
                 c.count(Counter.ICMP_IN_ECHOS);
                 if (host.ip().isBroadcast(destination)) {
+                    c.count(Counter.ICMP_IN_ECHOS_TO_BROADCAST);
                     b.release(); // no answers to broadcast pings (Linux's icmp_echo_ignore_broadcasts)
                     return;
                 }

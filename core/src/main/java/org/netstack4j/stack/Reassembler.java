@@ -95,6 +95,7 @@ final class Reassembler {
         // the bytes and, for a last fragment, on where the datagram ends.
         boolean sameEnd = more ? col.totalPayload < 0 || end <= col.totalPayload : col.totalPayload == end;
         if (held == lastBlock - firstBlock + 1 && sameEnd && sameAsHeld(col, f, headerLength, offset, length)) {
+            c.count(Counter.IP_REASM_DUPLICATES);
             f.release();
             return null;
         }

@@ -173,4 +173,24 @@ class BroadcastTest {
         assertThat(h.host.largePoolFull()).isTrue();
         h.close();
     }
+
+    @Test
+    void pingsToABroadcastAddressAreIgnoredAndCounted() throws Exception {
+        // Linux's icmp_echo_ignore_broadcasts: a broadcast ping would make every host answer at once.
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        h.prober.forget();
+        for (String to : List.of("10.0.2.255", "255.255.255.255")) {
+            int destination = Ipv4Address.parseBits(to);
+            h.prober.send(Packets.ethernet(Packets.BROADCAST, h.prober.mac, Packets.IPV4,
+                    Packets.ip(Packets.ICMP, h.proberAddress, destination, Packets.echo(8, 3, 1, new byte[8])).bytes()));
+        }
+        h.idle(10 * MS);
+        assertThat(h.count(Counter.ICMP_IN_ECHOS)).isEqualTo(2);
+        assertThat(h.count(Counter.ICMP_IN_ECHOS_TO_BROADCAST)).isEqualTo(2);
+        assertThat(h.count(Counter.ICMP_OUT_ECHO_REPS)).isZero();
+        assertThat(h.prober.seen()).isEmpty();
+        assertThat(h.pingAnswered(3, 2)).as("a ping to our address still is").isTrue();
+        assertThat(h.count(Counter.ICMP_IN_ECHOS_TO_BROADCAST)).isEqualTo(2);
+        h.close();
+    }
 }

@@ -233,6 +233,7 @@ class FragmentationTest {
         assertThat(got).hasSize(1);
         Packets.assertSameBytes(got.get(0), payload);
         assertThat(h.count(Counter.IP_REASM_OVERLAPS)).isZero();
+        assertThat(h.count(Counter.IP_REASM_DUPLICATES)).as("each dropped duplicate counted").isEqualTo(2);
         assertThat(h.count(Counter.IP_REASM_OKS)).isEqualTo(1);
         // A duplicate arriving after completion starts a new datagram that never completes.
         h.toHost(f2);
