@@ -15,6 +15,8 @@ final class Ipv4Layer {
     private final HostConfig config;
     private final StackCounters c;
     private final Reassembler reassembler;
+    /** The fragments of the datagram being fragmented, taken before any is sent (grows, rarely). */
+    private PacketBuffer[] fragments = new PacketBuffer[48]; // 64 KB at MTU 1500: 45
     private int nextId;
 
     Ipv4Layer(Host host, HostConfig config) {
@@ -298,7 +300,10 @@ final class Ipv4Layer {
 
     /**
      * RFC 791 fragmentation: each fragment gets a copy of the basic header (options are not
-     * copied) and a multiple of 8 payload bytes; the last keeps the original MF flag.
+     * copied) and a multiple of 8 payload bytes; the last keeps the original MF flag. All or
+     * nothing: every fragment's buffer is taken before the first is sent, so a datagram is
+     * either sent whole or dropped and counted once in FragFails (a part of it would only hold
+     * a reassembly collector at the receiver until its timeout).
      */
     private void fragment(NetInterface via, int nextHop, PacketBuffer packet, int mtu) {
         int headerLength = Ipv4Packet.headerLength(packet);
@@ -306,14 +311,35 @@ final class Ipv4Layer {
         int chunkMax = (mtu - Ipv4Packet.MIN_HEADER) & ~7;
         int baseOffset = Ipv4Packet.fragmentOffset(packet);
         boolean originalMore = Ipv4Packet.moreFragments(packet);
-        int created = 0;
-        for (int done = 0; done < payloadLength; ) {
-            int chunk = Math.min(chunkMax, payloadLength - done);
+        if (chunkMax < 8 || Ipv4Packet.MIN_HEADER + baseOffset + payloadLength > 65_535) {
+            // A link too small for 8 bytes of data, or a fragment (forwarded) of no datagram IPv4
+            // can carry: its pieces would need offsets past the 13-bit field's 65528.
+            c.count(Counter.IP_FRAG_FAILS);
+            packet.release();
+            return;
+        }
+        int count = (payloadLength + chunkMax - 1) / chunkMax;
+        if (fragments.length < count) {
+            fragments = new PacketBuffer[count];
+        }
+        for (int i = 0; i < count; i++) {
             PacketBuffer f = host.takeTxBuffer();
             if (f == null) {
+                for (int j = 0; j < i; j++) {
+                    fragments[j].release();
+                    fragments[j] = null;
+                }
                 c.count(Counter.IP_FRAG_FAILS);
-                break;
+                packet.release();
+                return;
             }
+            fragments[i] = f;
+        }
+        int done = 0;
+        for (int i = 0; i < count; i++) {
+            int chunk = Math.min(chunkMax, payloadLength - done);
+            PacketBuffer f = fragments[i];
+            fragments[i] = null;
             f.append(Ipv4Packet.MIN_HEADER + chunk);
             packet.copyTo(0, f.memory(), f.offset(), Ipv4Packet.MIN_HEADER); // version..destination
             f.setByte(0, 0x45);
@@ -323,13 +349,10 @@ final class Ipv4Layer {
             Ipv4Packet.setFragment(f, baseOffset + done, more);
             Ipv4Packet.recomputeChecksum(f);
             via.sendIpv4(f, nextHop);
-            created++;
             done += chunk;
         }
-        if (created > 0) {
-            c.count(Counter.IP_FRAG_OKS);
-            c.add(Counter.IP_FRAG_CREATES, created);
-        }
+        c.count(Counter.IP_FRAG_OKS);
+        c.add(Counter.IP_FRAG_CREATES, count);
         packet.release();
     }
 }

@@ -1,8 +1,14 @@
 package org.netstack4j.stack;
 
 import org.junit.jupiter.api.Test;
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.driver.DriverConfig;
+import org.netstack4j.driver.FrameSink;
+import org.netstack4j.driver.NetDevice;
 import org.netstack4j.driver.WakeMode;
+import org.netstack4j.exec.Job;
 import org.netstack4j.lab.Network;
+import org.netstack4j.lab.Nic;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Checksum;
@@ -14,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.netstack4j.stack.ProbedHost.MS;
@@ -268,5 +275,94 @@ class ForwardingTest {
         assertThat(r.count(r.router, Counter.IP_OUT_NO_ROUTES)).as("not even looked up").isZero();
         assertThat(r.prober.frames(Packets.View::isIpv4)).as("no error sent back").isEmpty();
         r.close();
+    }
+
+    /** A card whose link carries less than Ethernet's 1500 bytes (a tunnel, PPPoE): the E1000 with a smaller MTU. */
+    private record SmallMtu(NetDevice card, int mtu) implements NetDevice {
+        @Override
+        public String name() {
+            return card.name();
+        }
+
+        @Override
+        public MacAddress mac() {
+            return card.mac();
+        }
+
+        @Override
+        public WakeMode mode() {
+            return card.mode();
+        }
+
+        @Override
+        public void bringUp(FrameSink sink) {
+            card.bringUp(sink);
+        }
+
+        @Override
+        public void tearDown() {
+            card.tearDown();
+        }
+
+        @Override
+        public boolean queue(PacketBuffer frame) {
+            return card.queue(frame);
+        }
+
+        @Override
+        public void flush() {
+            card.flush();
+        }
+
+        @Override
+        public void setTransmitWaiter(Job waiter) {
+            card.setTransmitWaiter(waiter);
+        }
+
+        @Override
+        public Map<String, Long> counterMap() {
+            return card.counterMap();
+        }
+    }
+
+    @Test
+    void aFragmentThatCannotBeFragmentedFurtherIsDroppedNotThrown() throws Exception {
+        // Prober - router - b, the router's link to b with an MTU of 576: what it forwards to b it
+        // fragments. A fragment at offset 65000 with 1000 bytes belongs to no datagram IPv4 can
+        // carry (20 + 66000 bytes); cut again, its second piece would have an offset past 65528.
+        Network net = Network.simulated(6);
+        Network.Node router = net.addHost("router", new MacAddress(ROUTER_MAC), "10.0.2.1/24", WakeMode.NAPI,
+                HostConfig.DEFAULT.withForwarding(true));
+        DriverConfig driver = DriverConfig.of(WakeMode.NAPI);
+        Nic eth1 = router.machine().addNic("eth1", MacAddress.parse("52:54:00:00:01:02"), driver, driver.rxRingSize());
+        router.host().addInterface("eth1", new SmallMtu(eth1.driver(), 576), ROUTER_3, 24);
+        Network.Node b = net.addHost("b", MacAddress.parse("52:54:00:00:00:0b"), "10.0.3.20/24", WakeMode.NAPI,
+                HostConfig.DEFAULT);
+        b.host().setDefaultGateway(ROUTER_3);
+        Prober prober = Prober.attach(net, "prober", "52:54:00:00:00:99", "10.0.2.99", router, 0);
+        net.cable(router, 1, b, 0);
+        net.start();
+        net.idle(10 * MS);
+        prober.sendIp(ROUTER_MAC, Packets.ip(Packets.UDP, PROBER, B, Packets.pattern(1000, 1)).id(5)
+                .fragment(65_000, false).bytes());
+        net.idle(100 * MS);
+        StackCounters counters = router.host().counters();
+        assertThat(counters.get(Counter.IP_FRAG_FAILS)).isEqualTo(1);
+        assertThat(counters.get(Counter.IP_FRAG_OKS)).isZero();
+        assertThat(counters.get(Counter.IP_FRAG_CREATES)).isZero();
+        assertThat(b.host().counters().get(Counter.IP_IN_RECEIVES)).as("no piece of it reached b").isZero();
+
+        // The router is unharmed: a 1408-byte echo request crosses in three fragments, the reply whole.
+        byte[] data = Packets.pattern(1400, 2);
+        prober.sendIp(ROUTER_MAC, Packets.ip(Packets.ICMP, PROBER, B, Packets.echo(8, 9, 1, data)).bytes());
+        net.idle(100 * MS);
+        List<Packets.View> replies = prober.frames(v -> v.isIcmp() && v.icmpType() == 0);
+        assertThat(replies).hasSize(1);
+        assertThat(replies.get(0).ipPayload()).isEqualTo(Packets.echo(0, 9, 1, data));
+        assertThat(counters.get(Counter.IP_FRAG_OKS)).isEqualTo(1);
+        assertThat(counters.get(Counter.IP_FRAG_CREATES)).isEqualTo(3);
+        assertThat(counters.get(Counter.IP_FRAG_FAILS)).isEqualTo(1);
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
     }
 }

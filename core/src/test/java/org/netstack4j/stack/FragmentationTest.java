@@ -6,6 +6,7 @@ import org.netstack4j.lab.Network;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.MacAddress;
 
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -370,5 +371,41 @@ class FragmentationTest {
         assertThat(h.host.largePoolFull()).isTrue();
         h.closeSocket(s);
         h.close();
+    }
+
+    @Test
+    void aDatagramIsFragmentedWholeOrNotAtAll() throws Exception {
+        // The sender's machine has 40 frame buffers, too few for the 45 fragments of a 64 KB
+        // datagram: sending some of them would only fill the receiver's collector for 30 s.
+        Network net = Network.simulated(4).machineSize(40, 16L << 20);
+        Network.Node a = net.addHost("a", MacAddress.parse("52:54:00:12:34:56"), "10.0.2.15/24", WakeMode.NAPI,
+                HostConfig.DEFAULT);
+        net.machineSize(1024, 16L << 20);
+        Network.Node b = net.addHost("b", MacAddress.parse("52:55:0a:00:02:02"), "10.0.2.2/24", WakeMode.NAPI,
+                HostConfig.DEFAULT);
+        net.cable(a, b);
+        net.start();
+        int addressB = Ipv4Address.parseBits("10.0.2.2");
+        List<Integer> got = net.run("udp", () -> {
+            try (UdpSocket sa = UdpSocket.bind(a.host(), 1111); UdpSocket sb = UdpSocket.bind(b.host(), 2222)) {
+                sb.setTimeout(Duration.ofSeconds(1));
+                byte[] buf = new byte[70_000];
+                sa.sendTo(new byte[] {1}, addressB, 2222); // b's MAC is known from here on
+                int small = sb.receive(buf);
+                sa.sendTo(Packets.pattern(65_507, 1), addressB, 2222);
+                sa.sendTo(Packets.pattern(8000, 2), addressB, 2222);
+                int next = sb.receive(buf);
+                return List.of(small, next, sb.receiveNow(buf, 0, buf.length));
+            }
+        });
+        assertThat(got).containsExactly(1, 8000, -1);
+        StackCounters ca = a.host().counters();
+        assertThat(ca.get(Counter.IP_FRAG_FAILS)).isEqualTo(1);
+        assertThat(ca.get(Counter.IP_FRAG_OKS)).as("only the 8000-byte datagram").isEqualTo(1);
+        assertThat(ca.get(Counter.IP_FRAG_CREATES)).isEqualTo(6);
+        assertThat(ca.get(Counter.BUF_TX_POOL_EMPTY)).isEqualTo(1);
+        assertThat(b.host().counters().get(Counter.IP_REASM_REQDS)).as("no fragment of the failed one").isEqualTo(6);
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
     }
 }
