@@ -34,9 +34,14 @@ final class ProbedHost implements AutoCloseable {
     private boolean closed;
 
     private ProbedHost(Network net, HostConfig config, WakeMode mode, Customizer before) {
+        this(net, config, mode, before, () -> { });
+    }
+
+    private ProbedHost(Network net, HostConfig config, WakeMode mode, Customizer before, Runnable afterHost) {
         this.net = net;
         this.node = net.addHost("host", MacAddress.parse(HOST_MAC), "10.0.2.15/24", mode, config);
         this.host = node.host();
+        afterHost.run();
         this.prober = Prober.attach(net, "prober", PROBER_MAC, "10.0.2.99", node, 0);
         before.apply(this);
         net.start();
@@ -50,6 +55,15 @@ final class ProbedHost implements AutoCloseable {
 
     static ProbedHost simulated(HostConfig config) {
         return new ProbedHost(Network.simulated(1), config, WakeMode.NAPI, h -> { });
+    }
+
+    /**
+     * As {@link #simulated(HostConfig)}, but the host's machine has only {@code txBuffers} transmit
+     * buffers (the prober keeps the usual 1024, so it can send more than the host can answer).
+     */
+    static ProbedHost withTxBuffers(int txBuffers, HostConfig config) {
+        Network net = Network.simulated(1).machineSize(txBuffers, 16L << 20);
+        return new ProbedHost(net, config, WakeMode.NAPI, h -> { }, () -> net.machineSize(1024, 16L << 20));
     }
 
     static ProbedHost simulated(HostConfig config, WakeMode mode, Customizer before) {
