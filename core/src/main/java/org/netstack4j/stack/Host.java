@@ -413,11 +413,22 @@ public final class Host {
         }
     }
 
-    /** A new ping endpoint with a fresh identifier. */
-    public EchoEndpoint openEcho() throws SocketException {
+    /** Largest echo payload: what an IPv4 datagram of 65,535 bytes holds after 20 of IP and 8 of ICMP header. */
+    public static final int MAX_ECHO_PAYLOAD = 65_535 - 20 - 8;
+
+    /**
+     * A new ping endpoint with a fresh identifier, for requests (and replies) of up to {@code maxPayload}
+     * bytes: its rings hold at least two of the largest (a reply is queued with its arrival time, 8
+     * bytes more), and at least 64 KB.
+     */
+    public EchoEndpoint openEcho(int maxPayload) throws SocketException {
+        if (maxPayload < 8 || maxPayload > MAX_ECHO_PAYLOAD) {
+            throw new IllegalArgumentException("echo payload must be 8.." + MAX_ECHO_PAYLOAD + " bytes: " + maxPayload);
+        }
+        int ringBytes = Math.max(64 * 1024, DatagramRing.capacityFor(maxPayload + 8, 2));
         return call(() -> {
             reserveEndpoint();
-            return icmp.register(this, 64 * 1024);
+            return icmp.register(this, ringBytes);
         });
     }
 
