@@ -11,11 +11,12 @@ import org.netstack4j.exec.Timeline;
 import org.netstack4j.exec.Timer;
 import org.netstack4j.wire.Ipv4Address;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -313,10 +314,19 @@ public final class Host {
         private static final int RUNNING = 1;
         private static final int DONE = 2;
         private static final int ABANDONED = 3;
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(LoopCall.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
 
         private final LoopTask<T> task;
         private final Thread caller;
-        private final AtomicInteger state = new AtomicInteger();
+        private volatile int state; // PENDING at first; changed through STATE
         private T result;
         private SocketException failure;
         private Applications apps;
@@ -328,7 +338,7 @@ public final class Host {
 
         /** Loop: runs the task unless its caller has given up on it. */
         void run() {
-            if (!state.compareAndSet(PENDING, RUNNING)) {
+            if (!STATE.compareAndSet(this, PENDING, RUNNING)) {
                 return; // abandoned: the caller was told it failed, so it must have no effect
             }
             try {
@@ -338,19 +348,19 @@ public final class Host {
             } catch (RuntimeException e) {
                 failure = new SocketException(e.toString());
             }
-            state.set(DONE);
+            state = DONE;
             if (caller != null) {
                 apps.wake(caller);
             }
         }
 
         boolean done() {
-            return state.get() == DONE;
+            return state == DONE;
         }
 
         /** Caller: gives up on a call the loop has not started. False if the loop already has it. */
         boolean abandon() {
-            return state.compareAndSet(PENDING, ABANDONED);
+            return STATE.compareAndSet(this, PENDING, ABANDONED);
         }
     }
 
