@@ -49,9 +49,9 @@ final class PingCommand implements Callable<Integer> {
     int size = 56;
 
     @Option(names = {"-s", "--size"}, paramLabel = "BYTES", defaultValue = "56",
-            description = "Payload bytes per request (8..65000; above 1472 the request is fragmented). Default: ${DEFAULT-VALUE}.")
+            description = "Payload bytes per request (8..65507; above 1472 the request is fragmented). Default: ${DEFAULT-VALUE}.")
     void setSize(int n) {
-        size = (int) LabOptions.inRange(spec, "--size", n, 8, 65_000);
+        size = (int) LabOptions.inRange(spec, "--size", n, 8, Ping.MAX_PAYLOAD);
     }
 
     long intervalMillis = 0;

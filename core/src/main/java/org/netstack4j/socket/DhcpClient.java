@@ -12,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A DHCP client (RFC 2131) for one interface: DISCOVER, OFFER, REQUEST, ACK; an ARP probe of
@@ -21,6 +22,13 @@ import java.util.SplittableRandom;
  *
  * <p>{@link #acquire} gets the first lease; {@link #maintain} keeps it (run it on an application
  * thread); {@link #close} releases it and makes {@code maintain} return.
+ *
+ * <p>What a server says is checked before it is used: an offer or ACK of an address no host can
+ * have (0.0.0.0/8, 127/8, multicast, 240/4, 255.255.255.255, or the subnet's own network or
+ * broadcast address) is counted in {@link #rejected} and ignored, and the client keeps looking;
+ * a lease shorter than {@link #MIN_LEASE_SECONDS} is stretched to it, and T1 and T2 are
+ * corrected so that T1 &lt; T2 &lt; lease (RFC 2131 4.4.5's 0.5 and 0.875 of the lease where the
+ * server's do not fit), counted in {@link #adjustedTimes}.
  */
 public final class DhcpClient implements AutoCloseable {
 
@@ -45,6 +53,11 @@ public final class DhcpClient implements AutoCloseable {
         public static final Options DEFAULT = new Options(Duration.ofSeconds(4), 4, Duration.ofMillis(500), "netstack4j");
     }
 
+    /** Shortest lease taken (dhcpcd's minimum): a shorter one would have the client renew without pause. */
+    public static final long MIN_LEASE_SECONDS = 20;
+    /** The prefix taken when a server gives no (or no contiguous) subnet mask. */
+    private static final int DEFAULT_PREFIX = 24;
+
     private final Host host;
     private final NetInterface nic;
     private final Options options;
@@ -55,6 +68,13 @@ public final class DhcpClient implements AutoCloseable {
     private volatile State state = State.INIT;
     private volatile Lease lease;
     private volatile boolean closing;
+    /**
+     * Held while the lease is configured or dropped (bind, unbind, close), so that an ACK handled
+     * while the client closes cannot configure an address after the RELEASE. Taken with tryLock
+     * and a wait through {@link Applications}, never by parking on it: a holder may block on the
+     * host (a configure call), and in simulated time only one application thread runs at a time.
+     */
+    private final ReentrantLock leaseLock = new ReentrantLock();
     private int xid;
 
     // Counters (written by the thread running the client).
@@ -67,6 +87,9 @@ public final class DhcpClient implements AutoCloseable {
     private volatile long rebinds;
     private volatile long expiries;
     private volatile long ignored;
+    private volatile long rejected;
+    private volatile long adjustedTimes;
+    private volatile String lastRejected;
 
     public DhcpClient(Host host, NetInterface nic, Options options) throws SocketException {
         this.host = host;
@@ -216,11 +239,53 @@ public final class DhcpClient implements AutoCloseable {
             if (ours && fromRightServer && (r.type() == wanted || r.type() == DhcpMessage.NAK)) {
                 if (r.type() == DhcpMessage.NAK) {
                     naks++;
+                    return r;
+                }
+                String why = unusable(r.yourAddress(), r.prefix() >= 0 ? r.prefix() : DEFAULT_PREFIX);
+                if (why != null) {
+                    // A server that hands out such an address is wrong: keep looking (another
+                    // server may answer; the next retry may get a better offer).
+                    rejected++;
+                    lastRejected = "server " + Ipv4Address.format(r.serverId()) + " gave "
+                            + Ipv4Address.format(r.yourAddress()) + ": " + why;
+                    continue;
                 }
                 return r;
             }
             ignored++;
         }
+    }
+
+    /**
+     * Why {@code address} cannot be a host's own address on a subnet of {@code prefix} bits, or
+     * null if it can.
+     */
+    static String unusable(int address, int prefix) {
+        if ((address >>> 24) == 0) {
+            return "in 0.0.0.0/8 (\"this network\", never a host's address)";
+        }
+        if (Ipv4Address.isBroadcast(address)) {
+            return "the limited broadcast address";
+        }
+        if (Ipv4Address.isLoopback(address)) {
+            return "a loopback address (127.0.0.0/8)";
+        }
+        if (Ipv4Address.isMulticast(address)) {
+            return "a multicast address (224.0.0.0/4)";
+        }
+        if ((address >>> 28) == 0xF) {
+            return "a reserved address (240.0.0.0/4)";
+        }
+        if (prefix >= 1 && prefix <= 30) {
+            int hostPart = address & ~Ipv4Address.mask(prefix);
+            if (hostPart == 0) {
+                return "the network address of its /" + prefix + " subnet";
+            }
+            if (hostPart == ~Ipv4Address.mask(prefix)) {
+                return "the broadcast address of its /" + prefix + " subnet";
+            }
+        }
+        return null;
     }
 
     /** True if some other station answers ARP for {@code address}. */
@@ -232,29 +297,90 @@ public final class DhcpClient implements AutoCloseable {
         return mac != -1 && mac != nic.mac();
     }
 
+    /** Configures the lease an ACK gives, unless the client is closing (then it throws). */
     private void bind(DhcpMessage.Reply ack) throws SocketException {
-        acks++;
-        long now = apps.clock().nanos();
-        long leaseSeconds = ack.leaseSeconds() < 0 ? 3600 : ack.leaseSeconds();
-        long t1 = ack.t1Seconds() >= 0 ? ack.t1Seconds() : leaseSeconds / 2;
-        long t2 = ack.t2Seconds() >= 0 ? ack.t2Seconds() : leaseSeconds * 7 / 8;
-        int prefix = ack.prefix() >= 0 ? ack.prefix() : 24;
-        int router = ack.routers().isEmpty() ? 0 : ack.routers().getFirst();
-        Lease old = lease;
-        if (old == null || old.address() != ack.yourAddress() || old.prefix() != prefix || old.router() != router) {
-            host.configure(nic, ack.yourAddress(), prefix, router);
+        lockLease();
+        try {
+            if (closing) {
+                throw new SocketException("DHCP client closed: the ACK for " + Ipv4Address.format(ack.yourAddress())
+                        + " came too late");
+            }
+            acks++;
+            long now = apps.clock().nanos();
+            LeaseTimes t = leaseTimes(ack.leaseSeconds(), ack.t1Seconds(), ack.t2Seconds());
+            if (t.adjusted()) {
+                adjustedTimes++;
+            }
+            int prefix = ack.prefix() >= 0 ? ack.prefix() : DEFAULT_PREFIX;
+            int router = ack.routers().isEmpty() ? 0 : ack.routers().getFirst();
+            Lease old = lease;
+            if (old == null || old.address() != ack.yourAddress() || old.prefix() != prefix || old.router() != router) {
+                host.configure(nic, ack.yourAddress(), prefix, router);
+            }
+            host.setDnsServers(ack.dnsServers());
+            lease = new Lease(ack.yourAddress(), prefix, router, ack.dnsServers(), ack.serverId(), t.leaseSeconds(),
+                    now, now + t.t1Nanos(), now + t.t2Nanos(), now + t.leaseSeconds() * 1_000_000_000L);
+            state = State.BOUND;
+        } finally {
+            leaseLock.unlock();
         }
-        host.setDnsServers(ack.dnsServers());
-        lease = new Lease(ack.yourAddress(), prefix, router, ack.dnsServers(), ack.serverId(), leaseSeconds, now,
-                now + t1 * 1_000_000_000L, now + t2 * 1_000_000_000L, now + leaseSeconds * 1_000_000_000L);
-        state = State.BOUND;
+    }
+
+    /** A lease's length and renewal times as used: whole seconds of lease, T1 and T2 in nanoseconds. */
+    record LeaseTimes(long leaseSeconds, long t1Nanos, long t2Nanos, boolean adjusted) {
+    }
+
+    /**
+     * The times to use for a lease of {@code leaseSeconds} (-1: absent, one hour) with the server's
+     * T1 and T2 (-1: absent): at least {@link #MIN_LEASE_SECONDS}, and 0 &lt; T1 &lt; T2 &lt; lease.
+     * A T2 outside that range becomes 0.875 of the lease and a T1 outside it 0.5 (RFC 2131
+     * 4.4.5), or, if the server's T2 is below half the lease, 4/7 of T2 (the same proportion).
+     */
+    static LeaseTimes leaseTimes(long leaseSeconds, long t1Seconds, long t2Seconds) {
+        boolean adjusted = false;
+        long lease = leaseSeconds < 0 ? 3600 : leaseSeconds;
+        if (lease < MIN_LEASE_SECONDS) {
+            lease = MIN_LEASE_SECONDS;
+            adjusted = true;
+        }
+        long leaseNanos = lease * 1_000_000_000L;
+        long t2 = t2Seconds * 1_000_000_000L;
+        if (t2Seconds <= 0 || t2 >= leaseNanos) {
+            adjusted |= t2Seconds >= 0;
+            t2 = leaseNanos / 8 * 7;
+        }
+        long t1 = t1Seconds * 1_000_000_000L;
+        if (t1Seconds <= 0 || t1 >= t2) {
+            adjusted |= t1Seconds >= 0;
+            t1 = leaseNanos / 2 < t2 ? leaseNanos / 2 : t2 / 7 * 4;
+        }
+        return new LeaseTimes(lease, t1, t2, adjusted);
     }
 
     private void unbind() throws SocketException {
+        lockLease();
+        try {
+            unbindLocked();
+        } finally {
+            leaseLock.unlock();
+        }
+    }
+
+    private void unbindLocked() throws SocketException {
         lease = null;
-        state = State.INIT;
+        state = closing ? State.RELEASED : State.INIT;
         host.configure(nic, 0, 0, 0);
         host.setDnsServers(List.of());
+    }
+
+    /**
+     * Takes {@link #leaseLock}. Its holder may be blocked on the host, so a thread that finds it
+     * held waits through {@link Applications} (1 ms at a time) rather than parking on the lock.
+     */
+    private void lockLease() {
+        while (!leaseLock.tryLock()) {
+            apps.block(apps.clock().nanos() + 1_000_000L);
+        }
     }
 
     private void send(byte[] message, int to) throws IOException {
@@ -274,21 +400,23 @@ public final class DhcpClient implements AutoCloseable {
     /** Releases the lease (DHCPRELEASE to the server), drops the address, and stops {@link #maintain}. */
     @Override
     public void close() {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        Lease l = lease;
+        lockLease();
         try {
+            if (closing) {
+                return;
+            }
+            closing = true; // under the lock: no bind can follow
+            Lease l = lease;
             if (l != null) {
                 send(DhcpMessage.clientMessage(DhcpMessage.RELEASE, random.nextInt(), nic.mac(), 0, l.address(), 0,
                         l.server(), null, false), l.server());
-                unbind();
+                unbindLocked();
             }
         } catch (IOException e) {
             // the host is going away: nothing more to tell the server
         } finally {
             state = State.RELEASED;
+            leaseLock.unlock();
             socket.close();
         }
     }
@@ -336,5 +464,20 @@ public final class DhcpClient implements AutoCloseable {
     /** Datagrams on port 68 that were not an answer to the current transaction. */
     public long ignored() {
         return ignored;
+    }
+
+    /** Offers and ACKs ignored because the address they gave cannot be a host's (see the class comment). */
+    public long rejected() {
+        return rejected;
+    }
+
+    /** Why the last rejected offer or ACK was rejected, or null if none was. */
+    public String lastRejected() {
+        return lastRejected;
+    }
+
+    /** ACKs whose lease, T1 or T2 had to be corrected before use. */
+    public long adjustedTimes() {
+        return adjustedTimes;
     }
 }

@@ -30,12 +30,20 @@ public final class Ping implements AutoCloseable {
         this.reply = new byte[maxPayload + 16];
     }
 
-    /** A client for payloads up to {@code maxPayload} bytes (at least 8: the timestamp). */
+    /** Largest payload: an IPv4 datagram holds 65,535 bytes, 20 of them IP header and 8 ICMP header. */
+    public static final int MAX_PAYLOAD = Host.MAX_ECHO_PAYLOAD;
+
+    /**
+     * A client for payloads up to {@code maxPayload} bytes: at least 8 (the timestamp), at most
+     * {@link #MAX_PAYLOAD}. Its rings are sized so that a request and its reply of that size fit.
+     */
     public static Ping open(Host host, int maxPayload) throws SocketException {
-        if (maxPayload < 8 || maxPayload > 65_000) {
-            throw new IllegalArgumentException("payload must be 8..65000 bytes: " + maxPayload);
+        if (maxPayload < 8 || maxPayload > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("ping payload must be 8.." + MAX_PAYLOAD
+                    + " bytes (8 for the timestamp; an IPv4 datagram holds at most " + MAX_PAYLOAD
+                    + " bytes of echo data): " + maxPayload);
         }
-        return new Ping(host, host.openEcho(), maxPayload);
+        return new Ping(host, host.openEcho(maxPayload), maxPayload);
     }
 
     /**

@@ -28,6 +28,7 @@ public enum Counter {
     ARP_PENDING_FULL("arp", "PendingQueueFull"),
     ARP_TABLE_FULL("arp", "TableFull"),
     ARP_ADDRESS_CONFLICTS("arp", "AddressConflicts"),
+    ARP_OUT_DISCARDS("arp", "OutDiscards"),
 
     // IPv4 (RFC 4293 names)
     IP_IN_RECEIVES("ip", "InReceives"),

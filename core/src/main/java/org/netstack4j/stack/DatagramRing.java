@@ -45,6 +45,11 @@ final class DatagramRing {
         return bytes.length;
     }
 
+    /** The capacity a ring needs to hold {@code records} records of {@code payload} bytes each at once. */
+    static int capacityFor(int payload, int records) {
+        return Math.multiplyExact(records, footprint(payload));
+    }
+
     /** Largest payload a record can ever carry in this ring. */
     int maxPayload() {
         return bytes.length / 2 - HEADER;

@@ -32,6 +32,12 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
     volatile boolean refused;
     /** Datagrams dropped because the receive ring was full (loop writes; anyone reads). */
     volatile long receiveDrops;
+    /** The next endpoint on the host's list of closes to run (see {@link Host#close}). */
+    Endpoint nextClose;
+    /** The thread that closed this endpoint, woken when the loop has done it. */
+    volatile Thread closer;
+    /** Set by the loop once the close has run: the endpoint is unregistered and its slot free. */
+    volatile boolean closedOnLoop;
 
     // The last datagram received by the application.
     private int lastAddress;

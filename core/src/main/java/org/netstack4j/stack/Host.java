@@ -11,10 +11,13 @@ import org.netstack4j.exec.Timeline;
 import org.netstack4j.exec.Timer;
 import org.netstack4j.wire.Ipv4Address;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One host's protocol software, owned by one CPU: its event loop. Received frames arrive from
@@ -57,6 +60,8 @@ public final class Host {
     private boolean tickArmed;
     private volatile boolean started;
     private int openEndpoints;
+    /** Closes on their way to the loop: a lock-free stack linked through {@link Endpoint#nextClose}. */
+    private final AtomicReference<Endpoint> closeRequests = new AtomicReference<>();
 
     /**
      * @param dma    the machine's DMA memory: large buffers for reassembly and fragmentation live there
@@ -200,6 +205,7 @@ public final class Host {
 
     private Job.Result loop() {
         batchDepth++;
+        runCloses();
         int n = 0;
         Object work;
         while (n < 256 && (work = handoff.poll()) != null) {
@@ -297,10 +303,30 @@ public final class Host {
         T run() throws SocketException;
     }
 
+    /**
+     * A task on its way to the loop. Its state settles who owns it: the loop takes a pending call
+     * by moving it to RUNNING, and a caller that stops waiting takes it back by moving it to
+     * ABANDONED; only one of them can win. So a call whose caller gave up is never run later: it
+     * cannot create an endpoint nobody holds, or bind a port the caller believes unbound.
+     */
     static final class LoopCall<T> {
+        private static final int PENDING = 0;
+        private static final int RUNNING = 1;
+        private static final int DONE = 2;
+        private static final int ABANDONED = 3;
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(LoopCall.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final LoopTask<T> task;
         private final Thread caller;
-        private volatile boolean done;
+        private volatile int state; // PENDING at first; changed through STATE
         private T result;
         private SocketException failure;
         private Applications apps;
@@ -310,7 +336,11 @@ public final class Host {
             this.caller = caller;
         }
 
+        /** Loop: runs the task unless its caller has given up on it. */
         void run() {
+            if (!STATE.compareAndSet(this, PENDING, RUNNING)) {
+                return; // abandoned: the caller was told it failed, so it must have no effect
+            }
             try {
                 result = task.run();
             } catch (SocketException e) {
@@ -318,14 +348,27 @@ public final class Host {
             } catch (RuntimeException e) {
                 failure = new SocketException(e.toString());
             }
-            done = true;
+            state = DONE;
             if (caller != null) {
                 apps.wake(caller);
             }
         }
+
+        boolean done() {
+            return state == DONE;
+        }
+
+        /** Caller: gives up on a call the loop has not started. False if the loop already has it. */
+        boolean abandon() {
+            return STATE.compareAndSet(this, PENDING, ABANDONED);
+        }
     }
 
-    /** Runs {@code task} on the loop and waits for its result (application threads). */
+    /**
+     * Runs {@code task} on the loop and waits for its result (application threads). If the loop
+     * does not get to it within 10 s the call fails, and the task will never run: a timed-out
+     * call has no effect. Once the loop has started a task, the caller waits for it to finish.
+     */
     <T> T call(LoopTask<T> task) throws SocketException {
         if (!started) {
             throw new SocketException("host " + name + " is not running");
@@ -337,9 +380,12 @@ public final class Host {
         }
         loopJob.schedule();
         long deadline = apps.clock().nanos() + CALL_TIMEOUT_NANOS;
-        while (!call.done) {
+        while (!call.done()) {
             if (apps.clock().nanos() >= deadline) {
-                throw new SocketException("host " + name + " did not answer within 10 s");
+                if (call.abandon()) {
+                    throw new SocketException("host " + name + " did not answer within 10 s (nothing was done)");
+                }
+                deadline = Long.MAX_VALUE; // the loop is running it now: its end is near
             }
             apps.block(deadline);
         }
@@ -413,29 +459,70 @@ public final class Host {
         }
     }
 
-    /** A new ping endpoint with a fresh identifier. */
-    public EchoEndpoint openEcho() throws SocketException {
+    /** Largest echo payload: what an IPv4 datagram of 65,535 bytes holds after 20 of IP and 8 of ICMP header. */
+    public static final int MAX_ECHO_PAYLOAD = 65_535 - 20 - 8;
+
+    /**
+     * A new ping endpoint with a fresh identifier, for requests (and replies) of up to {@code maxPayload}
+     * bytes: its rings hold at least two of the largest (a reply is queued with its arrival time, 8
+     * bytes more), and at least 64 KB.
+     */
+    public EchoEndpoint openEcho(int maxPayload) throws SocketException {
+        if (maxPayload < 8 || maxPayload > MAX_ECHO_PAYLOAD) {
+            throw new IllegalArgumentException("echo payload must be 8.." + MAX_ECHO_PAYLOAD + " bytes: " + maxPayload);
+        }
+        int ringBytes = Math.max(64 * 1024, DatagramRing.capacityFor(maxPayload + 8, 2));
         return call(() -> {
             reserveEndpoint();
-            return icmp.register(this, 64 * 1024);
+            return icmp.register(this, ringBytes);
         });
     }
 
-    /** Closes {@code e}: what it queued goes out, later sends fail, and its port is free again. */
+    /**
+     * Closes {@code e}: what it queued goes out, later sends fail, and its port is free again.
+     * The close cannot be refused: it does not take a place in the hand-off queue (which may be
+     * full) but goes on a list of its own that the loop empties first, so it reaches the loop
+     * however busy the host is. Waits up to 10 s for the loop to have done it; if the loop is
+     * stalled longer, returns anyway, and the loop closes the endpoint when it runs again.
+     */
     public void close(Endpoint e) {
         if (!e.markClosed()) {
             return;
         }
         e.wakeAll();
-        try {
-            call(() -> {
-                e.closeOnLoop();
-                openEndpoints--;
-                return null;
-            });
-        } catch (SocketException ignored) {
-            // The host is gone: nothing is left to unregister from.
+        e.closer = Thread.currentThread();
+        Endpoint head;
+        do {
+            head = closeRequests.get();
+            e.nextClose = head;
+        } while (!closeRequests.compareAndSet(head, e));
+        loopJob.schedule();
+        long deadline = apps.clock().nanos() + CALL_TIMEOUT_NANOS;
+        while (started && !e.closedOnLoop && apps.clock().nanos() < deadline) {
+            apps.block(deadline);
         }
+    }
+
+    /** Loop: closes every endpoint whose close was asked for since the last time. */
+    private void runCloses() {
+        Endpoint e = closeRequests.getAndSet(null);
+        while (e != null) {
+            Endpoint next = e.nextClose;
+            e.nextClose = null;
+            e.closeOnLoop();
+            openEndpoints--;
+            e.closedOnLoop = true;
+            Thread closer = e.closer;
+            if (closer != null) {
+                apps.wake(closer);
+            }
+            e = next;
+        }
+    }
+
+    /** Open endpoints (loop; tests read it when the loop is idle). */
+    int openEndpoints() {
+        return openEndpoints;
     }
 
     private void reserveEndpoint() throws SocketException {

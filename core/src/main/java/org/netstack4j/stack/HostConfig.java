@@ -84,4 +84,11 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
                 reassemblyTimeoutNanos, icmpErrorsPerSecond, backlog, txQueue, bytes, socketSendBytes,
                 maxSockets, defaultTtl, forwarding, seed);
     }
+
+    public HostConfig withMaxSockets(int sockets) {
+        return new HostConfig(neighborEntries, neighborPending, neighborPendingTotal, arpReachableNanos,
+                arpRetryNanos, arpRetries, arpFailedHoldNanos, arpRequestsPerSecond, reassemblyCollectors,
+                reassemblyTimeoutNanos, icmpErrorsPerSecond, backlog, txQueue, socketReceiveBytes, socketSendBytes,
+                sockets, defaultTtl, forwarding, seed);
+    }
 }

@@ -193,8 +193,7 @@ final class NeighborCache {
                 e.nextRequest = now + config.arpRetryNanos();
                 // A stale entry is checked by unicast, as Linux does; an unknown one by broadcast.
                 long to = e.state == State.STALE ? e.mac : MacAddress.BROADCAST.bits();
-                sendArp(ArpPacket.OP_REQUEST, to, 0, e.address);
-                host.counters().count(Counter.ARP_OUT_REQUESTS);
+                sendArp(ArpPacket.OP_REQUEST, to, 0, e.address, Counter.ARP_OUT_REQUESTS);
             } else {
                 host.counters().count(Counter.ARP_REQUESTS_RATE_LIMITED);
                 e.nextRequest = now + config.arpRetryNanos() / 10;
@@ -297,8 +296,7 @@ final class NeighborCache {
         if (spa == 0 && forUs && op == ArpPacket.OP_REQUEST && (sha & 0x0100_0000_0000L) == 0) {
             // A probe for our address (RFC 5227, arping -D): defend it, as RFC 826 and Linux do,
             // so the prober sees the address is taken. Learn nothing from it.
-            sendArp(ArpPacket.OP_REPLY, sha, sha, 0);
-            host.counters().count(Counter.ARP_OUT_REPLIES);
+            sendArp(ArpPacket.OP_REPLY, sha, sha, 0, Counter.ARP_OUT_REPLIES);
             return;
         }
         if (spa == 0 || Ipv4Address.isMulticast(spa) || spa == Ipv4Address.BROADCAST.bits()
@@ -318,8 +316,7 @@ final class NeighborCache {
             }
         }
         if (forUs && op == ArpPacket.OP_REQUEST) {
-            sendArp(ArpPacket.OP_REPLY, sha, sha, spa);
-            host.counters().count(Counter.ARP_OUT_REPLIES);
+            sendArp(ArpPacket.OP_REPLY, sha, sha, spa, Counter.ARP_OUT_REPLIES);
         }
     }
 
@@ -335,15 +332,20 @@ final class NeighborCache {
 
     /** Announces our address (gratuitous ARP: a request for ourselves, to everyone). */
     void announce() {
-        sendArp(ArpPacket.OP_REQUEST, MacAddress.BROADCAST.bits(), 0, nic.address());
-        host.counters().count(Counter.ARP_OUT_GRATUITOUS);
+        sendArp(ArpPacket.OP_REQUEST, MacAddress.BROADCAST.bits(), 0, nic.address(), Counter.ARP_OUT_GRATUITOUS);
     }
 
-    private void sendArp(int op, long frameDestination, long tha, int tpa) {
+    /**
+     * Builds and sends one ARP packet, counting it as {@code sent}; with no buffer for it, counts
+     * {@link Counter#ARP_OUT_DISCARDS} instead (and the pool counts its own emptiness).
+     */
+    private void sendArp(int op, long frameDestination, long tha, int tpa, Counter sent) {
         PacketBuffer b = host.takeTxBuffer();
         if (b == null) {
+            host.counters().count(Counter.ARP_OUT_DISCARDS);
             return;
         }
+        host.counters().count(sent);
         b.append(ArpPacket.LENGTH);
         ArpPacket.write(b, op, nic.mac(), nic.address(), tha, tpa);
         nic.sendFrame(b, frameDestination, org.netstack4j.wire.EthernetFrame.TYPE_ARP);

@@ -188,6 +188,12 @@ public final class DhcpMessage {
     /** A server's reply (for tests and small servers): the fixed part and the given options. */
     public static byte[] serverMessage(int type, int xid, long mac, int yourAddress, int serverId, int mask,
                                        int router, int dnsServer, long leaseSeconds) {
+        return serverMessage(type, xid, mac, yourAddress, serverId, mask, router, dnsServer, leaseSeconds, -1, -1);
+    }
+
+    /** As above, with the renewal (T1) and rebinding (T2) times as options 58 and 59 (-1: left out). */
+    public static byte[] serverMessage(int type, int xid, long mac, int yourAddress, int serverId, int mask,
+                                       int router, int dnsServer, long leaseSeconds, long t1Seconds, long t2Seconds) {
         ByteBuffer b = ByteBuffer.allocate(FIXED + 4 + 64);
         b.put((byte) OP_REPLY).put((byte) 1).put((byte) 6).put((byte) 0);
         b.putInt(xid);
@@ -207,6 +213,12 @@ public final class DhcpMessage {
                 b.put((byte) OPT_DNS).put((byte) 4).putInt(dnsServer);
             }
             b.put((byte) OPT_LEASE).put((byte) 4).putInt((int) leaseSeconds);
+            if (t1Seconds >= 0) {
+                b.put((byte) OPT_T1).put((byte) 4).putInt((int) t1Seconds);
+            }
+            if (t2Seconds >= 0) {
+                b.put((byte) OPT_T2).put((byte) 4).putInt((int) t2Seconds);
+            }
         }
         b.put((byte) OPT_END);
         byte[] out = new byte[Math.max(b.position(), 300)];

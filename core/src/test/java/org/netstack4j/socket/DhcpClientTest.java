@@ -2,6 +2,7 @@ package org.netstack4j.socket;
 
 import org.junit.jupiter.api.Test;
 import org.netstack4j.driver.WakeMode;
+import org.netstack4j.exec.Job;
 import org.netstack4j.lab.Network;
 import org.netstack4j.stack.Host;
 import org.netstack4j.stack.HostConfig;
@@ -23,16 +24,31 @@ class DhcpClientTest {
     static final int MASK = Ipv4Address.mask(24);
     static final long LEASE = 60;
     static final long SECOND = 1_000_000_000L;
+    static final long MS = 1_000_000L;
 
     /** What the server saw: message type, and the destination it would answer. */
     record Seen(int type, int clientAddress, long atNanos) {
     }
 
-    /** A DHCP server good enough to test a client: one address, leases of 60 s, can be muted. */
+    /**
+     * A DHCP server good enough to test a client: one address, leases of 60 s, can be muted. It can
+     * also be made to misbehave: offer other addresses first, ACK another one, give other times,
+     * or take its time to answer.
+     */
     static final class Server {
         final List<Seen> seen = new CopyOnWriteArrayList<>();
         volatile boolean mute;
         volatile boolean nak;
+        /** Addresses to offer before {@link #OFFERED}, one per DISCOVER. */
+        final java.util.Queue<Integer> firstOffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        /** The address an ACK gives (0: the one last offered). */
+        volatile int ackAddress;
+        volatile long lease = LEASE;
+        volatile long t1 = -1;
+        volatile long t2 = -1;
+        /** How long the server waits before it answers. */
+        volatile long delayNanos;
+        private int offered = OFFERED;
         UdpSocket socket;
 
         void serve(Network net, Host gw) throws Exception {
@@ -52,8 +68,22 @@ class DhcpClientTest {
                                 : nak ? DhcpMessage.NAK : DhcpMessage.ACK;
                         long mac = ((long) (b[28] & 0xFF) << 40) | ((long) (b[29] & 0xFF) << 32)
                                 | java.nio.ByteBuffer.wrap(b).getInt(30) & 0xFFFF_FFFFL;
-                        byte[] reply = DhcpMessage.serverMessage(answer, DhcpMessage.xid(b), mac, OFFERED, GATEWAY,
-                                MASK, GATEWAY, GATEWAY, LEASE);
+                        int address;
+                        if (answer == DhcpMessage.OFFER) {
+                            Integer first = firstOffers.poll();
+                            offered = first != null ? first : OFFERED;
+                            address = offered;
+                        } else {
+                            address = ackAddress != 0 ? ackAddress : offered;
+                        }
+                        if (delayNanos > 0) {
+                            long until = gw.applications().clock().nanos() + delayNanos;
+                            while (gw.applications().clock().nanos() < until) {
+                                gw.applications().block(until);
+                            }
+                        }
+                        byte[] reply = DhcpMessage.serverMessage(answer, DhcpMessage.xid(b), mac, address, GATEWAY,
+                                MASK, GATEWAY, GATEWAY, lease, t1, t2);
                         int to = ciaddr != 0 ? ciaddr : Ipv4Address.BROADCAST.bits();
                         socket.sendTo(reply, 0, reply.length, to, DhcpMessage.CLIENT_PORT);
                     }
@@ -194,6 +224,171 @@ class DhcpClientTest {
         assertThat(client.interfaces().getFirst().address()).isEqualTo(OFFERED);
         net.run("close", () -> {
             dhcp.close();
+            server.socket.close();
+            return null;
+        });
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+
+    // ==== A server is not trusted ===========================================================
+
+    private static DhcpClient.Options quick(int tries) {
+        return new DhcpClient.Options(Duration.ofSeconds(1), tries, Duration.ZERO, "x");
+    }
+
+    @Test
+    void offersOfAddressesNoHostCanHaveAreRejectedAndTheClientKeepsLooking() throws Exception {
+        Network net = network();
+        Host client = net.nodes().get(0).host();
+        NetInterface nic = client.interfaces().getFirst();
+        Server server = new Server();
+        server.firstOffers.addAll(List.of(0, Ipv4Address.BROADCAST.bits(), Ipv4Address.parseBits("127.0.0.1"),
+                Ipv4Address.parseBits("224.0.0.251"), Ipv4Address.parseBits("10.0.2.255")));
+        server.serve(net, net.nodes().get(1).host());
+        DhcpClient dhcp = net.run("dhcp", () -> new DhcpClient(client, nic, quick(8)));
+
+        DhcpClient.Lease lease = net.run("acquire", dhcp::acquire);
+        assertThat(lease.address()).isEqualTo(OFFERED);
+        assertThat(nic.address()).isEqualTo(OFFERED);
+        assertThat(dhcp.rejected()).isEqualTo(5);
+        assertThat(server.count(DhcpMessage.DISCOVER)).isEqualTo(6); // one more for each bad offer
+        assertThat(dhcp.lastRejected()).contains("10.0.2.255").contains("broadcast address of its /24 subnet");
+
+        // An ACK of a bad address when renewing is no better: the lease is kept, and so is the address.
+        server.ackAddress = Ipv4Address.parseBits("127.0.0.1");
+        net.startApplication("dhcp-maintain", dhcp::maintain);
+        net.idle(35 * SECOND);
+        assertThat(dhcp.renewals()).isEqualTo(1);
+        assertThat(dhcp.rejected()).isEqualTo(6);
+        assertThat(dhcp.lastRejected()).contains("127.0.0.1").contains("loopback");
+        assertThat(dhcp.lease().address()).isEqualTo(OFFERED);
+        assertThat(nic.address()).isEqualTo(OFFERED);
+
+        net.run("close", () -> {
+            dhcp.close();
+            server.socket.close();
+            return null;
+        });
+        assertThat(server.count(DhcpMessage.RELEASE)).isEqualTo(1);
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+
+    @Test
+    void whatNoHostCanHaveIsNamed() {
+        assertThat(DhcpClient.unusable(OFFERED, 24)).isNull();
+        assertThat(DhcpClient.unusable(Ipv4Address.parseBits("10.0.2.255"), 16)).isNull(); // a host in a /16
+        assertThat(DhcpClient.unusable(Ipv4Address.parseBits("192.168.1.1"), 32)).isNull();
+        assertThat(DhcpClient.unusable(0, 24)).contains("0.0.0.0/8");
+        assertThat(DhcpClient.unusable(Ipv4Address.parseBits("0.1.2.3"), 24)).contains("0.0.0.0/8");
+        assertThat(DhcpClient.unusable(Ipv4Address.BROADCAST.bits(), 24)).contains("limited broadcast");
+        assertThat(DhcpClient.unusable(Ipv4Address.parseBits("127.0.0.1"), 8)).contains("loopback");
+        assertThat(DhcpClient.unusable(Ipv4Address.parseBits("239.1.1.1"), 24)).contains("multicast");
+        assertThat(DhcpClient.unusable(Ipv4Address.parseBits("240.0.0.1"), 24)).contains("reserved");
+        assertThat(DhcpClient.unusable(Ipv4Address.parseBits("10.0.2.0"), 24)).contains("network address");
+        assertThat(DhcpClient.unusable(Ipv4Address.parseBits("10.0.2.255"), 24)).contains("broadcast address");
+    }
+
+    @Test
+    void leaseTimesAreBroughtToT1BelowT2BelowTheLease() {
+        long s = SECOND;
+        assertThat(DhcpClient.leaseTimes(60, -1, -1)).isEqualTo(new DhcpClient.LeaseTimes(60, 30 * s, 52_500_000_000L, false));
+        assertThat(DhcpClient.leaseTimes(60, 10, 20)).isEqualTo(new DhcpClient.LeaseTimes(60, 10 * s, 20 * s, false));
+        assertThat(DhcpClient.leaseTimes(-1, -1, -1)).isEqualTo(new DhcpClient.LeaseTimes(3600, 1800 * s, 3150 * s, false));
+        // Both beyond the lease: RFC 2131's defaults.
+        assertThat(DhcpClient.leaseTimes(60, 100, 200)).isEqualTo(new DhcpClient.LeaseTimes(60, 30 * s, 52_500_000_000L, true));
+        // Equal to the lease, or zero: not usable either.
+        assertThat(DhcpClient.leaseTimes(60, 60, 60)).isEqualTo(new DhcpClient.LeaseTimes(60, 30 * s, 52_500_000_000L, true));
+        assertThat(DhcpClient.leaseTimes(60, 0, 0)).isEqualTo(new DhcpClient.LeaseTimes(60, 30 * s, 52_500_000_000L, true));
+        // T1 after a good T2: T1 comes back before it.
+        assertThat(DhcpClient.leaseTimes(60, 50, 40)).isEqualTo(new DhcpClient.LeaseTimes(60, 30 * s, 40 * s, true));
+        // A good T2 below half the lease, and no T1: T1 is 4/7 of T2 (RFC's 0.5 : 0.875).
+        assertThat(DhcpClient.leaseTimes(60, -1, 14)).isEqualTo(new DhcpClient.LeaseTimes(60, 8 * s, 14 * s, false));
+        // A lease too short to live with is stretched.
+        assertThat(DhcpClient.leaseTimes(0, -1, -1)).isEqualTo(new DhcpClient.LeaseTimes(20, 10 * s, 17_500_000_000L, true));
+        // An infinite lease (0xffffffff) does not overflow.
+        DhcpClient.LeaseTimes forever = DhcpClient.leaseTimes(0xFFFF_FFFFL, -1, -1);
+        assertThat(forever.t1Nanos()).isPositive().isLessThan(forever.t2Nanos());
+        assertThat(forever.t2Nanos()).isLessThan(forever.leaseSeconds() * SECOND);
+    }
+
+    @Test
+    void renewalTimesBeyondTheLeaseDoNotKeepTheAddressPastExpiry() throws Exception {
+        Network net = network();
+        Host client = net.nodes().get(0).host();
+        NetInterface nic = client.interfaces().getFirst();
+        Server server = new Server();
+        server.t1 = 100; // both past the 60 s lease
+        server.t2 = 200;
+        server.serve(net, net.nodes().get(1).host());
+        DhcpClient dhcp = net.run("dhcp", () -> new DhcpClient(client, nic, quick(4)));
+        DhcpClient.Lease lease = net.run("acquire", dhcp::acquire);
+        assertThat(lease.t1Nanos() - lease.obtainedNanos()).isEqualTo(30 * SECOND);
+        assertThat(lease.t2Nanos() - lease.obtainedNanos()).isEqualTo(52_500_000_000L);
+        assertThat(lease.expiresNanos() - lease.obtainedNanos()).isEqualTo(60 * SECOND);
+        assertThat(dhcp.adjustedTimes()).isEqualTo(1);
+
+        server.mute = true;
+        net.startApplication("dhcp-maintain", dhcp::maintain);
+        net.idle(62 * SECOND);
+        assertThat(dhcp.renewals()).isPositive();
+        assertThat(dhcp.rebinds()).isPositive();
+        assertThat(dhcp.expiries()).isEqualTo(1);
+        assertThat(nic.address()).as("the address goes when the lease does").isZero();
+
+        net.run("close", () -> {
+            dhcp.close();
+            server.socket.close();
+            return null;
+        });
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+
+    @Test
+    void anAckHandledWhileTheClientClosesDoesNotConfigureTheAddressAgain() throws Exception {
+        Network net = network();
+        Host client = net.nodes().get(0).host();
+        NetInterface nic = client.interfaces().getFirst();
+        Server server = new Server();
+        server.serve(net, net.nodes().get(1).host());
+        DhcpClient dhcp = net.run("dhcp", () -> new DhcpClient(client, nic, quick(4)));
+        DhcpClient.Lease lease = net.run("acquire", dhcp::acquire);
+        Thread maintain = net.startApplication("dhcp-maintain", dhcp::maintain);
+
+        // The renewal goes out at T1 = 30 s; the server answers it 2 s later.
+        server.delayNanos = 2 * SECOND;
+        net.idle(lease.t1Nanos() + 500 * MS - net.simulation().nanos());
+        assertThat(server.count(DhcpMessage.REQUEST)).isEqualTo(2);
+        // The client's CPU stalls for 5 s: the ACK arrives meanwhile and waits in the card. An
+        // application that asked the loop for something before then (the closer) is answered first
+        // when it runs again, and closes the DHCP client; the ACK reaches the maintaining thread
+        // while that close is under way.
+        Job stall = client.cpu().newJob("stall", () -> {
+            client.cpu().charge(5 * SECOND);
+            return Job.Result.DONE;
+        });
+        stall.schedule();
+        net.idle(MS);
+        net.startApplication("closer", () -> {
+            try (UdpSocket other = UdpSocket.open(client)) {
+                dhcp.close();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        net.idle(10 * SECOND);
+        maintain.join(1000);
+
+        assertThat(server.count(DhcpMessage.RELEASE)).isEqualTo(1);
+        assertThat(nic.address()).as("no address after the RELEASE").isZero();
+        assertThat(dhcp.lease()).isNull();
+        assertThat(dhcp.state()).isEqualTo(DhcpClient.State.RELEASED);
+        assertThat(client.dnsServers()).isEmpty();
+        assertThat(maintain.isAlive()).as("maintain returned").isFalse();
+
+        net.run("stop", () -> {
             server.socket.close();
             return null;
         });

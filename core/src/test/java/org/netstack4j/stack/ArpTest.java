@@ -91,6 +91,28 @@ class ArpTest {
     }
 
     @Test
+    void repliesThatGetNoBufferAreCountedAsDiscardsNotAsSent() throws Exception {
+        // The host has four transmit buffers: a burst of 16 requests handled in one poll, whose
+        // replies wait in the ring until the batch ends, leaves most replies without a buffer.
+        ProbedHost h = ProbedHost.withTxBuffers(4, HostConfig.DEFAULT);
+        h.idle(10 * MS);
+        h.prober.forget();
+        long before = h.count(Counter.ARP_OUT_REPLIES);
+        int requests = Prober.BATCH;
+        for (int i = 0; i < requests; i++) {
+            h.prober.send(request(h.prober.mac, PROBER, HOST));
+        }
+        h.idle(100 * MS);
+        long answered = h.prober.frames(v -> v.isArp() && v.arpOp() == 2).size();
+        assertThat(h.count(Counter.ARP_IN_REQUESTS)).isEqualTo(requests);
+        assertThat(h.count(Counter.ARP_OUT_REPLIES) - before).as("replies counted").isEqualTo(answered);
+        assertThat(h.count(Counter.ARP_OUT_DISCARDS)).as("replies without a buffer").isPositive()
+                .isEqualTo(requests - answered);
+        assertThat(h.count(Counter.BUF_TX_POOL_EMPTY)).isGreaterThanOrEqualTo(requests - answered);
+        h.close();
+    }
+
+    @Test
     void probeForOurAddressIsDefended() throws Exception {
         // RFC 5227 / arping -D: a request with sender IP 0.0.0.0 asks "is anyone using this address?".
         ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);

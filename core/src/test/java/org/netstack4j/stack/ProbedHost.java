@@ -37,11 +37,12 @@ final class ProbedHost implements AutoCloseable {
     private boolean closed;
 
     private ProbedHost(Network net, HostConfig config, WakeMode mode, String hostCidr, String proberAddress,
-                       Customizer before) {
+                       Customizer before, Runnable afterHost) {
         this.net = net;
         this.node = net.addHost("host", MacAddress.parse(HOST_MAC), hostCidr, mode, config);
         this.host = node.host();
         this.hostAddress = node.nic(0).address();
+        afterHost.run();
         this.prober = Prober.attach(net, "prober", PROBER_MAC, proberAddress, node, 0);
         this.proberAddress = prober.ip;
         before.apply(this);
@@ -49,7 +50,7 @@ final class ProbedHost implements AutoCloseable {
     }
 
     private ProbedHost(Network net, HostConfig config, WakeMode mode, Customizer before) {
-        this(net, config, mode, "10.0.2.15/24", "10.0.2.99", before);
+        this(net, config, mode, "10.0.2.15/24", "10.0.2.99", before, () -> { });
     }
 
     /** Configuration between building and starting (static neighbours and the like). */
@@ -62,6 +63,16 @@ final class ProbedHost implements AutoCloseable {
         return new ProbedHost(Network.simulated(1), config, WakeMode.NAPI, h -> { });
     }
 
+    /**
+     * As {@link #simulated(HostConfig)}, but the host's machine has only {@code txBuffers} transmit
+     * buffers (the prober keeps the usual 1024, so it can send more than the host can answer).
+     */
+    static ProbedHost withTxBuffers(int txBuffers, HostConfig config) {
+        Network net = Network.simulated(1).machineSize(txBuffers, 16L << 20);
+        return new ProbedHost(net, config, WakeMode.NAPI, "10.0.2.15/24", "10.0.2.99", h -> { },
+                () -> net.machineSize(1024, 16L << 20));
+    }
+
     static ProbedHost simulated(HostConfig config, WakeMode mode, Customizer before) {
         return new ProbedHost(Network.simulated(1), config, mode, before);
     }
@@ -72,7 +83,8 @@ final class ProbedHost implements AutoCloseable {
      */
     static ProbedHost settled(String hostCidr, String proberAddress, HostConfig config, Customizer before)
             throws InterruptedException {
-        ProbedHost h = new ProbedHost(Network.simulated(1), config, WakeMode.NAPI, hostCidr, proberAddress, before);
+        ProbedHost h = new ProbedHost(Network.simulated(1), config, WakeMode.NAPI, hostCidr, proberAddress, before,
+                () -> { });
         h.idle(10 * MS);
         return h;
     }
