@@ -477,7 +477,9 @@ public final class E1000Driver implements NetDevice {
 
     /**
      * Stops the card and gives every buffer back: receive buffers to their pool, transmit buffers
-     * to theirs (frames queued but never sent are counted). Call on the CPU, or with it stopped.
+     * to theirs. Frames queued but never sent are counted ({@code tx_aborted_at_teardown}), and so
+     * are frames received into the ring that no poll took up ({@code rx_dropped_at_teardown}).
+     * Call on the CPU, or with it stopped.
      */
     @Override
     public void tearDown() {
@@ -504,6 +506,11 @@ public final class E1000Driver implements NetDevice {
         }
         tx.tail = tx.clean = tx.held = tx.flushedTail = 0;
         for (int i = 0; i < rx.size; i++) {
+            // A frame the card delivered (DD and EOP) that no poll took up: dropped here, counted.
+            int status = rx.status(i);
+            if ((status & RXD_STAT_DD) != 0 && (status & RXD_STAT_EOP) != 0) {
+                counters.rxDroppedAtTearDown++;
+            }
             PacketBuffer b = rx.detach(i);
             if (b != null) {
                 b.release();

@@ -307,6 +307,29 @@ class E1000DriverTest {
     }
 
     @Test
+    void framesLeftInTheReceiveRingAtTearDownAreCounted() {
+        try (TwoCards bench = new TwoCards(DriverConfig.of(WakeMode.NAPI))) {
+            bench.up();
+            for (int i = 0; i < 3; i++) {
+                bench.nicA.driver().transmit(bench.frameFromA(60, i));
+            }
+            bench.run(); // b takes these up
+            for (int i = 3; i < 8; i++) {
+                bench.nicA.driver().transmit(bench.frameFromA(60, i)); // in b's ring; b never runs again
+            }
+            E1000Driver b = bench.nicB.driver();
+            assertThat(b.receivePending()).isTrue();
+            b.tearDown();
+            assertThat(b.counters().rxPackets()).isEqualTo(3);
+            assertThat(b.counters().rxDroppedAtTearDown()).isEqualTo(5);
+            assertThat(b.counterMap()).containsEntry("rx_dropped_at_teardown", 5L);
+            assertThat(b.counters().rxDropped()).isEqualTo(5);
+            bench.nicA.driver().tearDown();
+            assertThat(bench.b.poolsFull()).isTrue();
+        }
+    }
+
+    @Test
     void tearDownReturnsEveryBufferIncludingUnsentFrames() {
         try (TwoCards bench = new TwoCards(DriverConfig.of(WakeMode.NAPI))) {
             bench.up();
