@@ -23,8 +23,8 @@ final class TransmitUnit {
     private final InterruptDelay txDelay;
     private final MemorySegment staging;
     private final E1000.Diagnostics diag;
+    /** The medium, or {@link Link#NOWHERE} when unplugged; the link is up exactly when it is not NOWHERE. */
     private volatile Link output = Link.NOWHERE;
-    private volatile boolean linkUp;
 
     private int tctl;
     private int tipg;
@@ -48,11 +48,10 @@ final class TransmitUnit {
 
     void connect(Link newOutput) {
         output = newOutput;
-        linkUp = newOutput != Link.NOWHERE;
     }
 
     boolean linkUp() {
-        return linkUp;
+        return output != Link.NOWHERE;
     }
 
     synchronized int read(int register) {
@@ -206,13 +205,17 @@ final class TransmitUnit {
             Bytes.zero(staging, length, MIN_FRAME - length);
             length = MIN_FRAME;
         }
-        if (!linkUp) {
+        // One read of the medium: the frame goes where this check says it goes. (Testing a separate
+        // link-up flag and then reading the medium let a concurrent detach slip in between: the
+        // frame was counted as sent and went to NOWHERE.)
+        Link out = output;
+        if (out == Link.NOWHERE) {
             diag.txNoLink++;
             return;
         }
         long dst = MacAddress.read(frame, offset);
         stats.frameSent(Math.max(length, MIN_FRAME) + FCS_LENGTH, dst == MacAddress.BROADCAST.bits(),
                 (dst & 0x0100_0000_0000L) != 0);
-        output.send(frame, offset, length);
+        out.send(frame, offset, length);
     }
 }
