@@ -94,7 +94,7 @@ final class TransmitUnit {
         int n = tdlen / DESC_SIZE;
         int index = value & 0xFFFF;
         if (n > 0 && index >= n) {
-            diag.badRingIndexWrites++;
+            diag.badRingIndexWrites.incrementAndGet();
             return index % n;
         }
         return index;
@@ -120,7 +120,7 @@ final class TransmitUnit {
         }
         long ring = (Integer.toUnsignedLong(tdbah) << 32) | Integer.toUnsignedLong(tdbal);
         if (!dma.contains(ring, (long) n * DESC_SIZE)) {
-            diag.dmaErrors++;
+            diag.dmaErrors.incrementAndGet();
             return;
         }
         boolean reported = false;
@@ -131,7 +131,7 @@ final class TransmitUnit {
             int length = dma.readU16(desc + DESC_LENGTH);
             int cmd = dma.readU8(desc + TXD_CMD);
             if ((cmd & TXD_CMD_DEXT) != 0) {
-                diag.txUnsupportedDescriptors++; // context and extended data descriptors are not modelled
+                diag.txUnsupportedDescriptors.incrementAndGet(); // context and extended data descriptors are not modelled
                 stagedBad = true;
             } else if (length > 0) {
                 gather(addr, length, (cmd & TXD_CMD_EOP) != 0);
@@ -162,7 +162,7 @@ final class TransmitUnit {
 
     private void gather(long addr, int length, boolean endOfPacket) {
         if (!dma.contains(addr, length) || staged + length > staging.byteSize()) {
-            diag.dmaErrors++;
+            diag.dmaErrors.incrementAndGet();
             stagedBad = true;
             return;
         }
@@ -193,7 +193,7 @@ final class TransmitUnit {
             length -= FCS_LENGTH;
         }
         if (bad || length < 14) {
-            diag.txBadFrames++;
+            diag.txBadFrames.incrementAndGet();
             return;
         }
         if (length < MIN_FRAME && (tctl & TCTL_PSP) != 0) {
@@ -210,7 +210,7 @@ final class TransmitUnit {
         // frame was counted as sent and went to NOWHERE.)
         Link out = output;
         if (out == Link.NOWHERE) {
-            diag.txNoLink++;
+            diag.txNoLink.incrementAndGet();
             return;
         }
         long dst = MacAddress.read(frame, offset);

@@ -77,4 +77,19 @@ class E1000RaceTest {
         assertThat(gptc + noLink).as("every frame counted once: sent or no link").isEqualTo(sent);
         assertThat(delivered.get()).as("every frame counted as sent reached the cable").isEqualTo(gptc);
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void diagnosticsCountedByBothUnitsLoseNothing() throws Exception {
+        bench.txRing(8);
+        bench.rxRing(8, 2048);
+        // Out-of-range tail writes: the transmit unit counts them under its lock, the receive unit under its own.
+        long[] rdtWrites = {0};
+        long tdtWrites = race(() -> bench.write(TDT, 8), () -> {
+            bench.write(RDT, 8);
+            rdtWrites[0]++;
+        });
+        assertThat(bench.diag("bad_ring_index_writes")).isEqualTo(tdtWrites + rdtWrites[0]);
+        assertThat(bench.card.diagnostics().badRingIndexWrites()).isEqualTo(tdtWrites + rdtWrites[0]);
+    }
 }
