@@ -92,4 +92,62 @@ class E1000RaceTest {
         assertThat(bench.diag("bad_ring_index_writes")).isEqualTo(tdtWrites + rdtWrites[0]);
         assertThat(bench.card.diagnostics().badRingIndexWrites()).isEqualTo(tdtWrites + rdtWrites[0]);
     }
+
+    /**
+     * The store-buffering litmus test of a frame and its interrupt. The card writes a descriptor's
+     * DD (a release store) and raises RXT0, which is already pending; the driver reads ICR (read
+     * to clear) and then looks at DD. Either the driver sees DD, or the cause is pending again
+     * afterwards (a new interrupt will come): never neither, which would leave the frame waiting
+     * for the next interrupt. Without a full fence between the card's DD store and its look at
+     * ICR, the store can be ordered after the load (x86 does that) and neither happens.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aFrameIsSeenByTheDriverOrItsCauseIsPendingNeverNeither() throws Exception {
+        InterruptUnit unit = new InterruptUnit(bench.sim, "litmus"); // IMS = 0: the line never rises
+        long dd = bench.dma.allocate(64, 64);
+        AtomicLong round = new AtomicLong();
+        AtomicLong cardDone = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread card = Thread.ofPlatform().name("card").start(() -> {
+            long seen = 0;
+            while (!stop.get()) {
+                long r = round.get();
+                if (r == seen) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                seen = r;
+                bench.dma.writeU8Release(dd, 1);
+                unit.raise(ICR_RXT0);
+                cardDone.set(r);
+            }
+        });
+        long lost = 0;
+        long rounds = 0;
+        long end = System.nanoTime() + RACE_NANOS;
+        try {
+            while (System.nanoTime() < end) {
+                bench.dma.writeU8Release(dd, 0);
+                unit.raise(ICR_RXT0); // pending from an earlier frame the driver has not read yet
+                long r = ++rounds;
+                round.set(r);
+                for (int spin = (int) (r % 64); spin > 0; spin--) {
+                    Thread.onSpinWait(); // vary where the two threads meet
+                }
+                unit.readAndClear();
+                int seen = bench.dma.readU8Acquire(dd);
+                while (cardDone.get() != r) {
+                    Thread.onSpinWait();
+                }
+                if (seen == 0 && (unit.peekCauses() & ICR_RXT0) == 0) {
+                    lost++;
+                }
+            }
+        } finally {
+            stop.set(true);
+            card.join(10_000);
+        }
+        assertThat(lost).as("frames neither seen nor signalled, in %,d rounds", rounds).isZero();
+    }
 }
