@@ -47,9 +47,13 @@ class MainTest {
         Map<String, Long> drops = (Map<String, Long>) json.get("drops_by_cause");
         assertThat(drops.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(num(json, "dropped"));
         @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> drivers = (Map<String, Map<String, Object>>) json.get("drivers");
-        assertThat(drivers).hasSize(2);
-        assertThat(drivers.values()).allSatisfy(c -> assertThat(c).containsKeys("tx_packets", "rx_packets", "interrupts", "polls"));
+        List<Map<String, Object>> drivers = (List<Map<String, Object>>) json.get("drivers");
+        assertThat(drivers).extracting(d -> d.get("name")).containsExactly("a-eth0", "b-eth0");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> counters = drivers.stream().map(d -> (Map<String, Object>) d.get("counters")).toList();
+        assertThat(counters).allSatisfy(c -> assertThat(c)
+                .containsKeys("tx_packets", "rx_packets", "interrupts", "polls", "rx_dropped_at_teardown"));
+        assertSnakeCaseKeys(json, "");
     }
 
     @Test
@@ -131,6 +135,7 @@ class MainTest {
         assertThat(checks).extracting(c -> c.get("name")).containsExactlyElementsOf(DemoCommand.checkNames());
         assertThat(checks).allSatisfy(c -> assertThat(c.get("ok")).isEqualTo(true));
         assertThat(Files.size(pcap)).isGreaterThan(24);
+        assertSnakeCaseKeys(json, "");
     }
 
     @Test
@@ -180,7 +185,33 @@ class MainTest {
         var hosts = (Map<String, Map<String, Object>>) json.get("hosts");
         @SuppressWarnings("unchecked")
         var udp = ((Map<String, Map<String, Object>>) hosts.get("gateway").get("protocols")).get("udp");
-        assertThat(udp.get("InDatagrams")).isEqualTo(8L); // 7 exchanges and the DNS query
+        assertThat(udp.get("in_datagrams")).isEqualTo(8L); // 7 exchanges and the DNS query
+        @SuppressWarnings("unchecked")
+        var ip = ((Map<String, Map<String, Object>>) hosts.get("gateway").get("protocols")).get("ip");
+        assertThat(ip).containsKeys("out_requests", "reasm_oks", "in_csum_errors");
+        assertSnakeCaseKeys(json, "");
+    }
+
+    @Test
+    void statsTextKeepsTheNetstatNames() {
+        Run r = run("stats", "--seed", "4", "--traffic", "2");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("InDatagrams 3", "OutRequests", "InEchos 2").doesNotContain("in_datagrams");
+    }
+
+    /** Every key of every object in {@code json} is snake_case (lower-case words joined by '_'). */
+    static void assertSnakeCaseKeys(Object json, String path) {
+        if (json instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> {
+                assertThat((String) k).as("key at %s", path).matches("[a-z][a-z0-9]*(_[a-z0-9]+)*");
+                assertSnakeCaseKeys(v, path + "/" + k);
+            });
+        } else if (json instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                assertSnakeCaseKeys(l.get(i), path + "[" + i + "]");
+            }
+        }
     }
 
     @Test
