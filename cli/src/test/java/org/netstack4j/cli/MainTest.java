@@ -57,6 +57,27 @@ class MainTest {
     }
 
     @Test
+    void longRunsShowProgressOnStderrAndKeepStdoutOneJsonObject() {
+        for (String[] args : List.of(
+                new String[] {"frames", "--sim", "--frames", "50000", "--json", "--progress-every", "1"},
+                new String[] {"stats", "--seed", "4", "--traffic", "400", "--json", "--progress-every", "1"},
+                new String[] {"ping", "--seed", "2", "-c", "400", "--json", "--progress-every", "1"})) {
+            Run r = run(args);
+            String command = args[0];
+            assertThat(r.exit()).as(command + ": " + r.err()).isZero();
+            assertThat(r.out().strip()).as(command + ": stdout is one JSON object").startsWith("{").endsWith("}")
+                    .doesNotContain("\n");
+            MiniJsonParser.parseObject(r.out());
+            assertThat(r.err().lines().toList()).as(command + ": progress on stderr").isNotEmpty()
+                    .allSatisfy(l -> assertThat(l).startsWith("netstack4j " + command + ": ").containsPattern("\\d of [\\d,]+ "));
+        }
+        // Quiet means quiet.
+        Run q = run("frames", "--sim", "--frames", "50000", "--json", "--progress-every", "1", "--quiet");
+        assertThat(q.exit()).isZero();
+        assertThat(q.err()).isEmpty();
+    }
+
+    @Test
     void framesPrintsATableWithTheCountersAndACapture(@TempDir Path dir) throws Exception {
         Path pcap = dir.resolve("x.pcap");
         Run r = run("frames", "--sim", "--frames", "1000", "--mode", "interrupt", "--capture", pcap.toString());
@@ -78,7 +99,7 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"frames --mode bogus", "frames --size 10", "frames --size 1515", "frames --frames -5",
-            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "up --tap t0 --dhcp --ip 10.0.2.15/24", "up --tap t0 --dhcp --gw 10.0.2.2", "demo --mode fast", "ping --count 0", "ping -s 5", "ping 10.0.2.2 extra", "stats --traffic -1", "ping --interval x", "--bogus",
+            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "up --tap t0 --dhcp --ip 10.0.2.15/24", "up --tap t0 --dhcp --gw 10.0.2.2", "demo --mode fast", "ping --count 0", "ping -s 5", "ping 10.0.2.2 extra", "stats --traffic -1", "ping --interval x", "--bogus", "stats --progress-every 0", "frames --progress-every x",
             "up", "up --tap t0 --ip 10.0.2.300/24", "up --tap t0 --ip 10.0.2.15", "up --tap t0 --gw 10.0.3.1",
             "up --tap t0 --dns-record foo", "up --tap t0 --dns-record a..b=1.2.3.4", "up --tap t0 --duration -1",
             "up --tap t0 --mac 01:00:5e:00:00:01", "demo --tap t0", "demo --peer 10.0.2.2",
