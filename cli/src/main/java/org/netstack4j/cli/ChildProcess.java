@@ -28,13 +28,27 @@ final class ChildProcess {
      */
     static Outcome run(ProcessBuilder builder, Duration timeout, Consumer<String> stdout, Consumer<String> stderr)
             throws IOException, InterruptedException {
-        Process p = builder.start();
-        Thread hook = Thread.ofPlatform().name("netstack4j-child-" + p.pid() + "-kill").unstarted(() -> kill(p));
+        // The hook is in place before the child exists, and the child is started under the hook's
+        // lock: a SIGTERM that arrives while it starts waits for it, then kills it.
+        Guard guard = new Guard();
+        Thread hook = Thread.ofPlatform().name("netstack4j-child-kill").unstarted(guard::stop);
         try {
             Runtime.getRuntime().addShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
-            kill(p);
             throw new IOException("not starting a child process: this JVM is shutting down");
+        }
+        Process p;
+        synchronized (guard) {
+            if (guard.stopping) {
+                throw new IOException("not starting a child process: this JVM is shutting down");
+            }
+            try {
+                p = builder.start();
+            } catch (IOException | RuntimeException e) {
+                removeHook(hook);
+                throw e;
+            }
+            guard.process = p;
         }
         try {
             p.getOutputStream().close();
@@ -54,11 +68,28 @@ final class ChildProcess {
             if (p.isAlive()) {
                 kill(p); // interrupted, or a reader failed: the child does not outlive the wait
             }
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running or has run: it kills the child
+            removeHook(hook);
+        }
+    }
+
+    /** What the shutdown hook kills: the child once started; a start it finds under way, once done. */
+    private static final class Guard {
+        Process process;
+        boolean stopping;
+
+        synchronized void stop() {
+            stopping = true;
+            if (process != null) {
+                kill(process);
             }
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run: it kills the child
         }
     }
 

@@ -147,8 +147,9 @@ class BenchCommandTest {
                 "--modes", "napi")) {
             ProcessHandle parent = ProcessHandle.of(bench.pid()).orElseThrow();
             long deadline = System.nanoTime() + 60_000_000_000L;
+            // Signal as soon as the child appears: in the middle of its start, as like as not.
             while (children.isEmpty() && System.nanoTime() < deadline && bench.isAlive()) {
-                Thread.sleep(100);
+                Thread.sleep(5);
                 children = parent.children().toList();
             }
             assertThat(children).as(bench.transcript()).isNotEmpty();
