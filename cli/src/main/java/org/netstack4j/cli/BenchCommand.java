@@ -153,7 +153,9 @@ final class BenchCommand implements Callable<Integer> {
         boolean ok = o.ok() && o.cases().size() == expected;
         String failure = null;
         if (!ok) {
-            failure = o.exit() == ZeroGarbage.EXIT_OOM
+            failure = o.timedOut()
+                    ? "the child JVM did not finish within " + o.timeout().toSeconds() + " s and was killed"
+                    : o.exit() == ZeroGarbage.EXIT_OOM
                     ? "the heap ran out: something allocates on the packet path"
                     : "the child JVM exited with status " + o.exit() + (o.error() == null ? "" : ": " + o.error());
         }

@@ -1,13 +1,12 @@
 package org.netstack4j.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One bench case in a JVM of its own, as JMH forks: the parent starts a child JVM with this
@@ -23,25 +22,44 @@ final class BenchFork {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), BenchFork.class.getName(), budget.name(), c.arg()));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        BenchResult result = null;
+        return run(command, c.arg(), timeout(budget));
+    }
+
+    /**
+     * How long a case's JVM may take: ten times what the budget spends measuring (warm-up and
+     * trials), plus two minutes for starting the JVM and setting the case up on a busy machine.
+     */
+    static Duration timeout(Bench.Budget budget) {
+        return Duration.ofMinutes(2).plusNanos(10 * (budget.warmupNanos() + budget.trials() * budget.measureNanos()));
+    }
+
+    /** Runs {@code command}, a child that prints one result line; killed if it takes longer than {@code timeout}. */
+    static BenchResult run(List<String> command, String what, Duration timeout) throws IOException, InterruptedException {
+        AtomicReference<BenchResult> result = new AtomicReference<>();
         StringBuilder other = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith(PREFIX)) {
-                    result = parse(line.substring(PREFIX.length()));
-                } else if (other.length() < 2000) {
-                    other.append(line).append(' ');
+        ChildProcess.Outcome o = ChildProcess.run(new ProcessBuilder(command).redirectErrorStream(true), timeout, line -> {
+            if (line.startsWith(PREFIX)) {
+                result.set(parse(line.substring(PREFIX.length())));
+            } else {
+                synchronized (other) {
+                    if (other.length() < 2000) {
+                        other.append(line).append(' ');
+                    }
                 }
             }
+        }, null);
+        String output;
+        synchronized (other) {
+            output = other.toString().strip();
         }
-        int exit = p.waitFor();
-        if (exit != 0 || result == null) {
-            throw new IOException("the JVM measuring " + c.arg() + " exited with status " + exit + ": " + other.toString().strip());
+        if (o.timedOut()) {
+            throw new IOException("the JVM measuring " + what + " did not finish within " + timeout.toSeconds()
+                    + " s and was killed" + (output.isEmpty() ? "" : ": " + output));
         }
-        return result;
+        if (o.exit() != 0 || result.get() == null) {
+            throw new IOException("the JVM measuring " + what + " exited with status " + o.exit() + ": " + output);
+        }
+        return result.get();
     }
 
     /** The child: {@code BUDGET TEST:STACK:VARIANT}; prints one result line. */

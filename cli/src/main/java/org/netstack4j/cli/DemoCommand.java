@@ -2,6 +2,7 @@ package org.netstack4j.cli;
 
 import org.netstack4j.lab.Demo;
 import org.netstack4j.lab.MediumSpec;
+import org.netstack4j.stack.StackCounters;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.Ipv4Cidr;
 import picocli.CommandLine;
@@ -191,7 +192,10 @@ final class DemoCommand implements Callable<Integer> {
                 } else if (e.getKey().equals("protocols")) {
                     var protocols = (Map<String, Map<String, Long>>) e.getValue();
                     for (var p : protocols.entrySet()) {
-                        out.println("  " + p.getKey() + ": " + nonZero(p.getValue()));
+                        // The data's keys are snake_case; text shows the netstat names (InEchos).
+                        Map<String, Long> named = new LinkedHashMap<>();
+                        p.getValue().forEach((k, v) -> named.put(StackCounters.netstatName(p.getKey(), k), v));
+                        out.println("  " + p.getKey() + ": " + nonZero(named));
                     }
                 } else {
                     var nic = (Map<String, Object>) e.getValue();

@@ -131,7 +131,13 @@ record ExchangeRun(FrameExchange.Options options, FrameExchange.Result result, P
         m.put("pool_free", r.poolFree());
         m.put("elapsed_ms", elapsedMillis());
         m.put("frames_per_second", framesPerSecond());
-        m.put("drivers", r.driverCounters());
+        // An array of {name, counters}: a driver's name ("a-eth0") is data, not a key.
+        m.put("drivers", r.driverCounters().entrySet().stream().map(e -> {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("name", e.getKey());
+            d.put("counters", e.getValue());
+            return d;
+        }).toList());
         m.put("capture", capture == null ? null : capture.toString());
         m.put("capture_frames", captureCounters == null ? null : captureCounters.frames());
         return m;

@@ -46,7 +46,8 @@ final class FramesCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
-            description = "Give up (and fail) after this long. Default: ${DEFAULT-VALUE}.")
+            description = "Give up (and fail) after this long (wall-clock time; with --sim, simulated time too). "
+                    + "Default: ${DEFAULT-VALUE}.")
     void setTimeout(long seconds) {
         if (seconds <= 0 || seconds > 1_000_000) {
             throw new CommandLine.ParameterException(spec.commandLine(),
@@ -59,6 +60,9 @@ final class FramesCommand implements Callable<Integer> {
 
     @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr.")
     boolean quiet;
+
+    @CommandLine.Mixin
+    Progress.Options progress;
 
     @Option(names = "--frames", paramLabel = "N", defaultValue = "1000000",
             description = "Frames in all, split between the two directions. Default: ${DEFAULT-VALUE}.")
@@ -87,10 +91,8 @@ final class FramesCommand implements Callable<Integer> {
         FrameExchange.Options options = new FrameExchange.Options(frames, size, mode, simulated, null, null,
                 timeoutSeconds * 1_000_000_000L);
         if (!quiet) {
-            options = options.withProgress(line -> {
-                err.println("netstack4j frames: " + line);
-                err.flush();
-            });
+            Progress lines = progress.start(err, "frames");
+            options = options.withProgress(lines::print, lines.intervalNanos());
         }
         ExchangeRun run;
         try {

@@ -76,8 +76,12 @@ final class PingCommand implements Callable<Integer> {
     @Option(names = "--capture", paramLabel = "FILE", description = "Write a pcap of the cable to FILE.")
     Path capture;
 
-    @Option(names = "--json", description = "Print one JSON object (target, transmitted, received, loss_percent, rtt_*_us, replies).")
+    @Option(names = "--json", description = "Print one JSON object (target, transmitted, received, loss_percent, rtt_*_us, "
+            + "replies); a long run shows its progress on stderr meanwhile.")
     boolean json;
+
+    @CommandLine.Mixin
+    Progress.Options progressOptions;
 
     record Result(int address, List<Ping.Reply> replies) {
     }
@@ -85,6 +89,8 @@ final class PingCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        // Text output shows each reply as it comes; with --json, progress lines on stderr do that job.
+        Progress progress = json ? progressOptions.start(spec.commandLine().getErr(), "ping") : Progress.NONE;
         Result result;
         try (LabWorld world = new LabWorld(lab.mode, lab.seed, capture)) {
             Host h = world.guest().host();
@@ -108,6 +114,9 @@ final class PingCommand implements Callable<Integer> {
                                 out.flush();
                             }
                         }
+                        int sent = seq;
+                        progress.tick(() -> String.format(Locale.ROOT, "%,d of %,d requests sent, %,d replies",
+                                sent, count, replies.size()));
                         if (intervalMillis > 0 && seq < count) {
                             long until = apps.clock().nanos() + intervalMillis * 1_000_000;
                             while (apps.clock().nanos() < until) {

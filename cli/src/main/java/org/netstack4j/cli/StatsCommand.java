@@ -44,11 +44,16 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object: per host, per interface (driver, neighbors) and protocols.")
     boolean json;
 
+    @CommandLine.Mixin
+    Progress.Options progressOptions;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         LabWorld world = new LabWorld(lab.mode, lab.seed, null);
         int[] answered = new int[2];
+        // Progress on stderr (stdout keeps the report alone): one line a second on long runs.
+        Progress progress = progressOptions.start(spec.commandLine().getErr(), "stats");
         try {
             Host h = world.guest().host();
             world.network().run("traffic", () -> {
@@ -61,6 +66,8 @@ final class StatsCommand implements Callable<Integer> {
                         s.send(q);
                         s.receive(buf);
                         answered[0]++;
+                        int done = i + 1;
+                        progress.tick(() -> String.format(Locale.ROOT, "%,d of %,d UDP exchanges", done, traffic));
                     }
                 }
                 try (Ping p = Ping.open(h, 56)) {
@@ -68,6 +75,9 @@ final class StatsCommand implements Callable<Integer> {
                         if (p.ping(LabWorld.GATEWAY_IP, i, 56, Duration.ofSeconds(1)) != null) {
                             answered[1]++;
                         }
+                        int done = i + 1;
+                        progress.tick(() -> String.format(Locale.ROOT, "%,d UDP exchanges; %,d of %,d pings (%,d answered)",
+                                traffic, done, traffic, answered[1]));
                     }
                 }
                 new DnsResolver(h, LabWorld.GATEWAY_IP).resolveA(LabWorld.DNS_NAME);

@@ -104,7 +104,8 @@ final class SwitchCommand implements Callable<Integer> {
         durationSeconds = LabOptions.inRange(spec, "--duration", seconds, 0, 365L * 24 * 3600);
     }
 
-    @Option(names = "--json", description = "At the end, print one JSON object (addresses, counters, ports) instead of the text.")
+    @Option(names = "--json", description = "At the end, print one JSON object (addresses, counters, ports) instead of the "
+            + "text; the start-up lines (with the port udp:0 got) go to stderr, so stdout holds that object only.")
     boolean json;
 
     private SwitchServer running;
@@ -125,13 +126,16 @@ final class SwitchCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_FAILED;
         }
+        // With --json, stdout carries only the one object at the end: the start-up lines (with the
+        // port udp:0 was given) go to stderr.
+        PrintWriter announce = json ? err : out;
         return UntilStopped.await("switch", durationSeconds, () -> {
             for (SwitchAddress a : running.addresses()) {
-                out.println("switch: listening on " + a);
+                announce.println("switch: listening on " + a);
             }
-            out.printf(Locale.ROOT, "switch: %d ports, frames up to %d bytes, %d-byte output queue per port; "
+            announce.printf(Locale.ROOT, "switch: %d ports, frames up to %d bytes, %d-byte output queue per port; "
                     + "Ctrl-C to stop%n", ports, maxFrame, queueBytes);
-            out.flush();
+            announce.flush();
         }, why -> finish(out, why));
     }
 

@@ -100,7 +100,8 @@ final class UpCommand implements Callable<Integer> {
         durationSeconds = LabOptions.inRange(spec, "--duration", seconds, 0, 365L * 24 * 3600);
     }
 
-    @Option(names = "--json", description = "At the end, print one JSON object (address, medium, counters) instead of the text.")
+    @Option(names = "--json", description = "At the end, print one JSON object (address, medium, counters) instead of the "
+            + "text; the start-up line goes to stderr, so stdout holds that object only.")
     boolean json;
 
     private StandaloneHost running;
@@ -132,12 +133,14 @@ final class UpCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_FAILED;
         }
+        // With --json, stdout carries only the one object at the end: the start-up line goes to stderr.
+        PrintWriter announce = json ? err : out;
         return UntilStopped.await("up", durationSeconds, () -> {
-            out.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; UDP service on %d, DNS on 53 (%d name%s); "
+            announce.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; UDP service on %d, DNS on 53 (%d name%s); "
                             + "Ctrl-C to stop%n", describeAddress(), host.mac, opened.describe(), mode.cliName(),
                     host.gateway == null ? "" : ", router " + Ipv4Address.format(host.gateway), LabWorld.SERVICE_PORT,
                     records.size(), records.size() == 1 ? "" : "s");
-            out.flush();
+            announce.flush();
         }, why -> finish(out, why));
     }
 

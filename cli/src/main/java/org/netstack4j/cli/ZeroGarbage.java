@@ -4,13 +4,11 @@ import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.ForwardingRig;
 import org.netstack4j.lab.UdpPair;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,11 +58,25 @@ final class ZeroGarbage {
         }
     }
 
-    /** What the child did: its exit status, its cases, and its last error line. */
-    record Outcome(int exit, List<Case> cases, String error, List<String> command) {
+    /** What the child did: its exit status (-1 if it timed out and was killed), its cases, and its last error line. */
+    record Outcome(int exit, boolean timedOut, Duration timeout, List<Case> cases, String error, List<String> command) {
         boolean ok() {
-            return exit == 0;
+            return exit == 0 && !timedOut;
         }
+    }
+
+    /**
+     * How long the child may take: five minutes to start and set up, plus 20 us per packet of each
+     * case (two per mode) — ten times and more what the slowest case needs on a busy machine.
+     */
+    static Duration timeout(long packets, int modes) {
+        long nanos;
+        try {
+            nanos = Math.multiplyExact(packets, 2L * modes * 20_000L);
+        } catch (ArithmeticException tooLong) {
+            nanos = Long.MAX_VALUE / 2;
+        }
+        return Duration.ofMinutes(5).plusNanos(nanos);
     }
 
     /** Runs the proof in a child JVM with Epsilon and a heap of {@code heapMb}; its progress goes to {@code err}. */
@@ -77,37 +89,35 @@ final class ZeroGarbage {
         for (WakeMode m : modes) {
             command.add(m.cliName());
         }
-        Process p = new ProcessBuilder(command).start();
-        p.getOutputStream().close();
+        return launch(command, timeout(packets, modes.size()), err);
+    }
+
+    /** Runs the child {@code command}, relaying its stderr to {@code err}; killed if it takes longer than {@code timeout}. */
+    static Outcome launch(List<String> command, Duration timeout, PrintWriter err) throws IOException, InterruptedException {
         String[] lastError = new String[1];
-        Thread relay = Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader r = p.errorReader(StandardCharsets.UTF_8)) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    synchronized (err) {
-                        err.println(line.startsWith("netstack4j") ? line : "netstack4j bench: child JVM: " + line);
-                        err.flush();
-                    }
-                    if (!line.startsWith("netstack4j bench: zero-garbage:")) {
-                        lastError[0] = line;
-                    }
-                }
-            } catch (IOException ignored) {
-                // the child is gone
-            }
-        });
         List<Case> cases = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("ZG ")) {
+        ChildProcess.Outcome o = ChildProcess.run(new ProcessBuilder(command), timeout, line -> {
+            if (line.startsWith("ZG ")) {
+                synchronized (cases) {
                     cases.add(Case.parse(line));
                 }
             }
+        }, line -> {
+            synchronized (err) {
+                err.println(line.startsWith("netstack4j") ? line : "netstack4j bench: child JVM: " + line);
+                err.flush();
+            }
+            if (!line.startsWith("netstack4j bench: zero-garbage:")) {
+                synchronized (lastError) {
+                    lastError[0] = line;
+                }
+            }
+        });
+        synchronized (cases) {
+            synchronized (lastError) {
+                return new Outcome(o.exit(), o.timedOut(), timeout, List.copyOf(cases), lastError[0], command);
+            }
         }
-        int exit = p.waitFor();
-        relay.join(5_000);
-        return new Outcome(exit, cases, lastError[0], command);
     }
 
     /** The child: {@code packets} then the wake modes. Exit 0 when every case completed. */

@@ -1,16 +1,20 @@
 package org.netstack4j.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.netstack4j.cli.MainTest.run;
 
 /** The bench command at its hidden tiny size (every path, in seconds), and the zero-garbage proof at a small size. */
@@ -103,5 +107,61 @@ class BenchCommandTest {
             assertThat(((Number) c.get("packets")).longValue()).isGreaterThanOrEqualTo(3_000_000);
             assertThat(((Number) c.get("alloc_bytes_per_packet")).doubleValue()).as(c.toString()).isLessThan(0.01);
         });
+    }
+
+    /** Child processes of this JVM still running {@code sleep}. */
+    private static List<ProcessHandle> sleepers() {
+        return ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().command().orElse("").endsWith("/sleep")).toList();
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aBenchCaseJvmThatHangsIsKilledAtItsTimeout() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> BenchFork.run(List.of("sleep", "600"), "a sleeper", Duration.ofSeconds(1)))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessage("the JVM measuring a sleeper did not finish within 1 s and was killed");
+        assertThat(System.nanoTime() - start).isLessThan(15_000_000_000L);
+        assertThat(sleepers()).isEmpty();
+        assertThat(BenchFork.timeout(Bench.Budget.FULL)).isGreaterThan(Duration.ofSeconds(10 * 8));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aZeroGarbageJvmThatHangsIsKilledAtItsTimeout() throws Exception {
+        java.io.StringWriter err = new java.io.StringWriter();
+        ZeroGarbage.Outcome o = ZeroGarbage.launch(List.of("sleep", "600"), Duration.ofSeconds(1),
+                new java.io.PrintWriter(err));
+        assertThat(o.timedOut()).isTrue();
+        assertThat(o.ok()).isFalse();
+        assertThat(sleepers()).isEmpty();
+    }
+
+    /** SIGTERM to a bench waiting for its child JVM: the child goes too, rather than running on as an orphan. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aBenchStoppedBySigtermTakesItsChildJvmWithIt() throws Exception {
+        List<ProcessHandle> children = List.of();
+        try (CliProcess bench = CliProcess.start("bench", "bench", "--zero-garbage", "--packets", "10000000000",
+                "--modes", "napi")) {
+            ProcessHandle parent = ProcessHandle.of(bench.pid()).orElseThrow();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            // Signal as soon as the child appears: in the middle of its start, as like as not.
+            while (children.isEmpty() && System.nanoTime() < deadline && bench.isAlive()) {
+                Thread.sleep(5);
+                children = parent.children().toList();
+            }
+            assertThat(children).as(bench.transcript()).isNotEmpty();
+            bench.stop(Duration.ofSeconds(30));
+            for (ProcessHandle child : children) {
+                child.onExit().get(15, TimeUnit.SECONDS);
+                assertThat(child.isAlive()).isFalse();
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the child JVM outlived its parent's SIGTERM", e);
+        } finally {
+            children.forEach(ProcessHandle::destroyForcibly);
+        }
     }
 }

@@ -80,20 +80,30 @@ final class CliProcess implements AutoCloseable {
 
     /** The first stdout line matching {@code test}, waiting up to {@code timeout}; fails with all output if none comes. */
     String awaitLine(Predicate<String> test, Duration timeout) throws InterruptedException {
+        return awaitLine(out, outReader, "stdout", test, timeout);
+    }
+
+    /** The first stderr line matching {@code test}, waiting up to {@code timeout}; fails with all output if none comes. */
+    String awaitErrLine(Predicate<String> test, Duration timeout) throws InterruptedException {
+        return awaitLine(err, errReader, "stderr", test, timeout);
+    }
+
+    private String awaitLine(List<String> lines, Thread reader, String stream, Predicate<String> test, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (out) {
+        synchronized (lines) {
             while (true) {
-                for (String line : out) {
+                for (String line : lines) {
                     if (test.test(line)) {
                         return line;
                     }
                 }
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || (!process.isAlive() && !outReader.isAlive())) {
-                    throw new AssertionError(name + ": no such line within " + timeout + (process.isAlive() ? ""
-                            : " (exited " + process.exitValue() + ")") + "\n" + transcript());
+                if (left <= 0 || (!process.isAlive() && !reader.isAlive())) {
+                    throw new AssertionError(name + ": no such line on " + stream + " within " + timeout
+                            + (process.isAlive() ? "" : " (exited " + process.exitValue() + ")") + "\n" + transcript());
                 }
-                out.wait(Math.max(1, left / 1_000_000));
+                lines.wait(Math.max(1, left / 1_000_000));
             }
         }
     }

@@ -47,9 +47,34 @@ class MainTest {
         Map<String, Long> drops = (Map<String, Long>) json.get("drops_by_cause");
         assertThat(drops.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(num(json, "dropped"));
         @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> drivers = (Map<String, Map<String, Object>>) json.get("drivers");
-        assertThat(drivers).hasSize(2);
-        assertThat(drivers.values()).allSatisfy(c -> assertThat(c).containsKeys("tx_packets", "rx_packets", "interrupts", "polls"));
+        List<Map<String, Object>> drivers = (List<Map<String, Object>>) json.get("drivers");
+        assertThat(drivers).extracting(d -> d.get("name")).containsExactly("a-eth0", "b-eth0");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> counters = drivers.stream().map(d -> (Map<String, Object>) d.get("counters")).toList();
+        assertThat(counters).allSatisfy(c -> assertThat(c)
+                .containsKeys("tx_packets", "rx_packets", "interrupts", "polls", "rx_dropped_at_teardown"));
+        assertSnakeCaseKeys(json, "");
+    }
+
+    @Test
+    void longRunsShowProgressOnStderrAndKeepStdoutOneJsonObject() {
+        for (String[] args : List.of(
+                new String[] {"frames", "--sim", "--frames", "50000", "--json", "--progress-every", "1"},
+                new String[] {"stats", "--seed", "4", "--traffic", "400", "--json", "--progress-every", "1"},
+                new String[] {"ping", "--seed", "2", "-c", "400", "--json", "--progress-every", "1"})) {
+            Run r = run(args);
+            String command = args[0];
+            assertThat(r.exit()).as(command + ": " + r.err()).isZero();
+            assertThat(r.out().strip()).as(command + ": stdout is one JSON object").startsWith("{").endsWith("}")
+                    .doesNotContain("\n");
+            MiniJsonParser.parseObject(r.out());
+            assertThat(r.err().lines().toList()).as(command + ": progress on stderr").isNotEmpty()
+                    .allSatisfy(l -> assertThat(l).startsWith("netstack4j " + command + ": ").containsPattern("\\d of [\\d,]+ "));
+        }
+        // Quiet means quiet.
+        Run q = run("frames", "--sim", "--frames", "50000", "--json", "--progress-every", "1", "--quiet");
+        assertThat(q.exit()).isZero();
+        assertThat(q.err()).isEmpty();
     }
 
     @Test
@@ -74,7 +99,7 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"frames --mode bogus", "frames --size 10", "frames --size 1515", "frames --frames -5",
-            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "up --tap t0 --dhcp --ip 10.0.2.15/24", "up --tap t0 --dhcp --gw 10.0.2.2", "demo --mode fast", "ping --count 0", "ping -s 5", "ping 10.0.2.2 extra", "stats --traffic -1", "ping --interval x", "--bogus",
+            "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "up --tap t0 --dhcp --ip 10.0.2.15/24", "up --tap t0 --dhcp --gw 10.0.2.2", "demo --mode fast", "ping --count 0", "ping -s 5", "ping 10.0.2.2 extra", "stats --traffic -1", "ping --interval x", "--bogus", "stats --progress-every 0", "frames --progress-every x",
             "up", "up --tap t0 --ip 10.0.2.300/24", "up --tap t0 --ip 10.0.2.15", "up --tap t0 --gw 10.0.3.1",
             "up --tap t0 --dns-record foo", "up --tap t0 --dns-record a..b=1.2.3.4", "up --tap t0 --duration -1",
             "up --tap t0 --mac 01:00:5e:00:00:01", "demo --tap t0", "demo --peer 10.0.2.2",
@@ -131,6 +156,7 @@ class MainTest {
         assertThat(checks).extracting(c -> c.get("name")).containsExactlyElementsOf(DemoCommand.checkNames());
         assertThat(checks).allSatisfy(c -> assertThat(c.get("ok")).isEqualTo(true));
         assertThat(Files.size(pcap)).isGreaterThan(24);
+        assertSnakeCaseKeys(json, "");
     }
 
     @Test
@@ -180,7 +206,33 @@ class MainTest {
         var hosts = (Map<String, Map<String, Object>>) json.get("hosts");
         @SuppressWarnings("unchecked")
         var udp = ((Map<String, Map<String, Object>>) hosts.get("gateway").get("protocols")).get("udp");
-        assertThat(udp.get("InDatagrams")).isEqualTo(8L); // 7 exchanges and the DNS query
+        assertThat(udp.get("in_datagrams")).isEqualTo(8L); // 7 exchanges and the DNS query
+        @SuppressWarnings("unchecked")
+        var ip = ((Map<String, Map<String, Object>>) hosts.get("gateway").get("protocols")).get("ip");
+        assertThat(ip).containsKeys("out_requests", "reasm_oks", "in_csum_errors");
+        assertSnakeCaseKeys(json, "");
+    }
+
+    @Test
+    void statsTextKeepsTheNetstatNames() {
+        Run r = run("stats", "--seed", "4", "--traffic", "2");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("InDatagrams 3", "OutRequests", "InEchos 2").doesNotContain("in_datagrams");
+    }
+
+    /** Every key of every object in {@code json} is snake_case (lower-case words joined by '_'). */
+    static void assertSnakeCaseKeys(Object json, String path) {
+        if (json instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> {
+                assertThat((String) k).as("key at %s", path).matches("[a-z][a-z0-9]*(_[a-z0-9]+)*");
+                assertSnakeCaseKeys(v, path + "/" + k);
+            });
+        } else if (json instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                assertSnakeCaseKeys(l.get(i), path + "[" + i + "]");
+            }
+        }
     }
 
     @Test

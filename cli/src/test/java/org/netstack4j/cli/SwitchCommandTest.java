@@ -239,7 +239,8 @@ class SwitchCommandTest {
     @Test
     void aUdpSwitchProcessReportsItsPortAndPrintsJson() throws Exception {
         CliProcess sw = start("switch", "switch", "--listen", "udp:0", "--json");
-        String line = sw.awaitLine(l -> l.startsWith("switch: listening on udp:127.0.0.1:"), START);
+        // With --json the start-up lines, and the port udp:0 got, are on stderr.
+        String line = sw.awaitErrLine(l -> l.startsWith("switch: listening on udp:127.0.0.1:"), START);
         String address = line.substring("switch: listening on ".length());
         assertThat(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1))).isPositive();
 
@@ -255,8 +256,11 @@ class SwitchCommandTest {
         assertThat(seqOf(got)).isEqualTo(2);
 
         assertThat(sw.stop(WAIT)).as(sw.transcript()).isZero();
-        String json = sw.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
+        String json = sw.out();
+        assertThat(json).as("stdout is one JSON object and nothing else").startsWith("{").endsWith("}")
+                .doesNotContain("\n");
         Map<String, Object> m = MiniJsonParser.parseObject(json);
+        assertThat(sw.err()).contains("Ctrl-C to stop");
         assertThat(m).containsEntry("addresses", List.of(address)).containsEntry("stopped_by", "signal");
         @SuppressWarnings("unchecked")
         Map<String, Object> counters = (Map<String, Object>) m.get("counters");
@@ -313,6 +317,32 @@ class SwitchCommandTest {
         MainTest.Run r = MainTest.run(args.split(" "));
         assertThat(r.exit()).as(r.err()).isEqualTo(2);
         assertThat(r.err().lines().toList()).hasSize(1).first().asString().startsWith("netstack4j " + args.split(" ")[0] + ": ");
+    }
+
+    @Test
+    void withJsonStdoutIsOneObjectAndTheStartUpLinesAreOnStderr() throws Exception {
+        Path socket = dir.resolve("j.sock");
+        MainTest.Run sw = MainTest.run("switch", "--listen", "unix:" + socket, "--listen", "udp:0", "--duration", "1", "--json");
+        assertThat(sw.exit()).as(sw.err()).isZero();
+        assertThat(sw.out().strip()).as("stdout is one JSON object and nothing else").startsWith("{").endsWith("}")
+                .doesNotContain("\n");
+        Map<String, Object> m = MiniJsonParser.parseObject(sw.out());
+        assertThat(m).containsEntry("stopped_by", "time");
+        assertThat(sw.err()).contains("switch: listening on unix:" + socket, "switch: listening on udp:127.0.0.1:",
+                "Ctrl-C to stop");
+        MainTest.assertSnakeCaseKeys(m, "");
+
+        try (org.netstack4j.hw.link.SwitchServer server = org.netstack4j.hw.link.SwitchServer.start(
+                org.netstack4j.hw.link.SwitchAddress.parse("unix:" + socket))) {
+            MainTest.Run up = MainTest.run("up", "--switch", "unix:" + socket, "--ip", "10.0.2.2/24", "--duration", "1",
+                    "--json");
+            assertThat(up.exit()).as(up.err()).isZero();
+            assertThat(up.out().strip()).as("stdout is one JSON object and nothing else").startsWith("{").endsWith("}")
+                    .doesNotContain("\n");
+            Map<String, Object> u = MiniJsonParser.parseObject(up.out());
+            assertThat(u).containsEntry("stopped_by", "time").containsEntry("pools_full", true);
+            assertThat(up.err()).contains("up: 10.0.2.2/24", "Ctrl-C to stop");
+        }
     }
 
     @Test

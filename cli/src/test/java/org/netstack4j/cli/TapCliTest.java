@@ -74,7 +74,10 @@ class TapCliTest {
             up.signal("TERM");
             Netns.Result r = up.await(Duration.ofSeconds(30));
             assertThat(r.exit()).as(r.output()).isZero();
-            String json = r.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
+            String json = r.out().strip();
+            assertThat(json).as("stdout is one JSON object and nothing else").startsWith("{").endsWith("}")
+                    .doesNotContain("\n");
+            assertThat(r.err()).contains("up: 10.0.2.15/24", "Ctrl-C to stop");
             Map<String, Object> m = MiniJsonParser.parseObject(json);
             assertThat(m).containsEntry("stopped_by", "signal").containsEntry("pools_full", true)
                     .containsEntry("medium", "TAP device tap0");

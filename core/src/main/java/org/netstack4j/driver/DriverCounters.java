@@ -17,6 +17,7 @@ public final class DriverCounters {
     long txRingFull;
     long txErrors;
     long txAbortedAtTearDown;
+    long rxDroppedAtTearDown;
     long rxPoolEmpty;
     long rxErrors;
     long rxLongFrames;
@@ -81,6 +82,11 @@ public final class DriverCounters {
         return txAbortedAtTearDown;
     }
 
+    /** Frames the card had put in the receive ring that no poll took up before tear-down. */
+    public long rxDroppedAtTearDown() {
+        return rxDroppedAtTearDown;
+    }
+
     public long interrupts() {
         return interrupts;
     }
@@ -133,7 +139,7 @@ public final class DriverCounters {
 
     /** Every frame the driver or the card dropped on receive. */
     public long rxDropped() {
-        return rxPoolEmpty + rxErrors + rxLongFrames + rxMissed + rxOversize + rxUndersize;
+        return rxPoolEmpty + rxErrors + rxLongFrames + rxMissed + rxOversize + rxUndersize + rxDroppedAtTearDown;
     }
 
     public Map<String, Long> toMap() {
@@ -145,6 +151,7 @@ public final class DriverCounters {
         m.put("tx_ring_full", txRingFull);
         m.put("tx_errors", txErrors);
         m.put("tx_aborted_at_teardown", txAbortedAtTearDown);
+        m.put("rx_dropped_at_teardown", rxDroppedAtTearDown);
         m.put("rx_pool_empty", rxPoolEmpty);
         m.put("rx_errors", rxErrors);
         m.put("rx_long_frames", rxLongFrames);

@@ -221,8 +221,11 @@ public final class E1000Driver implements NetDevice {
     /**
      * Puts {@code frame} on the transmit ring without telling the card yet ({@link #flush} does):
      * the xv6 way, done right. The descriptor at the tail must have DD set (the card is done with
-     * it; its old buffer is reclaimed), and so must the one after it, because filling the last
-     * free slot would make TDT equal TDH, which the card reads as an empty ring.
+     * it), and so must the one after it, because filling the last free slot would make TDT equal
+     * TDH, which the card reads as an empty ring. If the tail's slot still holds a sent buffer,
+     * the tail has come round to the oldest unreclaimed slot: the ring is cleaned from there, oldest
+     * first, so that {@code clean} moves with it (reclaiming that one slot in place would leave
+     * {@code clean} behind, and the buffers after it unreclaimed until the next lap).
      *
      * @return false if the ring is full: the caller keeps the frame (back-pressure, not loss)
      */
@@ -242,10 +245,11 @@ public final class E1000Driver implements NetDevice {
             return false;
         }
         if (tx.buffer(t) != null) {
-            reclaim(t);
+            cleanTransmit(); // held == size and clean == t, which is done: at least that slot comes free
         }
         tx.fill(t, frame);
         tx.tail = tx.next(t);
+        tx.held++;
         return true;
     }
 
@@ -279,18 +283,21 @@ public final class E1000Driver implements NetDevice {
         this.transmitWaiter = waiter;
     }
 
-    /** Reclaims every buffer the card has finished sending, oldest first. Returns how many. */
+    /**
+     * Reclaims every buffer the card has finished sending, oldest first. Returns how many. Counts
+     * held buffers rather than comparing {@code clean} with {@code tail}, which are equal both
+     * when the ring holds nothing and when it holds a buffer in every slot.
+     */
     private int cleanTransmit() {
         int reclaimed = 0;
-        while (tx.clean != tx.tail) {
+        while (tx.held > 0) {
             int i = tx.clean;
-            if (tx.buffer(i) != null) {
-                if (!tx.done(i)) {
-                    break;
-                }
-                reclaim(i);
-                reclaimed++;
+            if (!tx.done(i)) {
+                break;
             }
+            reclaim(i);
+            reclaimed++;
+            tx.held--;
             tx.clean = tx.next(i);
         }
         if (reclaimed > 0 && transmitBlocked) {
@@ -470,7 +477,9 @@ public final class E1000Driver implements NetDevice {
 
     /**
      * Stops the card and gives every buffer back: receive buffers to their pool, transmit buffers
-     * to theirs (frames queued but never sent are counted). Call on the CPU, or with it stopped.
+     * to theirs. Frames queued but never sent are counted ({@code tx_aborted_at_teardown}), and so
+     * are frames received into the ring that no poll took up ({@code rx_dropped_at_teardown}).
+     * Call on the CPU, or with it stopped.
      */
     @Override
     public void tearDown() {
@@ -495,8 +504,13 @@ public final class E1000Driver implements NetDevice {
                 b.release();
             }
         }
-        tx.tail = tx.clean = tx.flushedTail = 0;
+        tx.tail = tx.clean = tx.held = tx.flushedTail = 0;
         for (int i = 0; i < rx.size; i++) {
+            // A frame the card delivered (DD and EOP) that no poll took up: dropped here, counted.
+            int status = rx.status(i);
+            if ((status & RXD_STAT_DD) != 0 && (status & RXD_STAT_EOP) != 0) {
+                counters.rxDroppedAtTearDown++;
+            }
             PacketBuffer b = rx.detach(i);
             if (b != null) {
                 b.release();
@@ -548,9 +562,9 @@ public final class E1000Driver implements NetDevice {
         return up && rx.hasWork();
     }
 
-    /** Frames queued or in flight on the transmit ring. */
+    /** Frames queued or in flight on the transmit ring, or sent and not yet reclaimed. */
     public int transmitInFlight() {
-        return (tx.tail - tx.clean + tx.size) % tx.size;
+        return tx.held;
     }
 
     @Override

@@ -8,7 +8,10 @@ import static org.netstack4j.hw.e1000.E1000Registers.*;
 /**
  * The transmit descriptor ring in DMA memory, and the buffer behind each descriptor until the
  * card is done with it. {@code tail} is the next descriptor to fill (TDT once flushed);
- * {@code clean} is the oldest one not yet reclaimed.
+ * {@code clean} is the oldest one not yet reclaimed; {@code held} is how many buffers the ring
+ * holds, in slots {@code clean, clean + 1, ...} up to (not including) {@code tail}. The count is
+ * what tells a ring holding every slot's buffer ({@code held == size}) from an empty one: both
+ * have {@code tail == clean}.
  */
 final class TxRing {
     final int size;
@@ -17,6 +20,7 @@ final class TxRing {
     private final PacketBuffer[] buffers;
     int tail;
     int clean;
+    int held;
     int flushedTail;
 
     TxRing(DmaMemory dma, int size) {
@@ -32,7 +36,7 @@ final class TxRing {
         for (int i = 0; i < size; i++) {
             dma.writeU8(descriptor(i) + TXD_STATUS, TXD_STAT_DD);
         }
-        tail = clean = flushedTail = 0;
+        tail = clean = held = flushedTail = 0;
     }
 
     long descriptor(int i) {

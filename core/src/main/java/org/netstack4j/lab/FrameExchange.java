@@ -16,6 +16,7 @@ import org.netstack4j.hw.link.Link;
 import org.netstack4j.wire.MacAddress;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -42,10 +43,15 @@ public final class FrameExchange implements AutoCloseable {
      * @param simulated  run in simulated time on the calling thread, instead of one thread per CPU
      * @param medium     wraps each direction of the cable (capture, faults), given the exchange's timeline for
      *                   media that keep time (delays); null or identity for a plain cable
-     * @param progress   receives a line now and then on long runs (may be null)
+     * @param progress   receives a line every {@code progressIntervalNanos} of wall-clock time on long runs
+     *                   (may be null)
+     * @param timeoutNanos how long the run may take, in wall-clock time and, in simulated time, in simulated
+     *                   time too: whichever runs out first ends it
      */
     public record Options(long frames, int frameSize, WakeMode mode, boolean simulated, Medium medium,
-                          Consumer<String> progress, long timeoutNanos) {
+                          Consumer<String> progress, long timeoutNanos, long progressIntervalNanos) {
+        public static final long DEFAULT_PROGRESS_INTERVAL_NANOS = 1_000_000_000L;
+
         public Options {
             if (frames < 0) {
                 throw new IllegalArgumentException("frame count must not be negative: " + frames);
@@ -56,10 +62,22 @@ public final class FrameExchange implements AutoCloseable {
             if (medium == null) {
                 medium = (farInput, timeline) -> farInput;
             }
+            if (timeoutNanos <= 0 || progressIntervalNanos <= 0) {
+                throw new IllegalArgumentException("timeout and progress interval must be positive");
+            }
+        }
+
+        public Options(long frames, int frameSize, WakeMode mode, boolean simulated, Medium medium,
+                       Consumer<String> progress, long timeoutNanos) {
+            this(frames, frameSize, mode, simulated, medium, progress, timeoutNanos, DEFAULT_PROGRESS_INTERVAL_NANOS);
         }
 
         public static Options of(long frames, int frameSize, WakeMode mode, boolean simulated) {
             return new Options(frames, frameSize, mode, simulated, null, null, 600_000_000_000L);
+        }
+
+        public Options withTimeout(long nanos) {
+            return new Options(frames, frameSize, mode, simulated, medium, progress, nanos, progressIntervalNanos);
         }
 
         public Options withMedium(UnaryOperator<Link> wrapper) {
@@ -68,11 +86,15 @@ public final class FrameExchange implements AutoCloseable {
 
         /** A medium built on the exchange's own timeline (fault injection with delays, in simulated time too). */
         public Options withMedium(Medium medium) {
-            return new Options(frames, frameSize, mode, simulated, medium, progress, timeoutNanos);
+            return new Options(frames, frameSize, mode, simulated, medium, progress, timeoutNanos, progressIntervalNanos);
         }
 
         public Options withProgress(Consumer<String> sink) {
-            return new Options(frames, frameSize, mode, simulated, medium, sink, timeoutNanos);
+            return withProgress(sink, progressIntervalNanos);
+        }
+
+        public Options withProgress(Consumer<String> sink, long intervalNanos) {
+            return new Options(frames, frameSize, mode, simulated, medium, sink, timeoutNanos, intervalNanos);
         }
     }
 
@@ -175,13 +197,36 @@ public final class FrameExchange implements AutoCloseable {
 
     /**
      * Simulated time only: a sends {@code fromA} more frames, b sends {@code fromB}, and the
-     * simulation runs until all are in or dropped. Allocates nothing (benchmarks call it in a loop).
+     * simulation runs until all are in or dropped, or the timeout passes: in simulated time, or in
+     * wall-clock time (a medium or a machine slower than real time could otherwise run on for
+     * ever). Reports progress now and then. Allocates nothing but the progress lines (benchmarks
+     * call it in a loop, without progress).
      */
     public boolean exchangeSimulated(long fromA, long fromB) {
         Simulation sim = (Simulation) timeline;
         sendA.add(fromA);
         sendB.add(fromB);
-        return sim.runUntil(finished, sim.nanos() + options.timeoutNanos());
+        long simDeadline = sim.nanos() + options.timeoutNanos();
+        long start = System.nanoTime();
+        long wallDeadline = start + options.timeoutNanos();
+        long nextReport = start + options.progressIntervalNanos();
+        while (!finished.getAsBoolean()) {
+            // A step is a pass over the CPUs (each may run a batch of jobs) or the next timers: it
+            // costs far more than a look at the clock, and a few steps can take a long time.
+            if (!sim.step(simDeadline)) {
+                return finished.getAsBoolean();
+            }
+            long now = System.nanoTime();
+            if (now - wallDeadline >= 0) {
+                return finished.getAsBoolean();
+            }
+            if (options.progress() != null && now - nextReport >= 0) {
+                nextReport = now + options.progressIntervalNanos();
+                options.progress().accept(String.format(Locale.ROOT, "%,d of %,d frames sent, %,d received, %.3f s simulated",
+                        sendA.queued + sendB.queued, sendA.total + sendB.total, received(), sim.nanos() / 1e9));
+            }
+        }
+        return true;
     }
 
     /** Frames received so far by both sides (read it on the simulation's thread, or after a run). */
@@ -194,14 +239,14 @@ public final class FrameExchange implements AutoCloseable {
             sendA.add(options.frames() - options.frames() / 2);
             sendB.add(options.frames() / 2);
             long deadline = start + options.timeoutNanos();
-            long nextReport = start + 1_000_000_000L;
+            long nextReport = start + options.progressIntervalNanos();
             while (System.nanoTime() < deadline) {
                 if (finished.getAsBoolean()) {
                     return true;
                 }
                 long now = System.nanoTime();
                 if (options.progress() != null && now >= nextReport) {
-                    nextReport = now + 1_000_000_000L;
+                    nextReport = now + options.progressIntervalNanos();
                     options.progress().accept(String.format("%,d of %,d frames sent, %,d received",
                             sendA.queued + sendB.queued, options.frames(), rxA.received + rxB.received));
                 }
@@ -298,7 +343,7 @@ public final class FrameExchange implements AutoCloseable {
         private final long destination;
         private final long source;
         private final int size;
-        private volatile long total;
+        volatile long total;
         volatile long queued;
 
         Sender(Machine machine, Nic nic, MacAddress destination, int size) {

@@ -100,6 +100,89 @@ class E1000DriverTest {
     }
 
     @Test
+    void aBatchThatLapsTheRingIsReclaimedInFull() {
+        DriverConfig small = DriverConfig.of(WakeMode.NAPI).withRings(8, 8);
+        try (TwoCards bench = new TwoCards(small, small, 8)) {
+            bench.up();
+            E1000Driver driver = bench.nicA.driver();
+            // Eleven frames in one batch through eight descriptors, flushing when refused (as
+            // NetInterface.queueOrKick does): the tail laps the oldest unreclaimed slot.
+            int refusals = 0;
+            for (int i = 0; i < 11; i++) {
+                PacketBuffer f = bench.frameFromA(60, i);
+                if (!driver.queue(f)) {
+                    refusals++;
+                    driver.flush();
+                    assertThat(driver.queue(f)).as("frame %d after the flush", i).isTrue();
+                }
+            }
+            driver.flush();
+            bench.run();
+            driver.reclaimTransmitted();
+
+            assertThat(refusals).isEqualTo(1);
+            assertThat(bench.receivedByB.stream().map(TwoCards::tagOf)).containsExactlyElementsOf(
+                    java.util.stream.IntStream.range(0, 11).boxed().toList());
+            assertThat(driver.counters().txPackets()).isEqualTo(11);
+            assertThat(driver.counters().txBytes()).isEqualTo(11 * 60);
+            assertThat(driver.counters().txRingFull()).isEqualTo(1);
+            assertThat(driver.transmitInFlight()).isZero();
+            assertThat(bench.a.txPool().inUse()).as("buffers still held by the ring while idle").isZero();
+
+            driver.tearDown();
+            assertThat(driver.counters().txAbortedAtTearDown()).as("every frame was sent").isZero();
+            assertThat(driver.counters().txPackets()).isEqualTo(11);
+            assertThat(bench.a.txPool().isFull()).isTrue();
+        }
+    }
+
+    @Test
+    void aSenderRefusedWhenTheTailMeetsTheOldestSlotIsWokenOnceTheRingDrains() {
+        DriverConfig small = DriverConfig.of(WakeMode.NAPI).withRings(8, 8);
+        try (TwoCards bench = new TwoCards(small, small, 8)) {
+            bench.up();
+            E1000Driver driver = bench.nicA.driver();
+            int[] wakes = new int[1];
+            driver.setTransmitWaiter(bench.a.cpu().newJob("waiter", () -> {
+                wakes[0]++;
+                return org.netstack4j.exec.Job.Result.DONE;
+            }));
+            assertThat(driver.transmit(bench.frameFromA(60, 0))).isTrue();
+            // In the same job, eight more: the ring takes seven (its tail comes round to slot 0,
+            // whose buffer is sent but not yet reclaimed) and refuses the eighth.
+            int accepted = 0;
+            PacketBuffer refused = null;
+            for (int i = 1; i <= 8; i++) {
+                PacketBuffer f = bench.frameFromA(60, i);
+                if (driver.queue(f)) {
+                    accepted++;
+                } else {
+                    refused = f;
+                }
+            }
+            assertThat(accepted).isEqualTo(7);
+            assertThat(refused).isNotNull();
+            assertThat(driver.transmitInFlight()).isEqualTo(8);
+            driver.flush();
+
+            assertThat(driver.reclaimTransmitted()).as("all eight were sent").isEqualTo(8);
+            assertThat(driver.transmitInFlight()).isZero();
+            assertThat(bench.a.txPool().inUse()).isEqualTo(1); // the refused frame, still the caller's
+            bench.run();
+            assertThat(wakes[0]).as("the waiter is scheduled once room came back").isEqualTo(1);
+
+            assertThat(driver.transmit(refused)).isTrue();
+            bench.run();
+            driver.reclaimTransmitted();
+            assertThat(bench.receivedByB.stream().map(TwoCards::tagOf)).containsExactlyElementsOf(
+                    java.util.stream.IntStream.range(0, 9).boxed().toList());
+            assertThat(driver.counters().txPackets()).isEqualTo(9);
+            assertThat(driver.counters().txRingFull()).isEqualTo(1);
+            assertThat(bench.a.txPool().isFull()).isTrue();
+        }
+    }
+
+    @Test
     void emptyPoolDropsAndCountsButNeverLeavesTheRingShort() {
         DriverConfig config = DriverConfig.of(WakeMode.NAPI).withRings(16, 16);
         try (TwoCards bench = new TwoCards(config, config, 4)) {
@@ -220,6 +303,29 @@ class E1000DriverTest {
             bench.nicB.driver().updateStats();
             assertThat(bench.nicB.driver().counters().rxOversize()).isEqualTo(1);
             assertThat(bench.receivedByB).isEmpty();
+        }
+    }
+
+    @Test
+    void framesLeftInTheReceiveRingAtTearDownAreCounted() {
+        try (TwoCards bench = new TwoCards(DriverConfig.of(WakeMode.NAPI))) {
+            bench.up();
+            for (int i = 0; i < 3; i++) {
+                bench.nicA.driver().transmit(bench.frameFromA(60, i));
+            }
+            bench.run(); // b takes these up
+            for (int i = 3; i < 8; i++) {
+                bench.nicA.driver().transmit(bench.frameFromA(60, i)); // in b's ring; b never runs again
+            }
+            E1000Driver b = bench.nicB.driver();
+            assertThat(b.receivePending()).isTrue();
+            b.tearDown();
+            assertThat(b.counters().rxPackets()).isEqualTo(3);
+            assertThat(b.counters().rxDroppedAtTearDown()).isEqualTo(5);
+            assertThat(b.counterMap()).containsEntry("rx_dropped_at_teardown", 5L);
+            assertThat(b.counters().rxDropped()).isEqualTo(5);
+            bench.nicA.driver().tearDown();
+            assertThat(bench.b.poolsFull()).isTrue();
         }
     }
 

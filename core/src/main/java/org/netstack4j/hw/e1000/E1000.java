@@ -11,6 +11,7 @@ import org.netstack4j.wire.MacAddress;
 import java.lang.foreign.Arena;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.netstack4j.hw.e1000.E1000Registers.*;
 
@@ -27,41 +28,50 @@ import static org.netstack4j.hw.e1000.E1000Registers.*;
  */
 public final class E1000 implements RegisterWindow, Connector, AutoCloseable {
 
-    /** Model-only counters: what the card does that no statistics register shows. */
+    /**
+     * Model-only counters: what the card does that no statistics register shows. The transmit and
+     * receive units count some of the same events under their own locks, on different threads, and
+     * anyone may read them at any time: each counter is atomic (no lock is shared by all writers).
+     */
     public static final class Diagnostics {
-        long filtered;
-        long rxWhileDisabled;
-        long dmaErrors;
-        long resetFlushed;
-        long txNoLink;
-        long txBadFrames;
-        long txUnsupportedDescriptors;
-        long badRingIndexWrites;
-        long badRegisterAccesses;
-        long resets;
+        final AtomicLong filtered = new AtomicLong();
+        final AtomicLong rxWhileDisabled = new AtomicLong();
+        final AtomicLong dmaErrors = new AtomicLong();
+        final AtomicLong resetFlushed = new AtomicLong();
+        final AtomicLong txNoLink = new AtomicLong();
+        final AtomicLong txBadFrames = new AtomicLong();
+        final AtomicLong txUnsupportedDescriptors = new AtomicLong();
+        final AtomicLong badRingIndexWrites = new AtomicLong();
+        final AtomicLong badRegisterAccesses = new AtomicLong();
+        final AtomicLong resets = new AtomicLong();
 
         /** Frames not addressed to this card (dropped by the address filter). */
         public long filtered() {
-            return filtered;
+            return filtered.get();
         }
 
         /** Frames transmitted while no medium was attached (lost on the floor). */
         public long txNoLink() {
-            return txNoLink;
+            return txNoLink.get();
         }
 
-        public synchronized Map<String, Long> toMap() {
+        /** Tail or head writes beyond the ring (both units count them). */
+        public long badRingIndexWrites() {
+            return badRingIndexWrites.get();
+        }
+
+        public Map<String, Long> toMap() {
             Map<String, Long> m = new LinkedHashMap<>();
-            m.put("filtered", filtered);
-            m.put("rx_while_disabled", rxWhileDisabled);
-            m.put("dma_errors", dmaErrors);
-            m.put("reset_flushed", resetFlushed);
-            m.put("tx_no_link", txNoLink);
-            m.put("tx_bad_frames", txBadFrames);
-            m.put("tx_unsupported_descriptors", txUnsupportedDescriptors);
-            m.put("bad_ring_index_writes", badRingIndexWrites);
-            m.put("bad_register_accesses", badRegisterAccesses);
-            m.put("resets", resets);
+            m.put("filtered", filtered.get());
+            m.put("rx_while_disabled", rxWhileDisabled.get());
+            m.put("dma_errors", dmaErrors.get());
+            m.put("reset_flushed", resetFlushed.get());
+            m.put("tx_no_link", txNoLink.get());
+            m.put("tx_bad_frames", txBadFrames.get());
+            m.put("tx_unsupported_descriptors", txUnsupportedDescriptors.get());
+            m.put("bad_ring_index_writes", badRingIndexWrites.get());
+            m.put("bad_register_accesses", badRegisterAccesses.get());
+            m.put("resets", resets.get());
             return m;
         }
     }
@@ -108,7 +118,7 @@ public final class E1000 implements RegisterWindow, Connector, AutoCloseable {
         this.defaultPba = options.rxFifoBytes() / 1024;
         this.input = rx::receive;
         reset();
-        diag.resets = 0;
+        diag.resets.set(0);
     }
 
     /** Wires the card's interrupt pin to a line (the board's job, not the driver's). */
@@ -195,9 +205,7 @@ public final class E1000 implements RegisterWindow, Connector, AutoCloseable {
 
     private boolean validOffset(int offset) {
         if (offset < 0 || offset >= BAR_SIZE || (offset & 3) != 0) {
-            synchronized (diag) {
-                diag.badRegisterAccesses++;
-            }
+            diag.badRegisterAccesses.incrementAndGet();
             return false;
         }
         return true;
@@ -227,7 +235,7 @@ public final class E1000 implements RegisterWindow, Connector, AutoCloseable {
                 pba = defaultPba;
                 rx.setFifoKilobytes(defaultPba);
                 java.util.Arrays.fill(other, 0);
-                diag.resets++;
+                diag.resets.incrementAndGet();
             }
         }
     }

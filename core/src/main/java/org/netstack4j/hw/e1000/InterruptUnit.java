@@ -4,6 +4,8 @@ import org.netstack4j.exec.InterruptLine;
 import org.netstack4j.exec.Timeline;
 import org.netstack4j.exec.Timer;
 
+import java.lang.invoke.VarHandle;
+
 import static org.netstack4j.hw.e1000.E1000Registers.ITR_UNIT_NS;
 
 /**
@@ -40,8 +42,17 @@ final class InterruptUnit {
     void raise(int causes) {
         // Causes already pending change nothing: ICR bits stay set until read, and the line already
         // reflects them (every change to ICR, IMS or ITR ran update). A masked or polled card raises
-        // the same cause for every frame, so this spares each frame a lock. A read-to-clear racing
-        // with this check reports the cause either way.
+        // the same cause for every frame, so this spares each frame a lock.
+        //
+        // The fence makes that safe. The caller has just written the descriptor's DD (a release
+        // store); a release store may be ordered after a later load (store-load reordering, which
+        // x86 does), so without it this read of ICR could see a cause that the driver's read-to-
+        // clear is about to take, while the driver's look at DD that follows its ICR read misses
+        // the store: the frame would wait for the next interrupt. With DD ordered before this read,
+        // either the read sees the cause still pending, so the driver's clear comes later and its
+        // look at DD (fenced likewise in readAndClear) finds the frame, or it sees the cause
+        // cleared and raises it again. A fence costs far less than the lock.
+        VarHandle.fullFence();
         if ((icr & causes) == causes) {
             return;
         }
@@ -51,11 +62,19 @@ final class InterruptUnit {
         }
     }
 
-    /** ICR read: returns the causes and clears them. */
-    synchronized int readAndClear() {
-        int value = icr;
-        icr = 0;
-        update();
+    /**
+     * ICR read: returns the causes and clears them. The fence orders the clear before whatever the
+     * reader looks at next (descriptor DD bits), as a read of a device register does on real
+     * hardware; the other half of the pairing with {@link #raise}.
+     */
+    int readAndClear() {
+        int value;
+        synchronized (this) {
+            value = icr;
+            icr = 0;
+            update();
+        }
+        VarHandle.fullFence();
         return value;
     }
 

@@ -116,7 +116,7 @@ final class ReceiveUnit {
         int n = ringSize();
         int index = value & 0xFFFF;
         if (n > 0 && index >= n) {
-            diag.badRingIndexWrites++;
+            diag.badRingIndexWrites.incrementAndGet();
             return index % n;
         }
         return index;
@@ -132,7 +132,7 @@ final class ReceiveUnit {
     }
 
     synchronized void reset(MacAddress mac) {
-        diag.resetFlushed += fifo.clear();
+        diag.resetFlushed.addAndGet(fifo.clear());
         rctl = rdbal = rdbah = rdlen = rdh = rdt = rxcsum = rsrpd = 0;
         java.util.Arrays.fill(ral, 0);
         java.util.Arrays.fill(rah, 0);
@@ -162,7 +162,7 @@ final class ReceiveUnit {
     /** A frame from the wire (Ethernet II, no FCS), on the medium's thread. */
     synchronized void receive(MemorySegment src, long offset, int length) {
         if ((rctl & RCTL_EN) == 0) {
-            diag.rxWhileDisabled++; // no statistics register counts while receives are disabled (manual 13.7)
+            diag.rxWhileDisabled.incrementAndGet(); // no statistics register counts while receives are disabled (manual 13.7)
             return;
         }
         stats.frameSeen(Math.max(length, MIN_FRAME) + FCS_LENGTH);
@@ -171,7 +171,7 @@ final class ReceiveUnit {
             return;
         }
         if (!accepts(MacAddress.read(src, offset))) {
-            diag.filtered++;
+            diag.filtered.incrementAndGet();
             return;
         }
         // ROC counts only frames that passed the address filter (manual 13.7.36).
@@ -272,7 +272,7 @@ final class ReceiveUnit {
         int n = ringSize();
         long ring = (Integer.toUnsignedLong(rdbah) << 32) | Integer.toUnsignedLong(rdbal);
         if (!dma.contains(ring, (long) n * DESC_SIZE)) {
-            diag.dmaErrors++;
+            diag.dmaErrors.incrementAndGet();
             return false;
         }
         long dst = MacAddress.read(src, offset);
@@ -299,7 +299,7 @@ final class ReceiveUnit {
             if (dma.contains(addr, chunk)) {
                 MemorySegment.copy(src, offset + pos, dma.segment(), dma.offsetOf(addr, chunk), chunk);
             } else {
-                diag.dmaErrors++;
+                diag.dmaErrors.incrementAndGet();
                 errors = RXD_ERR_RXE;
             }
             pos += chunk;

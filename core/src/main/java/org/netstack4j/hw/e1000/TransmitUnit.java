@@ -23,8 +23,8 @@ final class TransmitUnit {
     private final InterruptDelay txDelay;
     private final MemorySegment staging;
     private final E1000.Diagnostics diag;
+    /** The medium, or {@link Link#NOWHERE} when unplugged; the link is up exactly when it is not NOWHERE. */
     private volatile Link output = Link.NOWHERE;
-    private volatile boolean linkUp;
 
     private int tctl;
     private int tipg;
@@ -48,11 +48,10 @@ final class TransmitUnit {
 
     void connect(Link newOutput) {
         output = newOutput;
-        linkUp = newOutput != Link.NOWHERE;
     }
 
     boolean linkUp() {
-        return linkUp;
+        return output != Link.NOWHERE;
     }
 
     synchronized int read(int register) {
@@ -95,7 +94,7 @@ final class TransmitUnit {
         int n = tdlen / DESC_SIZE;
         int index = value & 0xFFFF;
         if (n > 0 && index >= n) {
-            diag.badRingIndexWrites++;
+            diag.badRingIndexWrites.incrementAndGet();
             return index % n;
         }
         return index;
@@ -121,7 +120,7 @@ final class TransmitUnit {
         }
         long ring = (Integer.toUnsignedLong(tdbah) << 32) | Integer.toUnsignedLong(tdbal);
         if (!dma.contains(ring, (long) n * DESC_SIZE)) {
-            diag.dmaErrors++;
+            diag.dmaErrors.incrementAndGet();
             return;
         }
         boolean reported = false;
@@ -132,7 +131,7 @@ final class TransmitUnit {
             int length = dma.readU16(desc + DESC_LENGTH);
             int cmd = dma.readU8(desc + TXD_CMD);
             if ((cmd & TXD_CMD_DEXT) != 0) {
-                diag.txUnsupportedDescriptors++; // context and extended data descriptors are not modelled
+                diag.txUnsupportedDescriptors.incrementAndGet(); // context and extended data descriptors are not modelled
                 stagedBad = true;
             } else if (length > 0) {
                 gather(addr, length, (cmd & TXD_CMD_EOP) != 0);
@@ -163,7 +162,7 @@ final class TransmitUnit {
 
     private void gather(long addr, int length, boolean endOfPacket) {
         if (!dma.contains(addr, length) || staged + length > staging.byteSize()) {
-            diag.dmaErrors++;
+            diag.dmaErrors.incrementAndGet();
             stagedBad = true;
             return;
         }
@@ -194,7 +193,7 @@ final class TransmitUnit {
             length -= FCS_LENGTH;
         }
         if (bad || length < 14) {
-            diag.txBadFrames++;
+            diag.txBadFrames.incrementAndGet();
             return;
         }
         if (length < MIN_FRAME && (tctl & TCTL_PSP) != 0) {
@@ -206,13 +205,17 @@ final class TransmitUnit {
             Bytes.zero(staging, length, MIN_FRAME - length);
             length = MIN_FRAME;
         }
-        if (!linkUp) {
-            diag.txNoLink++;
+        // One read of the medium: the frame goes where this check says it goes. (Testing a separate
+        // link-up flag and then reading the medium let a concurrent detach slip in between: the
+        // frame was counted as sent and went to NOWHERE.)
+        Link out = output;
+        if (out == Link.NOWHERE) {
+            diag.txNoLink.incrementAndGet();
             return;
         }
         long dst = MacAddress.read(frame, offset);
         stats.frameSent(Math.max(length, MIN_FRAME) + FCS_LENGTH, dst == MacAddress.BROADCAST.bits(),
                 (dst & 0x0100_0000_0000L) != 0);
-        output.send(frame, offset, length);
+        out.send(frame, offset, length);
     }
 }
