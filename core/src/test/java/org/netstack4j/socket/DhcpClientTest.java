@@ -98,181 +98,188 @@ class DhcpClientTest {
         }
     }
 
-    private static Network network() {
-        Network net = Network.simulated(3);
-        net.addHost("client", MacAddress.parse("52:54:00:12:34:56"), "0.0.0.0/0", WakeMode.NAPI, HostConfig.DEFAULT);
-        net.addHost("gateway", MacAddress.parse("52:55:0a:00:02:02"), "10.0.2.2/24", WakeMode.NAPI, HostConfig.DEFAULT);
-        net.cable(net.nodes().get(0), net.nodes().get(1));
-        net.start();
-        return net;
-    }
+    /**
+     * The client (no address yet) and its gateway on one cable, a scripted {@link Server} on the
+     * gateway unless a test has none, and the DHCP client under test on the client's interface.
+     * {@link #close} closes the DHCP client (a no-op if the test closed it already) and the server's
+     * socket, stops the network, and checks that every buffer came back.
+     */
+    private static final class Lan implements AutoCloseable {
+        final Network net;
+        final Host client;
+        final Host gateway;
+        final NetInterface nic;
+        final Server server;
+        final DhcpClient dhcp;
 
-    @Test
-    void takesALeaseRenewsAtT1RebindsAtT2ReleasesOnClose() throws Exception {
-        Network net = network();
-        Host client = net.nodes().get(0).host();
-        Host gw = net.nodes().get(1).host();
-        NetInterface nic = client.interfaces().getFirst();
-        Server server = new Server();
-        server.serve(net, gw);
-
-        DhcpClient dhcp = net.run("dhcp", () -> new DhcpClient(client, nic, DhcpClient.Options.DEFAULT));
-        DhcpClient.Lease lease = net.run("acquire", dhcp::acquire);
-        assertThat(lease.address()).isEqualTo(OFFERED);
-        assertThat(lease.prefix()).isEqualTo(24);
-        assertThat(lease.router()).isEqualTo(GATEWAY);
-        assertThat(client.dnsServers()).containsExactly(GATEWAY);
-        assertThat(nic.address()).isEqualTo(OFFERED);
-        assertThat(server.count(DhcpMessage.DISCOVER)).isEqualTo(1);
-        assertThat(server.count(DhcpMessage.REQUEST)).isEqualTo(1);
-
-        // The gateway reaches us at the leased address, and we reach the router through the default route.
-        Ping.Reply fromGateway = net.run("ping-in", () -> {
-            try (Ping p = Ping.open(gw, 64)) {
-                return p.ping(OFFERED, 1, 56, Duration.ofSeconds(1));
+        /** {@code server} (configured by the test, may be null: no server) starts serving before the client is made. */
+        Lan(Server server, DhcpClient.Options options) throws Exception {
+            net = Network.simulated(3);
+            net.addHost("client", MacAddress.parse("52:54:00:12:34:56"), "0.0.0.0/0", WakeMode.NAPI, HostConfig.DEFAULT);
+            net.addHost("gateway", MacAddress.parse("52:55:0a:00:02:02"), "10.0.2.2/24", WakeMode.NAPI,
+                    HostConfig.DEFAULT);
+            net.cable(net.nodes().get(0), net.nodes().get(1));
+            net.start();
+            client = net.nodes().get(0).host();
+            gateway = net.nodes().get(1).host();
+            nic = client.interfaces().getFirst();
+            this.server = server;
+            if (server != null) {
+                server.serve(net, gateway);
             }
-        });
-        assertThat(fromGateway).isNotNull();
+            dhcp = net.run("dhcp", () -> new DhcpClient(client, nic, options));
+        }
 
-        net.startApplication("dhcp-maintain", dhcp::maintain);
-        long start = net.simulation().nanos();
-        net.idle(35 * SECOND); // past T1 = 30 s
-        assertThat(dhcp.renewals()).isEqualTo(1);
-        assertThat(dhcp.state()).isEqualTo(DhcpClient.State.BOUND);
-        Seen renew = server.seen.get(server.seen.size() - 1);
-        assertThat(renew.type()).isEqualTo(DhcpMessage.REQUEST);
-        assertThat(renew.clientAddress()).isEqualTo(OFFERED); // ciaddr set: renewing
-        assertThat(renew.atNanos() - start).isBetween(28 * SECOND, 31 * SECOND);
-
-        // The server goes quiet: renewals fail, and at T2 (52.5 s into the new lease) the client rebinds.
-        server.mute = true;
-        net.idle(60 * SECOND);
-        assertThat(dhcp.rebinds()).isPositive();
-        // ... and when the lease runs out, the address goes.
-        net.idle(30 * SECOND);
-        assertThat(dhcp.expiries()).isEqualTo(1);
-        assertThat(nic.address()).isZero();
-
-        // The server is back: the client finds it again.
-        server.mute = false;
-        net.idle(70 * SECOND);
-        assertThat(dhcp.state()).isEqualTo(DhcpClient.State.BOUND);
-        assertThat(nic.address()).isEqualTo(OFFERED);
-
-        net.run("release", () -> {
-            dhcp.close();
-            return null;
-        });
-        assertThat(server.count(DhcpMessage.RELEASE)).isEqualTo(1);
-        assertThat(nic.address()).isZero();
-        net.run("stop", () -> {
-            server.socket.close();
-            return null;
-        });
-        net.close();
-        assertThat(net.poolsFull()).isTrue();
-    }
-
-    @Test
-    void noServerMeansATimeoutAfterTheRetries() throws Exception {
-        Network net = network();
-        Host client = net.nodes().get(0).host();
-        DhcpClient dhcp = net.run("dhcp", () -> new DhcpClient(client, client.interfaces().getFirst(),
-                new DhcpClient.Options(Duration.ofSeconds(1), 3, Duration.ZERO, "x")));
-        long start = net.simulation().nanos();
-        Throwable t = net.run("acquire", () -> {
-            try {
-                dhcp.acquire();
+        /** Closes the DHCP client on an application thread: it releases its lease, if it has one. */
+        void release() throws Exception {
+            net.run("release", () -> {
+                dhcp.close();
                 return null;
-            } catch (java.io.IOException e) {
-                return e;
-            }
-        });
-        assertThat(t).isInstanceOf(java.net.SocketTimeoutException.class);
-        assertThat(dhcp.discovers()).isEqualTo(3);
-        assertThat(net.simulation().nanos() - start).isBetween(7 * SECOND, 8 * SECOND); // 1 + 2 + 4 s
-        net.run("close", () -> {
-            dhcp.close();
-            return null;
-        });
-        net.close();
-        assertThat(net.poolsFull()).isTrue();
-    }
+            });
+        }
 
-    @Test
-    void aNakSendsTheClientBackToDiscover() throws Exception {
-        Network net = network();
-        Host client = net.nodes().get(0).host();
-        Server server = new Server();
-        server.nak = true;
-        server.serve(net, net.nodes().get(1).host());
-        DhcpClient dhcp = net.run("dhcp", () -> new DhcpClient(client, client.interfaces().getFirst(),
-                new DhcpClient.Options(Duration.ofSeconds(1), 2, Duration.ZERO, "x")));
-        net.startApplication("acquire", () -> {
-            try {
-                dhcp.acquire();
-            } catch (Exception e) {
-                // closed below
-            }
-        });
-        net.idle(3 * SECOND);
-        assertThat(dhcp.naks()).isGreaterThanOrEqualTo(2);
-        assertThat(server.count(DhcpMessage.DISCOVER)).isGreaterThanOrEqualTo(2);
-        assertThat(client.interfaces().getFirst().address()).isZero();
-        server.nak = false;
-        net.idle(3 * SECOND);
-        assertThat(client.interfaces().getFirst().address()).isEqualTo(OFFERED);
-        net.run("close", () -> {
-            dhcp.close();
-            server.socket.close();
-            return null;
-        });
-        net.close();
-        assertThat(net.poolsFull()).isTrue();
+        @Override
+        public void close() throws Exception {
+            net.run("stop", () -> {
+                dhcp.close();
+                if (server != null) {
+                    server.socket.close();
+                }
+                return null;
+            });
+            net.close();
+            assertThat(net.poolsFull()).as("every buffer back in its pool").isTrue();
+        }
     }
-
-    // ==== A server is not trusted ===========================================================
 
     private static DhcpClient.Options quick(int tries) {
         return new DhcpClient.Options(Duration.ofSeconds(1), tries, Duration.ZERO, "x");
     }
 
     @Test
+    void takesALeaseRenewsAtT1RebindsAtT2ReleasesOnClose() throws Exception {
+        Server server = new Server();
+        try (Lan lan = new Lan(server, DhcpClient.Options.DEFAULT)) {
+            Network net = lan.net;
+            DhcpClient dhcp = lan.dhcp;
+            NetInterface nic = lan.nic;
+            DhcpClient.Lease lease = net.run("acquire", dhcp::acquire);
+            assertThat(lease.address()).isEqualTo(OFFERED);
+            assertThat(lease.prefix()).isEqualTo(24);
+            assertThat(lease.router()).isEqualTo(GATEWAY);
+            assertThat(lan.client.dnsServers()).containsExactly(GATEWAY);
+            assertThat(nic.address()).isEqualTo(OFFERED);
+            assertThat(server.count(DhcpMessage.DISCOVER)).isEqualTo(1);
+            assertThat(server.count(DhcpMessage.REQUEST)).isEqualTo(1);
+
+            // The gateway reaches us at the leased address, and we reach the router through the default route.
+            Ping.Reply fromGateway = net.run("ping-in", () -> {
+                try (Ping p = Ping.open(lan.gateway, 64)) {
+                    return p.ping(OFFERED, 1, 56, Duration.ofSeconds(1));
+                }
+            });
+            assertThat(fromGateway).isNotNull();
+
+            net.startApplication("dhcp-maintain", dhcp::maintain);
+            long start = net.simulation().nanos();
+            net.idle(35 * SECOND); // past T1 = 30 s
+            assertThat(dhcp.renewals()).isEqualTo(1);
+            assertThat(dhcp.state()).isEqualTo(DhcpClient.State.BOUND);
+            Seen renew = server.seen.get(server.seen.size() - 1);
+            assertThat(renew.type()).isEqualTo(DhcpMessage.REQUEST);
+            assertThat(renew.clientAddress()).isEqualTo(OFFERED); // ciaddr set: renewing
+            assertThat(renew.atNanos() - start).isBetween(28 * SECOND, 31 * SECOND);
+
+            // The server goes quiet: renewals fail, and at T2 (52.5 s into the new lease) the client rebinds.
+            server.mute = true;
+            net.idle(60 * SECOND);
+            assertThat(dhcp.rebinds()).isPositive();
+            // ... and when the lease runs out, the address goes.
+            net.idle(30 * SECOND);
+            assertThat(dhcp.expiries()).isEqualTo(1);
+            assertThat(nic.address()).isZero();
+
+            // The server is back: the client finds it again.
+            server.mute = false;
+            net.idle(70 * SECOND);
+            assertThat(dhcp.state()).isEqualTo(DhcpClient.State.BOUND);
+            assertThat(nic.address()).isEqualTo(OFFERED);
+
+            lan.release();
+            assertThat(server.count(DhcpMessage.RELEASE)).isEqualTo(1);
+            assertThat(nic.address()).isZero();
+        }
+    }
+
+    @Test
+    void noServerMeansATimeoutAfterTheRetries() throws Exception {
+        try (Lan lan = new Lan(null, quick(3))) {
+            long start = lan.net.simulation().nanos();
+            Throwable t = lan.net.run("acquire", () -> {
+                try {
+                    lan.dhcp.acquire();
+                    return null;
+                } catch (java.io.IOException e) {
+                    return e;
+                }
+            });
+            assertThat(t).isInstanceOf(java.net.SocketTimeoutException.class);
+            assertThat(lan.dhcp.discovers()).isEqualTo(3);
+            assertThat(lan.net.simulation().nanos() - start).isBetween(7 * SECOND, 8 * SECOND); // 1 + 2 + 4 s
+        }
+    }
+
+    @Test
+    void aNakSendsTheClientBackToDiscover() throws Exception {
+        Server server = new Server();
+        server.nak = true;
+        try (Lan lan = new Lan(server, quick(2))) {
+            lan.net.startApplication("acquire", () -> {
+                try {
+                    lan.dhcp.acquire();
+                } catch (Exception e) {
+                    // closed at the end
+                }
+            });
+            lan.net.idle(3 * SECOND);
+            assertThat(lan.dhcp.naks()).isGreaterThanOrEqualTo(2);
+            assertThat(server.count(DhcpMessage.DISCOVER)).isGreaterThanOrEqualTo(2);
+            assertThat(lan.nic.address()).isZero();
+            server.nak = false;
+            lan.net.idle(3 * SECOND);
+            assertThat(lan.nic.address()).isEqualTo(OFFERED);
+        }
+    }
+
+    // ==== A server is not trusted ===========================================================
+
+    @Test
     void offersOfAddressesNoHostCanHaveAreRejectedAndTheClientKeepsLooking() throws Exception {
-        Network net = network();
-        Host client = net.nodes().get(0).host();
-        NetInterface nic = client.interfaces().getFirst();
         Server server = new Server();
         server.firstOffers.addAll(List.of(0, Ipv4Address.BROADCAST.bits(), Ipv4Address.parseBits("127.0.0.1"),
                 Ipv4Address.parseBits("224.0.0.251"), Ipv4Address.parseBits("10.0.2.255")));
-        server.serve(net, net.nodes().get(1).host());
-        DhcpClient dhcp = net.run("dhcp", () -> new DhcpClient(client, nic, quick(8)));
+        try (Lan lan = new Lan(server, quick(8))) {
+            DhcpClient dhcp = lan.dhcp;
+            DhcpClient.Lease lease = lan.net.run("acquire", dhcp::acquire);
+            assertThat(lease.address()).isEqualTo(OFFERED);
+            assertThat(lan.nic.address()).isEqualTo(OFFERED);
+            assertThat(dhcp.rejected()).isEqualTo(5);
+            assertThat(server.count(DhcpMessage.DISCOVER)).isEqualTo(6); // one more for each bad offer
+            assertThat(dhcp.lastRejected()).contains("10.0.2.255").contains("broadcast address of its /24 subnet");
 
-        DhcpClient.Lease lease = net.run("acquire", dhcp::acquire);
-        assertThat(lease.address()).isEqualTo(OFFERED);
-        assertThat(nic.address()).isEqualTo(OFFERED);
-        assertThat(dhcp.rejected()).isEqualTo(5);
-        assertThat(server.count(DhcpMessage.DISCOVER)).isEqualTo(6); // one more for each bad offer
-        assertThat(dhcp.lastRejected()).contains("10.0.2.255").contains("broadcast address of its /24 subnet");
+            // An ACK of a bad address when renewing is no better: the lease is kept, and so is the address.
+            server.ackAddress = Ipv4Address.parseBits("127.0.0.1");
+            lan.net.startApplication("dhcp-maintain", dhcp::maintain);
+            lan.net.idle(35 * SECOND);
+            assertThat(dhcp.renewals()).isEqualTo(1);
+            assertThat(dhcp.rejected()).isEqualTo(6);
+            assertThat(dhcp.lastRejected()).contains("127.0.0.1").contains("loopback");
+            assertThat(dhcp.lease().address()).isEqualTo(OFFERED);
+            assertThat(lan.nic.address()).isEqualTo(OFFERED);
 
-        // An ACK of a bad address when renewing is no better: the lease is kept, and so is the address.
-        server.ackAddress = Ipv4Address.parseBits("127.0.0.1");
-        net.startApplication("dhcp-maintain", dhcp::maintain);
-        net.idle(35 * SECOND);
-        assertThat(dhcp.renewals()).isEqualTo(1);
-        assertThat(dhcp.rejected()).isEqualTo(6);
-        assertThat(dhcp.lastRejected()).contains("127.0.0.1").contains("loopback");
-        assertThat(dhcp.lease().address()).isEqualTo(OFFERED);
-        assertThat(nic.address()).isEqualTo(OFFERED);
-
-        net.run("close", () -> {
-            dhcp.close();
-            server.socket.close();
-            return null;
-        });
-        assertThat(server.count(DhcpMessage.RELEASE)).isEqualTo(1);
-        net.close();
-        assertThat(net.poolsFull()).isTrue();
+            lan.release();
+            assertThat(server.count(DhcpMessage.RELEASE)).isEqualTo(1);
+        }
     }
 
     @Test
@@ -313,86 +320,70 @@ class DhcpClientTest {
         assertThat(forever.t2Nanos()).isLessThan(forever.leaseSeconds() * SECOND);
     }
 
+
     @Test
     void renewalTimesBeyondTheLeaseDoNotKeepTheAddressPastExpiry() throws Exception {
-        Network net = network();
-        Host client = net.nodes().get(0).host();
-        NetInterface nic = client.interfaces().getFirst();
         Server server = new Server();
         server.t1 = 100; // both past the 60 s lease
         server.t2 = 200;
-        server.serve(net, net.nodes().get(1).host());
-        DhcpClient dhcp = net.run("dhcp", () -> new DhcpClient(client, nic, quick(4)));
-        DhcpClient.Lease lease = net.run("acquire", dhcp::acquire);
-        assertThat(lease.t1Nanos() - lease.obtainedNanos()).isEqualTo(30 * SECOND);
-        assertThat(lease.t2Nanos() - lease.obtainedNanos()).isEqualTo(52_500_000_000L);
-        assertThat(lease.expiresNanos() - lease.obtainedNanos()).isEqualTo(60 * SECOND);
-        assertThat(dhcp.adjustedTimes()).isEqualTo(1);
+        try (Lan lan = new Lan(server, quick(4))) {
+            DhcpClient dhcp = lan.dhcp;
+            DhcpClient.Lease lease = lan.net.run("acquire", dhcp::acquire);
+            assertThat(lease.t1Nanos() - lease.obtainedNanos()).isEqualTo(30 * SECOND);
+            assertThat(lease.t2Nanos() - lease.obtainedNanos()).isEqualTo(52_500_000_000L);
+            assertThat(lease.expiresNanos() - lease.obtainedNanos()).isEqualTo(60 * SECOND);
+            assertThat(dhcp.adjustedTimes()).isEqualTo(1);
 
-        server.mute = true;
-        net.startApplication("dhcp-maintain", dhcp::maintain);
-        net.idle(62 * SECOND);
-        assertThat(dhcp.renewals()).isPositive();
-        assertThat(dhcp.rebinds()).isPositive();
-        assertThat(dhcp.expiries()).isEqualTo(1);
-        assertThat(nic.address()).as("the address goes when the lease does").isZero();
-
-        net.run("close", () -> {
-            dhcp.close();
-            server.socket.close();
-            return null;
-        });
-        net.close();
-        assertThat(net.poolsFull()).isTrue();
+            server.mute = true;
+            lan.net.startApplication("dhcp-maintain", dhcp::maintain);
+            lan.net.idle(62 * SECOND);
+            assertThat(dhcp.renewals()).isPositive();
+            assertThat(dhcp.rebinds()).isPositive();
+            assertThat(dhcp.expiries()).isEqualTo(1);
+            assertThat(lan.nic.address()).as("the address goes when the lease does").isZero();
+        }
     }
 
     @Test
     void anAckHandledWhileTheClientClosesDoesNotConfigureTheAddressAgain() throws Exception {
-        Network net = network();
-        Host client = net.nodes().get(0).host();
-        NetInterface nic = client.interfaces().getFirst();
         Server server = new Server();
-        server.serve(net, net.nodes().get(1).host());
-        DhcpClient dhcp = net.run("dhcp", () -> new DhcpClient(client, nic, quick(4)));
-        DhcpClient.Lease lease = net.run("acquire", dhcp::acquire);
-        Thread maintain = net.startApplication("dhcp-maintain", dhcp::maintain);
+        try (Lan lan = new Lan(server, quick(4))) {
+            Network net = lan.net;
+            Host client = lan.client;
+            DhcpClient dhcp = lan.dhcp;
+            DhcpClient.Lease lease = net.run("acquire", dhcp::acquire);
+            Thread maintain = net.startApplication("dhcp-maintain", dhcp::maintain);
 
-        // The renewal goes out at T1 = 30 s; the server answers it 2 s later.
-        server.delayNanos = 2 * SECOND;
-        net.idle(lease.t1Nanos() + 500 * MS - net.simulation().nanos());
-        assertThat(server.count(DhcpMessage.REQUEST)).isEqualTo(2);
-        // The client's CPU stalls for 5 s: the ACK arrives meanwhile and waits in the card. An
-        // application that asked the loop for something before then (the closer) is answered first
-        // when it runs again, and closes the DHCP client; the ACK reaches the maintaining thread
-        // while that close is under way.
-        Job stall = client.cpu().newJob("stall", () -> {
-            client.cpu().charge(5 * SECOND);
-            return Job.Result.DONE;
-        });
-        stall.schedule();
-        net.idle(MS);
-        net.startApplication("closer", () -> {
-            try (UdpSocket other = UdpSocket.open(client)) {
-                dhcp.close();
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
-        net.idle(10 * SECOND);
-        maintain.join(1000);
+            // The renewal goes out at T1 = 30 s; the server answers it 2 s later.
+            server.delayNanos = 2 * SECOND;
+            net.idle(lease.t1Nanos() + 500 * MS - net.simulation().nanos());
+            assertThat(server.count(DhcpMessage.REQUEST)).isEqualTo(2);
+            // The client's CPU stalls for 5 s: the ACK arrives meanwhile and waits in the card. An
+            // application that asked the loop for something before then (the closer) is answered first
+            // when it runs again, and closes the DHCP client; the ACK reaches the maintaining thread
+            // while that close is under way.
+            Job stall = client.cpu().newJob("stall", () -> {
+                client.cpu().charge(5 * SECOND);
+                return Job.Result.DONE;
+            });
+            stall.schedule();
+            net.idle(MS);
+            net.startApplication("closer", () -> {
+                try (UdpSocket other = UdpSocket.open(client)) {
+                    dhcp.close();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            net.idle(10 * SECOND);
+            maintain.join(1000);
 
-        assertThat(server.count(DhcpMessage.RELEASE)).isEqualTo(1);
-        assertThat(nic.address()).as("no address after the RELEASE").isZero();
-        assertThat(dhcp.lease()).isNull();
-        assertThat(dhcp.state()).isEqualTo(DhcpClient.State.RELEASED);
-        assertThat(client.dnsServers()).isEmpty();
-        assertThat(maintain.isAlive()).as("maintain returned").isFalse();
-
-        net.run("stop", () -> {
-            server.socket.close();
-            return null;
-        });
-        net.close();
-        assertThat(net.poolsFull()).isTrue();
+            assertThat(server.count(DhcpMessage.RELEASE)).isEqualTo(1);
+            assertThat(lan.nic.address()).as("no address after the RELEASE").isZero();
+            assertThat(dhcp.lease()).isNull();
+            assertThat(dhcp.state()).isEqualTo(DhcpClient.State.RELEASED);
+            assertThat(client.dnsServers()).isEmpty();
+            assertThat(maintain.isAlive()).as("maintain returned").isFalse();
+        }
     }
 }
