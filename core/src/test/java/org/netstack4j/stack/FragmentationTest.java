@@ -55,6 +55,49 @@ class FragmentationTest {
         return out.toByteArray();
     }
 
+    /**
+     * The host under test, settled, with a UDP socket bound to {@link #PORT} that the reassembled
+     * datagrams are for. {@link #close} checks that every collector's buffer is back in the large
+     * pool while the host still runs, then closes the socket and the network (which checks that
+     * every buffer came back).
+     */
+    private static final class BoundHost {
+        final ProbedHost probed;
+        final UdpSocket socket;
+
+        BoundHost() throws Exception {
+            probed = ProbedHost.settled(HostConfig.DEFAULT);
+            socket = probed.bind(PORT);
+        }
+
+        void toHost(byte[] datagram) {
+            probed.toHost(datagram);
+        }
+
+        void idle(long nanos) throws InterruptedException {
+            probed.idle(nanos);
+        }
+
+        long count(Counter c) {
+            return probed.count(c);
+        }
+
+        boolean largePoolFull() {
+            return probed.host.largePoolFull();
+        }
+
+        /** Every datagram waiting on the socket. */
+        List<byte[]> drain() throws Exception {
+            return probed.drain(socket);
+        }
+
+        void close() throws Exception {
+            assertThat(largePoolFull()).as("every collector's buffer back in the large pool").isTrue();
+            probed.closeSocket(socket);
+            probed.close();
+        }
+    }
+
     @Test
     void fragmentedPingIsReassembledAndItsReplyFragmented() throws Exception {
         ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
@@ -148,24 +191,23 @@ class FragmentationTest {
 
     @Test
     void incompleteDatagramsTimeOutAndGiveTheirBuffersBack() throws Exception {
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT); // 30 s
-        UdpSocket s = h.bind(PORT);
+        BoundHost h = new BoundHost(); // reassembly timeout: 30 s
         byte[] udp = udpToHost(Packets.pattern(2000, 1));
         // Datagram 1: only its first fragment. Datagram 2: only its last.
         h.toHost(fragment(Packets.UDP, 1, udp, 0, 1480, true));
         h.toHost(fragment(Packets.UDP, 2, udp, 1480, udp.length, false));
         h.idle(10 * MS);
-        assertThat(h.host.largePoolFull()).isFalse();
+        assertThat(h.largePoolFull()).isFalse();
         h.idle(29 * SECOND);
         assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isZero();
         h.idle(SECOND + 100 * MS);
         assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(2);
         assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(2);
-        assertThat(h.host.largePoolFull()).as("collectors' buffers returned").isTrue();
-        assertThat(lengths(h.drain(s))).isEmpty();
+        assertThat(h.largePoolFull()).as("collectors' buffers returned").isTrue();
+        assertThat(lengths(h.drain())).isEmpty();
 
         // RFC 792: the sender of the first fragment is told, quoting that fragment's header.
-        List<Packets.View> errors = h.prober.frames(v -> v.isIcmp() && v.icmpType() == 11);
+        List<Packets.View> errors = h.probed.prober.frames(v -> v.isIcmp() && v.icmpType() == 11);
         assertThat(errors).hasSize(1);
         Packets.View e = errors.get(0);
         assertThat(e.icmpCode()).isEqualTo(1);
@@ -174,14 +216,12 @@ class FragmentationTest {
         byte[] sent = fragment(Packets.UDP, 1, udp, 0, 1480, true);
         assertThat(quoted).isEqualTo(Arrays.copyOf(sent, 28));
         assertThat(h.count(Counter.ICMP_OUT_TIME_EXCDS)).isEqualTo(1);
-        h.closeSocket(s);
         h.close();
     }
 
     @Test
     void overlappingFragmentsCondemnTheDatagram() throws Exception {
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
-        UdpSocket s = h.bind(PORT);
+        BoundHost h = new BoundHost();
         byte[] udp = udpToHost(Packets.pattern(2000, 1));
         byte[] other = udpToHost(Packets.pattern(2000, 99));
 
@@ -203,22 +243,19 @@ class FragmentationTest {
         h.toHost(fragment(Packets.UDP, 14, udp, 0, 1480, true));
         h.idle(100 * MS);
         assertThat(h.count(Counter.IP_REASM_OVERLAPS)).isEqualTo(4);
-        assertThat(lengths(h.drain(s))).as("nothing assembled from overlapping pieces is delivered").isEmpty();
+        assertThat(lengths(h.drain())).as("nothing assembled from overlapping pieces is delivered").isEmpty();
 
         // What was left over after each condemnation never completes; it times out and is freed.
         h.idle(31 * SECOND);
-        assertThat(lengths(h.drain(s))).isEmpty();
+        assertThat(lengths(h.drain())).isEmpty();
         assertThat(h.count(Counter.IP_REASM_OKS)).isZero();
         assertThat(h.count(Counter.UDP_IN_DATAGRAMS)).isZero();
-        assertThat(h.host.largePoolFull()).isTrue();
-        h.closeSocket(s);
         h.close();
     }
 
     @Test
     void exactDuplicateFragmentsAreHarmless() throws Exception {
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
-        UdpSocket s = h.bind(PORT);
+        BoundHost h = new BoundHost();
         byte[] payload = Packets.pattern(3500, 4);
         byte[] udp = udpToHost(payload);
         byte[] f1 = fragment(Packets.UDP, 21, udp, 0, 1480, true);
@@ -230,7 +267,7 @@ class FragmentationTest {
         h.toHost(f3);
         h.toHost(f2);
         h.idle(100 * MS);
-        List<byte[]> got = h.drain(s);
+        List<byte[]> got = h.drain();
         assertThat(got).hasSize(1);
         Packets.assertSameBytes(got.get(0), payload);
         assertThat(h.count(Counter.IP_REASM_OVERLAPS)).isZero();
@@ -239,18 +276,15 @@ class FragmentationTest {
         // A duplicate arriving after completion starts a new datagram that never completes.
         h.toHost(f2);
         h.idle(31 * SECOND);
-        assertThat(lengths(h.drain(s))).isEmpty();
+        assertThat(lengths(h.drain())).isEmpty();
         assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(1);
-        assertThat(h.host.largePoolFull()).isTrue();
-        h.closeSocket(s);
         h.close();
     }
 
     @Test
     void collectorsAreBoundedAndTheOldestIsEvictedForANewDatagram() throws Exception {
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        BoundHost h = new BoundHost();
         int collectors = HostConfig.DEFAULT.reassemblyCollectors();
-        UdpSocket s = h.bind(PORT);
         List<byte[]> datagrams = new ArrayList<>();
         for (int id = 0; id <= collectors; id++) {
             byte[] udp = udpToHost(Packets.pattern(2000, id));
@@ -271,7 +305,7 @@ class FragmentationTest {
         }
         h.toHost(fragment(Packets.UDP, 100, datagrams.get(0), 1480, datagrams.get(0).length, false));
         h.idle(10 * MS);
-        List<byte[]> got = h.drain(s);
+        List<byte[]> got = h.drain();
         assertThat(got).hasSize(collectors);
         for (int id = 1; id <= collectors; id++) {
             Packets.assertSameBytes(got.get(id - 1), Packets.pattern(2000, id));
@@ -280,8 +314,6 @@ class FragmentationTest {
         h.idle(31 * SECOND);
         assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(1);
         assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(2);
-        assertThat(h.host.largePoolFull()).isTrue();
-        h.closeSocket(s);
         h.close();
     }
 
@@ -289,20 +321,19 @@ class FragmentationTest {
     void junkFirstFragmentsCannotShutOutReassembly() throws Exception {
         // One tiny first fragment per collector, each for a datagram that never completes, would
         // hold every collector for the whole timeout: no datagram could be reassembled meanwhile.
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        BoundHost h = new BoundHost();
         int collectors = HostConfig.DEFAULT.reassemblyCollectors();
-        UdpSocket s = h.bind(PORT);
         for (int id = 0; id < collectors; id++) {
             h.toHost(fragment(Packets.UDP, 200 + id, udpToHost(new byte[16]), 0, 8, true));
         }
         h.idle(10 * MS);
-        assertThat(h.host.largePoolFull()).isFalse();
+        assertThat(h.largePoolFull()).isFalse();
         byte[] payload = Packets.pattern(2000, 7);
         byte[] udp = udpToHost(payload);
         h.toHost(fragment(Packets.UDP, 300, udp, 0, 1480, true));
         h.toHost(fragment(Packets.UDP, 300, udp, 1480, udp.length, false));
         h.idle(10 * MS);
-        List<byte[]> got = h.drain(s);
+        List<byte[]> got = h.drain();
         assertThat(got).hasSize(1);
         Packets.assertSameBytes(got.get(0), payload);
         assertThat(h.count(Counter.IP_REASM_OKS)).isEqualTo(1);
@@ -312,24 +343,20 @@ class FragmentationTest {
         h.idle(31 * SECOND);
         assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isEqualTo(collectors - 1);
         assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(collectors);
-        assertThat(h.host.largePoolFull()).isTrue();
-        h.closeSocket(s);
         h.close();
     }
 
     @Test
     void fragmentReachingPast65535IsDropped() throws Exception {
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
-        UdpSocket s = h.bind(PORT);
+        BoundHost h = new BoundHost();
         // The highest offset there is (65528) with 16 bytes: 20 + 65544 bytes, more than IPv4 can hold.
         h.toHost(Packets.ip(Packets.UDP, PROBER, HOST, new byte[16]).id(31).fragment(65_528, false).bytes());
         h.idle(10 * MS);
         assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(1);
-        assertThat(h.host.largePoolFull()).as("no collector opened for it").isTrue();
+        assertThat(h.largePoolFull()).as("no collector opened for it").isTrue();
         h.idle(31 * SECOND);
         assertThat(h.count(Counter.IP_REASM_TIMEOUT)).isZero();
-        assertThat(lengths(h.drain(s))).isEmpty();
-        h.closeSocket(s);
+        assertThat(lengths(h.drain())).isEmpty();
         h.close();
     }
 
@@ -337,7 +364,7 @@ class FragmentationTest {
      * Sends a UDP datagram of {@code udpLength} bytes in fragments whose first carries a header of
      * {@code firstHeaderLength} bytes (options) and the rest 20-byte headers.
      */
-    private static void sendLarge(ProbedHost h, int id, int udpLength, int firstHeaderLength) {
+    private static void sendLarge(BoundHost h, int id, int udpLength, int firstHeaderLength) {
         byte[] payload = Packets.pattern(udpLength - 8, id);
         byte[] udp = udpToHost(payload);
         byte[] options = new byte[firstHeaderLength - 20];
@@ -353,23 +380,20 @@ class FragmentationTest {
 
     @Test
     void reassembledDatagramLongerThan65535IsDropped() throws Exception {
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
-        UdpSocket s = h.bind(PORT);
+        BoundHost h = new BoundHost();
         // 65512 bytes after a 20-byte header: 65532, a legal datagram; it is delivered.
         sendLarge(h, 41, 65_512, 20);
         h.idle(100 * MS);
-        List<byte[]> got = h.drain(s);
+        List<byte[]> got = h.drain();
         assertThat(got).hasSize(1);
         Packets.assertSameBytes(got.get(0), Packets.pattern(65_504, 41));
         // The same bytes after a first fragment with 40 bytes of options: 65572 bytes in all. Each
         // fragment is within bounds on its own, but the datagram they make is not (a "ping of death").
         sendLarge(h, 42, 65_512, 60);
         h.idle(100 * MS);
-        assertThat(lengths(h.drain(s))).as("an oversized datagram is never delivered").isEmpty();
+        assertThat(lengths(h.drain())).as("an oversized datagram is never delivered").isEmpty();
         assertThat(h.count(Counter.IP_REASM_OKS)).isEqualTo(1);
         assertThat(h.count(Counter.IP_REASM_FAILS)).isEqualTo(1);
-        assertThat(h.host.largePoolFull()).isTrue();
-        h.closeSocket(s);
         h.close();
     }
 

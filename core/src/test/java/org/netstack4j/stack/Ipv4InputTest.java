@@ -19,6 +19,23 @@ class Ipv4InputTest {
         return Packets.echo(8, id, seq, Packets.pattern(32, seq));
     }
 
+    /** A settled host whose prober has forgotten the host's announcements: what it sees from here on is an answer. */
+    private static ProbedHost quietHost() throws InterruptedException {
+        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
+        h.prober.forget();
+        return h;
+    }
+
+    /** From each of {@code sources}: an echo request and a UDP datagram to the host; then 100 ms on. */
+    private static void sendFromEach(ProbedHost h, int[] sources) throws InterruptedException {
+        for (int source : sources) {
+            h.toHost(Packets.ip(Packets.ICMP, source, HOST, echoRequest(4, 1)).bytes());
+            h.toHost(Packets.ip(Packets.UDP, source, HOST,
+                    Packets.udp(4000, 6001, source, HOST, new byte[8], Packets.Sum.GOOD)).bytes());
+        }
+        h.idle(100 * MS);
+    }
+
     @Test
     void malformedHeadersAreDroppedAndCountedAndTheHostKeepsAnswering() throws Exception {
         ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
@@ -129,19 +146,13 @@ class Ipv4InputTest {
     void datagramsFromABroadcastOrMulticastSourceAreDropped() throws Exception {
         // RFC 1122 3.2.1.3: a broadcast or multicast address is never a source. Answering one would
         // broadcast the answer to the whole link (a smurf reflector).
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
-        h.prober.forget();
+        ProbedHost h = quietHost();
         int[] sources = {
             Ipv4Address.parseBits("10.0.2.255"),
             Ipv4Address.parseBits("255.255.255.255"),
             Ipv4Address.parseBits("224.0.0.1"),
         };
-        for (int source : sources) {
-            h.toHost(Packets.ip(Packets.ICMP, source, HOST, echoRequest(4, 1)).bytes());
-            h.toHost(Packets.ip(Packets.UDP, source, HOST,
-                    Packets.udp(4000, 6001, source, HOST, new byte[8], Packets.Sum.GOOD)).bytes());
-        }
-        h.idle(100 * MS);
+        sendFromEach(h, sources);
         assertThat(h.count(Counter.IP_IN_ADDR_ERRORS)).isEqualTo(6);
         assertThat(h.count(Counter.ICMP_IN_ECHOS)).isZero();
         assertThat(h.count(Counter.UDP_NO_PORTS)).isZero();
@@ -152,8 +163,7 @@ class Ipv4InputTest {
 
     @Test
     void withoutForwardingOtherHostsDatagramsAreDropped() throws Exception {
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
-        h.prober.forget();
+        ProbedHost h = quietHost();
         int elsewhere = Ipv4Address.parseBits("10.0.3.5");
         // Addressed to our MAC, but to another host's IP: a host is not a router.
         h.toHost(Packets.ip(Packets.UDP, PROBER, elsewhere,
@@ -171,8 +181,7 @@ class Ipv4InputTest {
     void martianSourcesAreDropped() throws Exception {
         // Loopback (127/8), "this network" (0/8), and our own address can never come from the
         // wire (RFC 1122 3.2.1.3, RFC 1812 5.3.7); Linux drops them as martian sources.
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT);
-        h.prober.forget();
+        ProbedHost h = quietHost();
         int[] sources = {
             Ipv4Address.parseBits("127.0.0.1"),
             Ipv4Address.parseBits("127.1.2.3"),
@@ -180,12 +189,7 @@ class Ipv4InputTest {
             Ipv4Address.parseBits("0.0.0.0"), // only a limited broadcast may come from 0.0.0.0
             HOST,
         };
-        for (int source : sources) {
-            h.toHost(Packets.ip(Packets.ICMP, source, HOST, echoRequest(4, 1)).bytes());
-            h.toHost(Packets.ip(Packets.UDP, source, HOST,
-                    Packets.udp(4000, 6001, source, HOST, new byte[8], Packets.Sum.GOOD)).bytes());
-        }
-        h.idle(100 * MS);
+        sendFromEach(h, sources);
         assertThat(h.count(Counter.IP_IN_ADDR_ERRORS)).isEqualTo(2L * sources.length);
         assertThat(h.count(Counter.IP_IN_DELIVERS)).isZero();
         assertThat(h.count(Counter.ICMP_OUT_MSGS)).isZero();
