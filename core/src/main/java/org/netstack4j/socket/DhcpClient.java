@@ -68,6 +68,8 @@ public final class DhcpClient implements AutoCloseable {
     private volatile State state = State.INIT;
     private volatile Lease lease;
     private volatile boolean closing;
+    /** The thread in {@link #maintain}, woken by {@link #close} from its wait for T1. */
+    private volatile Thread maintainer;
     /**
      * Held while the lease is configured or dropped (bind, unbind, close), so that an ACK handled
      * while the client closes cannot configure an address after the RELEASE. Taken with tryLock
@@ -136,6 +138,10 @@ public final class DhcpClient implements AutoCloseable {
      * expiry drops the address and looks for a new lease. Returns when the client is closed.
      */
     public void maintain() {
+        maintainer = Thread.currentThread();
+        if (closing) {
+            return;
+        }
         while (!closing) {
             try {
                 Lease l = lease;
@@ -418,6 +424,10 @@ public final class DhcpClient implements AutoCloseable {
             state = State.RELEASED;
             leaseLock.unlock();
             socket.close();
+            Thread m = maintainer;
+            if (m != null) {
+                apps.wake(m); // it may be waiting for T1, hours away
+            }
         }
     }
 

@@ -345,6 +345,28 @@ class DhcpClientTest {
     }
 
     @Test
+    void closeEndsMaintainAtOnceInsteadOfAtT1() throws Exception {
+        Server server = new Server();
+        try (Lan lan = new Lan(server, quick(4))) {
+            Network net = lan.net;
+            DhcpClient.Lease lease = net.run("acquire", lan.dhcp::acquire);
+            Thread maintain = net.startApplication("dhcp-maintain", lan.dhcp::maintain);
+            net.idle(SECOND);
+            assertThat(maintain.isAlive()).as("maintain waits for T1").isTrue();
+
+            lan.release();
+            long closedAt = net.simulation().nanos();
+            net.idle(10 * MS);
+            maintain.join(1000);
+
+            assertThat(closedAt).as("closed long before T1").isLessThan(lease.t1Nanos() - 10 * SECOND);
+            assertThat(maintain.isAlive()).as("maintain returned when the client closed, not at T1").isFalse();
+            assertThat(server.count(DhcpMessage.RELEASE)).isEqualTo(1);
+            assertThat(server.count(DhcpMessage.REQUEST)).as("no renewal after the close").isEqualTo(1);
+        }
+    }
+
+    @Test
     void anAckHandledWhileTheClientClosesDoesNotConfigureTheAddressAgain() throws Exception {
         Server server = new Server();
         try (Lan lan = new Lan(server, quick(4))) {
