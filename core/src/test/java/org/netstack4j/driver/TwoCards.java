@@ -9,6 +9,8 @@ import org.netstack4j.wire.MacAddress;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** Test bench: two machines in simulated time, one card each, on a direct cable; b keeps what it receives. */
 final class TwoCards implements AutoCloseable {
     static final MacAddress MAC_A = MacAddress.parse("02:00:00:00:00:0a");
@@ -86,5 +88,7 @@ final class TwoCards implements AutoCloseable {
         releaseHeld();
         a.close();
         b.close();
+        assertThat(a.poolsFull()).as("every buffer of a back in its pool after close").isTrue();
+        assertThat(b.poolsFull()).as("every buffer of b back in its pool after close").isTrue();
     }
 }

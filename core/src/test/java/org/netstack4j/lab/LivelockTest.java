@@ -38,6 +38,7 @@ class LivelockTest {
         List<Livelock.Point> beyond = r.points().stream().filter(p -> p.inputPps() > r.peak().inputPps()).toList();
         assertThat(beyond).isNotEmpty().allSatisfy(p -> assertThat(p.outputPps()).isLessThan(r.peakPps()));
         assertThat(seen).hasSameSizeAs(r.points());
+        assertThat(r.points()).allSatisfy(p -> assertThat(p.poolsFull()).as("pools full at %d", p.inputPps()).isTrue());
     }
 
     @ParameterizedTest
@@ -51,6 +52,7 @@ class LivelockTest {
         // The excess is dropped by the card, before the CPU has spent anything on it.
         assertThat(r.overload().drops().get("ring_full")).isPositive();
         assertThat(r.overload().drops().get("backlog_full")).isZero();
+        assertThat(r.points()).allSatisfy(p -> assertThat(p.poolsFull()).as("pools full at %d", p.inputPps()).isTrue());
     }
 
     @Test
@@ -60,6 +62,8 @@ class LivelockTest {
         Livelock.Point napi = Livelock.measure(Livelock.Mode.NAPI_64, rate, SMALL);
         assertThat(napi.outputPps()).isGreaterThan(2 * irq.outputPps()).isGreaterThan(200_000);
         assertThat(irq.interruptsPerSecond()).isGreaterThan(10 * napi.interruptsPerSecond());
+        assertThat(irq.poolsFull()).isTrue();
+        assertThat(napi.poolsFull()).isTrue();
     }
 
     @ParameterizedTest

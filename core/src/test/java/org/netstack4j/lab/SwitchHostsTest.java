@@ -40,9 +40,19 @@ class SwitchHostsTest {
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @AfterEach
-    void closeAll() throws Exception {
+    void closeAll() throws Throwable {
+        Throwable first = null;
         for (AutoCloseable c : open.reversed()) {
-            c.close();
+            try {
+                c.close();
+            } catch (Throwable t) { // close the rest, then report the first failure
+                if (first == null) {
+                    first = t;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
@@ -52,6 +62,7 @@ class SwitchHostsTest {
         public void close() throws java.io.IOException {
             link.close();
             net.close();
+            assertThat(net.poolsFull()).as("every buffer of %s back in its pool", host).isTrue();
         }
     }
 

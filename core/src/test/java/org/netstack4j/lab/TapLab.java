@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The xv6 lab's network with Linux as the gateway: a namespace made for the test, a TAP device
  * opened by this JVM and moved into it, Linux's end of it at 10.0.2.2/24 (up, IPv6 off), and our
@@ -120,17 +122,23 @@ public final class TapLab implements AutoCloseable {
         return host.host().counters().get(c);
     }
 
-    /** Stops our host (closing the device, which then disappears), then removes the namespace. */
+    /**
+     * Stops our host (closing the device, which then disappears), then removes the namespace,
+     * then checks that every buffer of the host came back to its pool.
+     */
     @Override
     public void close() throws Exception {
+        boolean poolsFull = true;
         try {
             if (host != null) {
                 host.close();
+                poolsFull = host.poolsFull();
             } else {
                 tap.close();
             }
         } finally {
             ns.close();
         }
+        assertThat(poolsFull).as("every buffer of the host back in its pool after close").isTrue();
     }
 }

@@ -238,6 +238,9 @@ class FaultInjectorTest {
         assertThat(sink.times).hasSize(50).allSatisfy(t -> assertThat(t).isBetween(5 * MILLI, 6 * MILLI));
         assertThat(sink.sequences()).containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(0, 50).boxed().toList())
                 .isNotEqualTo(java.util.stream.IntStream.range(0, 50).boxed().toList());
+        assertThat(fi.held()).isZero();
+        assertThat(fi.counters().delayed()).isEqualTo(50);
+        assertThat(fi.pool().isFull()).as("every held buffer back in its pool").isTrue();
     }
 
     @Test
