@@ -41,7 +41,9 @@ class TapCaptureTest {
         List<byte[]> theirs;
         try (TapLab lab = TapLab.create()) {
             Path inside = lab.ns().dir().resolve("linux.pcap");
-            Netns.Background tshark = lab.ns().start(RealPeers.find("tshark"), "-n", "-i", lab.tapName(),
+            // -P -l: a summary line per frame as soon as it is captured (and written), so the
+            // test can wait on what Linux's capture holds instead of sleeping.
+            Netns.Background tshark = lab.ns().start(RealPeers.find("tshark"), "-n", "-l", "-P", "-i", lab.tapName(),
                     "-F", "pcap", "-w", inside.toString());
             tshark.awaitOutput("Capturing on", T);
             lab.startHost(TapLab.hostOptions(WakeMode.NAPI).withCapture(ours));
@@ -49,14 +51,16 @@ class TapCaptureTest {
             // of the device are independent, so frames sent at once each way may be recorded in
             // either order.
             assertThat(RealPeers.await(() -> lab.tap().counterValues().txFrames() >= 1, 5000)).isTrue();
-            Thread.sleep(100);
+            tshark.awaitOutput(" ARP ", T);
 
             expectOk(lab.ns().exec(T, "ping", "-n", "-c", "3", "-i", "0.1", "-W", "2", TapLab.HOST_IP));
             expectOk(lab.ns().exec(T, "ping", "-n", "-c", "1", "-W", "2", "-s", "3000", TapLab.HOST_IP));
             expectOk(lab.ns().exec(T, "sh", "-c", "printf '%s' '" + LabWorld.QUESTION + "' | socat -T 2 - UDP4:"
                     + TapLab.HOST_IP + ":" + LabWorld.SERVICE_PORT));
             expectOk(lab.ns().exec(T, "dig", "@" + TapLab.HOST_IP, LabWorld.DNS_NAME, "+time=2", "+tries=1"));
-            Thread.sleep(300); // let the last answers land in both captures
+            // The last frame is our DNS answer: once Linux's capture has it, both captures hold
+            // the whole exchange (ours records a frame as the host sends it).
+            tshark.awaitOutput("Standard query response", T);
 
             tshark.signal("INT");
             Netns.Result stopped = tshark.await(Duration.ofSeconds(15));

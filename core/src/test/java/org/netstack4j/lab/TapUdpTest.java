@@ -96,8 +96,15 @@ class TapUdpTest {
                     }
                 }
             }
-            Thread.sleep(200); // late answers to retried questions land
             assertThat(answered).as("answered, with %d questions asked again", retries).isEqualTo(101);
+            // Late answers to questions asked again may still be on their way, and our counters
+            // are a slightly stale view: wait until both sides agree, then check.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline
+                    && (lab.linuxCounter("Udp", "InDatagrams") != lab.count(Counter.UDP_OUT_DATAGRAMS)
+                        || lab.linuxCounter("Udp", "OutDatagrams") != lab.count(Counter.UDP_IN_DATAGRAMS))) {
+                Thread.sleep(50);
+            }
             assertThat(retries).as("socat loses a few at most").isLessThanOrEqualTo(10);
             assertThat(lab.linuxCounter("Udp", "InDatagrams")).isEqualTo(lab.count(Counter.UDP_OUT_DATAGRAMS));
             assertThat(lab.linuxCounter("Udp", "OutDatagrams")).isEqualTo(lab.count(Counter.UDP_IN_DATAGRAMS));

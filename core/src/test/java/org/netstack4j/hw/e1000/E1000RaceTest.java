@@ -62,8 +62,15 @@ class E1000RaceTest {
         for (int i = 0; i < 8; i++) {
             tx.put(i, frame(PEER, 60, i), SEND); // the card never looks at DD on transmit: reused as they are
         }
-        int[] tdt = {0};
-        long sent = race(() -> {
+        // Without the race: a frame sent with the cable pulled is counted as no link, not delivered.
+        bench.card.detach();
+        bench.write(TDT, 1);
+        assertThat(bench.diag("tx_no_link")).isEqualTo(1);
+        assertThat(delivered.get()).isZero();
+        bench.card.attach(counting);
+
+        int[] tdt = {1};
+        long sent = 1 + race(() -> {
             tdt[0] = (tdt[0] + 1) % 8;
             bench.write(TDT, tdt[0]);
         }, () -> {
@@ -72,8 +79,9 @@ class E1000RaceTest {
         });
 
         long gptc = Integer.toUnsignedLong(bench.read(GPTC));
+        // How many frames meet a pulled cable during the race depends on how the two threads are
+        // scheduled (on a loaded machine perhaps none): only the accounting must hold.
         long noLink = bench.diag("tx_no_link");
-        assertThat(noLink).as("some frames met a pulled cable (else the race never happened)").isPositive();
         assertThat(gptc + noLink).as("every frame counted once: sent or no link").isEqualTo(sent);
         assertThat(delivered.get()).as("every frame counted as sent reached the cable").isEqualTo(gptc);
     }

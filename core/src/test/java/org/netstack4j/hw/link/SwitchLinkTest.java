@@ -153,11 +153,9 @@ class SwitchLinkTest {
             probe.bind(new InetSocketAddress(SwitchAddress.LOOPBACK, 0));
             freePort = ((InetSocketAddress) probe.getLocalAddress()).getPort();
         }
-        long t0 = System.nanoTime();
         assertThatThrownBy(() -> SwitchLink.open(SwitchAddress.udp(freePort)))
                 .hasMessageStartingWith("no switch at udp:127.0.0.1:" + freePort + ": nothing is listening on the port")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
-        assertThat(System.nanoTime() - t0).as("port unreachable is quick").isLessThan(SwitchLink.HELLO_TIMEOUT_NANOS);
 
         // Something on the port that does not answer hellos (not a switch).
         try (DatagramChannel mute = DatagramChannel.open(StandardProtocolFamily.INET)) {

@@ -327,16 +327,25 @@ class SwitchServerTest {
 
     @Test
     void aFullUdpSwitchGivesASilentPortToANewPeer() throws Exception {
-        SwitchServer s = startUdp(SwitchServer.Options.DEFAULT.withMaxPorts(1).withUdpIdleNanos(300_000_000L));
+        // An idle time long enough that b's first frame, sent right after a's, cannot come
+        // after it however slowly this machine schedules the switch's thread.
+        long idle = 2_000_000_000L;
+        SwitchServer s = startUdp(SwitchServer.Options.DEFAULT.withMaxPorts(1).withUdpIdleNanos(idle));
         RawSwitchClient a = RawSwitchClient.connect(s.addresses().getFirst());
         RawSwitchClient b = RawSwitchClient.connect(s.addresses().getFirst());
         open.add(a);
         open.add(b);
         a.send(Frames.numbered(BROADCAST, mac(1), 1, 60)); // a QEMU-like peer: frames, no hello
+        long aLastSent = System.nanoTime();
         awaitTrue(() -> s.connectedPorts() == 1, "a has a port");
         b.send(Frames.numbered(BROADCAST, mac(2), 2, 60));
         awaitTrue(() -> total(s, "refused_full") == 1, "b refused while a is fresh");
-        Thread.sleep(400);
+        // Past the idle time since a last spoke (the switch heard it after it was sent): a is
+        // now reclaimable, but is not swept, since it never said hello.
+        long wait = aLastSent + idle + 200_000_000L - System.nanoTime();
+        if (wait > 0) {
+            Thread.sleep(wait / 1_000_000L + 1);
+        }
         assertThat(s.connectedPorts()).as("a peer that never said hello is not swept").isEqualTo(1);
         b.send(Frames.numbered(BROADCAST, mac(2), 3, 60));
         awaitTrue(() -> total(s, "closed_reclaimed") == 1, "a's silent port reclaimed");

@@ -183,8 +183,11 @@ class TapDeviceTest {
             rig.tap().close();
             long millis = (System.nanoTime() - start) / 1_000_000;
 
-            assertThat(millis).as("close took %d ms", millis).isLessThan(500);
-            assertThat(rig.tap().isReceiving()).isFalse();
+            // The receive thread ended (joined, not given up on); the time is only bounded loosely,
+            // since a loaded machine may take long to schedule it after the wake.
+            assertThat(rig.tap().isReceiving()).as("the receive thread ended").isFalse();
+            assertThat(rig.tap().lastError()).as("close did not give up on the receive thread").isNull();
+            assertThat(millis).as("close took %d ms", millis).isLessThan(5_000);
             assertThat(rig.card().attached()).as("the card was unplugged").isFalse();
             byte[] frame = Frames.numbered(Frames.BROADCAST, OUR_MAC, 1, 60);
             stale.send(MemorySegment.ofArray(frame), 0, frame.length);
