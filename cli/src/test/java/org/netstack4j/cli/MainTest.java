@@ -180,11 +180,19 @@ class MainTest {
 
     @Test
     void pingResolvesNamesAndFragmentsLargeRequests() throws Exception {
-        Run r = run("ping", "--seed", "2", "-c", "2", "-s", "4000", "--json", "10.0.2.2");
+        // The name resolves through the gateway's DNS (nothing in the lab answers at that address).
+        Run named = run("ping", "--seed", "2", "-c", "1", "-W", "100", "--json", "pdos.csail.mit.edu");
+        assertThat(named.exit()).isEqualTo(1);
+        Map<String, Object> json = MiniJsonParser.parseObject(named.out());
+        assertThat(json).containsEntry("target", "pdos.csail.mit.edu").containsEntry("address", "128.52.129.126")
+                .containsEntry("transmitted", 1L);
 
+        // 4000 bytes of payload: the request and the reply are fragmented, and each reply is whole.
+        Run r = run("ping", "--seed", "2", "-c", "2", "-s", "4000", "10.0.2.2");
         assertThat(r.exit()).as(r.err()).isZero();
-        Map<String, Object> json = MiniJsonParser.parseObject(r.out());
-        assertThat(json).containsEntry("received", 2L).containsEntry("transmitted", 2L).containsKeys("rtt_avg_us", "replies");
+        assertThat(r.out()).contains("PING 10.0.2.2 (10.0.2.2) 4000(4028) bytes of data.",
+                "4008 bytes from 10.0.2.2: icmp_seq=1", "4008 bytes from 10.0.2.2: icmp_seq=2",
+                "2 packets transmitted, 2 received, 0% packet loss");
     }
 
     @Test

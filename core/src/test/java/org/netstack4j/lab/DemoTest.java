@@ -15,12 +15,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The demo as an integration test: every check passes in every wake mode, in simulated and real time. */
 class DemoTest {
+    /** The demo's checks, in order. */
+    private static final String[] CHECKS = {"arp", "udp_ping", "udp_100_pings", "udp_concurrent", "dns", "icmp_echo", "buffers"};
 
     @ParameterizedTest
     @EnumSource(WakeMode.class)
     void everyCheckPassesInSimulatedTime(WakeMode mode, @TempDir Path dir) throws Exception {
         List<Demo.Check> seen = new ArrayList<>();
         Demo.Report r = Demo.run(new Demo.Options(mode, 42L, dir.resolve("d.pcap")), seen::add);
+        assertThat(r.checks()).extracting(Demo.Check::name).containsExactly(CHECKS);
         assertThat(r.checks()).allSatisfy(c -> assertThat(c.ok()).as(c.line()).isTrue());
         assertThat(seen).hasSize(7);
         assertThat(r.dnsAnswer()).isEqualTo("128.52.129.126");
@@ -31,7 +34,9 @@ class DemoTest {
     @EnumSource(WakeMode.class)
     void everyCheckPassesOnRealThreads(WakeMode mode, @TempDir Path dir) throws Exception {
         Demo.Report r = Demo.run(new Demo.Options(mode, null, dir.resolve("d.pcap")), c -> { });
+        assertThat(r.checks()).extracting(Demo.Check::name).containsExactly(CHECKS);
         assertThat(r.checks()).allSatisfy(c -> assertThat(c.ok()).as(c.line()).isTrue());
+        assertThat(r.dnsAnswer()).isEqualTo("128.52.129.126");
     }
 
     @Test
