@@ -36,7 +36,6 @@ public enum Counter {
     IP_IN_CSUM_ERRORS("ip", "InCsumErrors"),
     IP_IN_ADDR_ERRORS("ip", "InAddrErrors"),
     IP_IN_UNKNOWN_PROTOS("ip", "InUnknownProtos"),
-    IP_IN_DISCARDS("ip", "InDiscards"),
     IP_IN_DELIVERS("ip", "InDelivers"),
     IP_FORW_DATAGRAMS("ip", "ForwDatagrams"),
     IP_TTL_EXCEEDED("ip", "InTtlExceeded"),
