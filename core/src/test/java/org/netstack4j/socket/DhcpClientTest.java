@@ -283,6 +283,24 @@ class DhcpClientTest {
     }
 
     @Test
+    void anOfferedAddressAnotherHostAnswersForIsDeclinedAndTheClientTakesAnother() throws Exception {
+        Server server = new Server();
+        server.firstOffers.add(GATEWAY); // a server that offers an address the gateway already holds
+        DhcpClient.Options probing = new DhcpClient.Options(Duration.ofSeconds(1), 4, Duration.ofMillis(200), "x");
+        try (Lan lan = new Lan(server, probing)) {
+            DhcpClient dhcp = lan.dhcp;
+            DhcpClient.Lease lease = lan.net.run("acquire", dhcp::acquire);
+            // The gateway defended 10.0.2.2 against the client's ARP probe: DECLINE, then a new DISCOVER.
+            assertThat(dhcp.declines()).isEqualTo(1);
+            assertThat(server.count(DhcpMessage.DECLINE)).isEqualTo(1);
+            assertThat(server.count(DhcpMessage.DISCOVER)).isEqualTo(2);
+            assertThat(lease.address()).isEqualTo(OFFERED);
+            assertThat(lan.nic.address()).isEqualTo(OFFERED);
+            assertThat(lan.gateway.interfaces().getFirst().address()).isEqualTo(GATEWAY);
+        }
+    }
+
+    @Test
     void whatNoHostCanHaveIsNamed() {
         assertThat(DhcpClient.unusable(OFFERED, 24)).isNull();
         assertThat(DhcpClient.unusable(Ipv4Address.parseBits("10.0.2.255"), 16)).isNull(); // a host in a /16

@@ -1,0 +1,82 @@
+package org.netstack4j.stack;
+
+import org.junit.jupiter.api.Test;
+import org.netstack4j.buffer.BufferPool;
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.socket.UdpSocket;
+import org.netstack4j.wire.Ipv4Address;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.netstack4j.stack.ProbedHost.HOST;
+import static org.netstack4j.stack.ProbedHost.MS;
+import static org.netstack4j.stack.ProbedHost.PROBER;
+
+/** Counters of events no other test produces: each made to happen once, and counted once. */
+class RareCountersTest {
+    private static final long OTHER_MAC = 0x0200_0000_0077L;
+
+    @Test
+    void anArpPacketFromAnotherMachineClaimingOurAddressIsAConflict() throws Exception {
+        try (ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT)) {
+            h.prober.forget();
+            // A gratuitous ARP for 10.0.2.15 from a card that is not ours.
+            h.prober.send(Packets.ethernet(Packets.BROADCAST, OTHER_MAC, Packets.ARP,
+                    Packets.arp(1, OTHER_MAC, HOST, 0, HOST)));
+            h.idle(10 * MS);
+            assertThat(h.count(Counter.ARP_ADDRESS_CONFLICTS)).isEqualTo(1);
+            assertThat(h.prober.frames(v -> v.isArp())).as("nothing answered, nothing learned").isEmpty();
+            assertThat(h.node.nic(0).neighborSnapshot()).noneMatch(n -> n.address().equals(Ipv4Address.format(HOST)));
+        }
+    }
+
+    @Test
+    void anIcmpTimeExceededIsCounted() throws Exception {
+        try (ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT)) {
+            // A router's answer to a datagram of ours whose TTL ran out: its header and 8 bytes.
+            byte[] ours = Packets.ip(Packets.UDP, HOST, Ipv4Address.parseBits("192.0.2.1"),
+                    Packets.udp(5000, 9, HOST, Ipv4Address.parseBits("192.0.2.1"), new byte[16], Packets.Sum.GOOD)).bytes();
+            byte[] quoted = Arrays.copyOf(ours, 28);
+            h.toHost(Packets.ip(Packets.ICMP, PROBER, HOST, Packets.echo(11, 0, 0, quoted)).bytes());
+            h.idle(10 * MS);
+            assertThat(h.count(Counter.ICMP_IN_MSGS)).isEqualTo(1);
+            assertThat(h.count(Counter.ICMP_IN_TIME_EXCDS)).isEqualTo(1);
+            assertThat(h.count(Counter.ICMP_IN_ERRORS)).isZero();
+            assertThat(h.count(Counter.ICMP_IN_OTHER)).isZero();
+        }
+    }
+
+    @Test
+    void aDatagramSentWhenEveryTransmitBufferIsTakenIsASendBufferError() throws Exception {
+        try (ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT)) {
+            // The simulation is paused between idles, so nothing else uses the pool meanwhile.
+            BufferPool pool = h.node.machine().txPool();
+            List<PacketBuffer> taken = new ArrayList<>();
+            for (PacketBuffer b; (b = pool.take()) != null; ) {
+                taken.add(b);
+            }
+            UdpSocket s = h.bind(5000);
+            h.run(() -> {
+                s.sendTo(new byte[] {1, 2, 3}, PROBER, 9);
+                return null;
+            });
+            h.idle(10 * MS);
+            assertThat(h.count(Counter.UDP_SNDBUF_ERRORS)).isEqualTo(1);
+            assertThat(h.count(Counter.BUF_TX_POOL_EMPTY)).isEqualTo(1);
+            assertThat(h.count(Counter.UDP_OUT_DATAGRAMS)).isZero();
+
+            taken.forEach(PacketBuffer::release);
+            h.run(() -> {
+                s.sendTo(new byte[] {4, 5, 6}, PROBER, 9);
+                return null;
+            });
+            h.idle(10 * MS);
+            assertThat(h.count(Counter.UDP_OUT_DATAGRAMS)).as("with buffers back, a send goes out").isEqualTo(1);
+            assertThat(h.prober.frames(v -> v.isUdp())).hasSize(1);
+            h.closeSocket(s);
+        }
+    }
+}
