@@ -33,6 +33,39 @@ class RareCountersTest {
         }
     }
 
+    /**
+     * The modelled card drops runts and frames for other addresses itself (RUC, its address filter),
+     * so the interface's own checks are reached only from a promiscuous card or another medium: the
+     * frames are handed to the interface directly, while the simulation is paused.
+     */
+    @Test
+    void frameTooShortAndFrameForAnotherStationAreDroppedByTheInterface() throws Exception {
+        try (ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT)) {
+            BufferPool pool = h.node.machine().txPool();
+            int free = pool.free();
+            long framesBefore = h.count(Counter.ETH_IN_FRAMES);
+
+            PacketBuffer runt = pool.take();
+            runt.append(13);
+            h.node.nic(0).input(runt);
+
+            byte[] f = Packets.ethernet(OTHER_MAC, h.prober.mac, Packets.IPV4,
+                    Packets.ip(Packets.ICMP, PROBER, HOST, Packets.echo(8, 1, 1, new byte[32])).bytes());
+            PacketBuffer other = pool.take();
+            other.append(f.length);
+            for (int i = 0; i < f.length; i++) {
+                other.setByte(i, f[i]);
+            }
+            h.node.nic(0).input(other);
+
+            assertThat(h.count(Counter.ETH_IN_FRAMES) - framesBefore).isEqualTo(2);
+            assertThat(h.count(Counter.ETH_TOO_SHORT)).isEqualTo(1);
+            assertThat(h.count(Counter.ETH_NOT_FOR_US)).isEqualTo(1);
+            assertThat(h.count(Counter.IP_IN_RECEIVES)).isZero();
+            assertThat(pool.free()).as("both buffers released").isEqualTo(free);
+        }
+    }
+
     @Test
     void anIcmpTimeExceededIsCounted() throws Exception {
         try (ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT)) {
