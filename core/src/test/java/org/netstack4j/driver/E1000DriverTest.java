@@ -307,6 +307,36 @@ class E1000DriverTest {
     }
 
     @Test
+    void aFrameSpanningSeveralReceiveBuffersIsDroppedWholeAndCountedOnce() {
+        try (TwoCards bench = new TwoCards(DriverConfig.of(WakeMode.NAPI))) {
+            bench.up();
+            // The driver never sets LPE; with it set behind its back, a 5000-byte frame fits the
+            // card (jumbo) but not one 2048-byte buffer: the card writes it over three descriptors,
+            // only the last with EOP, and the driver drops all three pieces as one long frame.
+            var card = bench.nicB.card();
+            card.write(E1000Registers.RCTL, card.read(E1000Registers.RCTL) | E1000Registers.RCTL_LPE);
+            var f = bench.frameFromA(1514, 1);
+            var big = java.lang.foreign.Arena.ofAuto().allocate(5000);
+            f.copyTo(0, big, 0, 1514);
+            f.release();
+            card.input().send(big, 0, 5000);
+            bench.run();
+            var counters = bench.nicB.driver().counters();
+            assertThat(counters.rxLongFrames()).isEqualTo(1);
+            assertThat(counters.rxPackets()).isZero();
+            assertThat(bench.receivedByB).isEmpty();
+
+            // The next frame, in one buffer, goes up as usual: the driver stopped discarding at EOP.
+            bench.nicA.driver().transmit(bench.frameFromA(60, 2));
+            bench.run();
+            assertThat(bench.receivedByB).hasSize(1);
+            assertThat(TwoCards.tagOf(bench.receivedByB.getFirst())).isEqualTo(2);
+            assertThat(counters.rxLongFrames()).isEqualTo(1);
+            assertThat(counters.rxPackets()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void framesLeftInTheReceiveRingAtTearDownAreCounted() {
         try (TwoCards bench = new TwoCards(DriverConfig.of(WakeMode.NAPI))) {
             bench.up();
