@@ -109,6 +109,15 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
     }
 
     /**
+     * True if a {@link #poll} now would certainly find nothing and succeed in finding it: the
+     * endpoint is open, not refused, and its receive ring is empty. Reads only volatile fields,
+     * so a socket may ask it without taking its receive lock.
+     */
+    boolean nothingToPoll() {
+        return !closed.get() && !refused && receiveRing.isEmpty();
+    }
+
+    /**
      * Takes the next datagram into {@code buffer} if one is waiting, never blocking; returns its
      * full length (bytes beyond {@code length} are cut off, as with a real datagram socket), or -1.
      */
