@@ -19,6 +19,11 @@ public final class SimulatedApplications implements Applications {
     private final List<AppThread> all = new ArrayList<>();
     private final Semaphore simulationTurn = new Semaphore(0);
     private final ThreadLocal<AppThread> current = new ThreadLocal<>();
+    /**
+     * {@code runnable.size()}, written under the lock and readable without it: the simulation asks
+     * before every step, and almost always no application thread is waiting to run.
+     */
+    private volatile int runnableCount;
     private Throwable failure;
 
     public SimulatedApplications(Simulation sim) {
@@ -64,6 +69,7 @@ public final class SimulatedApplications implements Applications {
         synchronized (this) {
             all.add(t);
             runnable.add(t);
+            runnableCount = runnable.size();
         }
         t.thread.start();
         return t.thread;
@@ -113,6 +119,7 @@ public final class SimulatedApplications implements Applications {
         if (t.blocked) {
             t.blocked = false;
             runnable.add(t);
+            runnableCount = runnable.size();
         }
     }
 
@@ -123,9 +130,13 @@ public final class SimulatedApplications implements Applications {
 
     /** Called by the simulation: runs the next runnable application thread until it blocks or ends. */
     boolean runOne() {
+        if (runnableCount == 0) {
+            return false; // the usual case, without the lock
+        }
         AppThread next;
         synchronized (this) {
             next = runnable.poll();
+            runnableCount = runnable.size();
         }
         if (next == null) {
             return false;

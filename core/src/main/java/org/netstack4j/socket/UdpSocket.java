@@ -124,6 +124,11 @@ public final class UdpSocket implements AutoCloseable {
 
     /** Takes a datagram if one is waiting; -1 if none (never waits). */
     public int receiveNow(byte[] buffer, int offset, int length) throws SocketException {
+        // A polling loop mostly finds nothing: say so without the lock (an empty ring stays empty
+        // for this call's purpose whoever else receives). A closed socket still throws below.
+        if (endpoint.nothingToPoll()) {
+            return -1;
+        }
         synchronized (receiveLock) {
             int n = endpoint.poll(buffer, offset, length);
             if (n < 0) {

@@ -30,6 +30,11 @@ final class DatagramRing {
     @SuppressWarnings("unused") private volatile long head; // consumer position (bytes consumed)
     @SuppressWarnings("unused") private volatile long tail; // producer position (bytes produced)
 
+    // Where the positions fall in the array (position modulo its length), each kept by the one
+    // side that moves that position, so the per-datagram path needs no 64-bit division.
+    private int tailAt; // producer's: tail % bytes.length
+    private int headAt; // consumer's: head % bytes.length
+
     // The record most recently taken by the consumer.
     private int takenLength;
     private int takenAddress;
@@ -70,7 +75,7 @@ final class DatagramRing {
         long t = (long) TAIL.getOpaque(this);
         long h = (long) HEAD.getVolatile(this);
         int size = footprint(length);
-        int at = (int) (t % bytes.length);
+        int at = tailAt;
         int skip = at + size > bytes.length ? bytes.length - at : 0;
         if (t + skip + size - h > bytes.length) {
             return -1;
@@ -91,8 +96,10 @@ final class DatagramRing {
         INT.set(bytes, at + 4, address);
         INT.set(bytes, at + 8, (port << 16) | (tag & 0xFFFF));
         long t = (long) TAIL.getOpaque(this);
-        int pos = (int) (t % bytes.length);
+        int pos = tailAt;
         long skip = at < pos ? bytes.length - pos : 0; // the record wrapped to zero
+        int end = at + footprint(length);
+        tailAt = end == bytes.length ? 0 : end;
         // Volatile, not just release: the producer reads the consumer's "waiting" flag next, and
         // that read must not move before this write (else a wake-up could be lost).
         TAIL.setVolatile(this, t + skip + footprint(length));
@@ -129,11 +136,12 @@ final class DatagramRing {
         if (h == t) {
             return false;
         }
-        int at = (int) (h % bytes.length);
+        int at = headAt;
         if (bytes.length - at < HEADER || (int) INT.get(bytes, at) == WRAP) {
             h += bytes.length - at;
             HEAD.setRelease(this, h);
             at = 0;
+            headAt = 0;
             if (h == t) {
                 return false;
             }
@@ -150,7 +158,10 @@ final class DatagramRing {
     /** Consumer: frees the record last seen by {@link #peek}. */
     void release() {
         long h = (long) HEAD.getOpaque(this);
-        HEAD.setVolatile(this, h + footprint(takenLength)); // volatile for the same reason as in publish
+        int size = footprint(takenLength);
+        int end = takenOffset - HEADER + size;
+        headAt = end == bytes.length ? 0 : end;
+        HEAD.setVolatile(this, h + size); // volatile for the same reason as in publish
     }
 
     /** Consumer: drops every record (used when the owner closes). Returns how many. */

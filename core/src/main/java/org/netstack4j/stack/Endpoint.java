@@ -92,7 +92,11 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
             if (at >= 0) {
                 System.arraycopy(data, offset, sendRing.array(), at, length);
                 sendRing.publish(at, length, address, port, tag);
-                if (sendQueued.compareAndSet(false, true)) {
+                // A burst of sends finds the endpoint already queued after the first: a plain read
+                // sees that without the compare-and-set, which costs as much when it fails. (If the
+                // loop clears the flag just after this read, it drains the ring after clearing it,
+                // so it sees the datagram published above.)
+                if (!sendQueued.get() && sendQueued.compareAndSet(false, true)) {
                     host.handOff(this);
                 }
                 return;
@@ -106,6 +110,15 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
             }
             writer = null;
         }
+    }
+
+    /**
+     * True if a {@link #poll} now would certainly find nothing and succeed in finding it: the
+     * endpoint is open, not refused, and its receive ring is empty. Reads only volatile fields,
+     * so a socket may ask it without taking its receive lock.
+     */
+    boolean nothingToPoll() {
+        return !closed.get() && !refused && receiveRing.isEmpty();
     }
 
     /**

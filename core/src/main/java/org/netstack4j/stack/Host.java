@@ -505,6 +505,10 @@ public final class Host {
 
     /** Loop: closes every endpoint whose close was asked for since the last time. */
     private void runCloses() {
+        // Almost always there is none: a plain read spares each loop pass the atomic swap.
+        if (closeRequests.get() == null) {
+            return;
+        }
         Endpoint e = closeRequests.getAndSet(null);
         while (e != null) {
             Endpoint next = e.nextClose;

@@ -69,6 +69,11 @@ public final class UdpEndpoint extends Endpoint {
         return super.poll(buffer, offset, length);
     }
 
+    /** True if {@link #poll} would return -1 now (open, nothing waiting); needs no lock. */
+    public boolean nothingToPoll() {
+        return super.nothingToPoll();
+    }
+
     /** Source address of the datagram last returned by {@link #receive}. */
     public int sourceAddress() {
         return lastAddress();

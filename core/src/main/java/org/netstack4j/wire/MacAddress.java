@@ -57,8 +57,11 @@ public record MacAddress(long bits) {
 
     /** Writes six bytes of a packet at {@code index}. */
     public static void write(PacketBuffer b, int index, long bits) {
-        b.setU16(index, (int) (bits >>> 32));
-        b.setInt(index + 2, (int) bits);
+        // The first four bytes, then the last two: the layout the card model reads a destination
+        // in (read(MemorySegment, long)), so its read is forwarded from these stores rather than
+        // waiting for them to reach the cache, as a read straddling two stores must.
+        b.setInt(index, (int) (bits >>> 16));
+        b.setU16(index + 4, (int) bits);
     }
 
     /** Byte {@code i} (0 = first on the wire). */

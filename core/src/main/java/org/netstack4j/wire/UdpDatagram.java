@@ -58,11 +58,14 @@ public final class UdpDatagram {
         if (length < HEADER_LENGTH || length > 0xFFFF) {
             throw new IllegalArgumentException("UDP datagram of " + length + " bytes is outside 8..65535");
         }
-        b.setU16(0, srcPort);
-        b.setU16(2, dstPort);
-        b.setU16(4, length);
-        b.setU16(6, 0);
-        int c = Checksum.finish(Checksum.sum(b, 0, length, Checksum.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_UDP, length)));
-        b.setU16(6, c == 0 ? 0xFFFF : c);
+        srcPort &= 0xFFFF;
+        dstPort &= 0xFFFF;
+        // The header's words are in hand: add them to the pseudo-header's sum directly and read
+        // only the payload back, rather than writing the header field by field and summing it
+        // from the buffer (reading just-written bytes back in wider words is slow, besides).
+        int headerSum = Checksum.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_UDP, length) + srcPort + dstPort + length;
+        int c = Checksum.finish(Checksum.sum(b, HEADER_LENGTH, length - HEADER_LENGTH, headerSum));
+        b.setInt(0, srcPort << 16 | dstPort);
+        b.setInt(4, length << 16 | (c == 0 ? 0xFFFF : c));
     }
 }

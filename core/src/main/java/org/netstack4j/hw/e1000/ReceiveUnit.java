@@ -246,7 +246,22 @@ final class ReceiveUnit {
 
     private int freeDescriptors() {
         int n = ringSize();
-        return n == 0 ? 0 : (rdt - rdh + n) % n;
+        if (n == 0) {
+            return 0;
+        }
+        // (rdt - rdh + n) mod n, asked twice per frame: without a division while both indexes
+        // are inside the ring (always, unless RDLEN was shrunk under them).
+        int free = rdt - rdh;
+        if (free >= -n && free < n) {
+            return free < 0 ? free + n : free;
+        }
+        return (free + n) % n;
+    }
+
+    /** {@code (i + 1) mod n}, dividing only if {@code i} lies outside the ring (RDLEN shrunk under it). */
+    private static int nextIndex(int i, int n) {
+        int next = i + 1;
+        return next < n ? next : next % n;
     }
 
     private void drainFifo() {
@@ -265,7 +280,7 @@ final class ReceiveUnit {
         boolean keepCrc = (rctl & RCTL_SECRC) == 0;
         int stored = padded + (keepCrc ? FCS_LENGTH : 0);
         int bufferSize = rxBufferSize(rctl);
-        int needed = (stored + bufferSize - 1) / bufferSize;
+        int needed = stored <= bufferSize ? 1 : (stored + bufferSize - 1) / bufferSize; // one, but for long frames
         if (freeDescriptors() < needed) {
             return false;
         }
@@ -308,7 +323,7 @@ final class ReceiveUnit {
             dma.writeU8(desc + RXD_ERRORS, errors);
             dma.writeU16(desc + RXD_SPECIAL, 0);
             dma.writeU8Release(desc + RXD_STATUS, RXD_STAT_DD | (pos >= stored ? RXD_STAT_EOP : 0));
-            rdh = (rdh + 1) % n;
+            rdh = nextIndex(rdh, n);
         }
         stats.frameReceived(padded + FCS_LENGTH, dst == MacAddress.BROADCAST.bits(), (dst & 0x0100_0000_0000L) != 0);
         int threshold = n >> (1 + ((rctl >>> RCTL_RDMTS_SHIFT) & 3));

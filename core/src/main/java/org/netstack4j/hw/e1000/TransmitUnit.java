@@ -144,7 +144,7 @@ final class TransmitUnit {
                 reported = true;
                 delayed |= (cmd & TXD_CMD_IDE) != 0;
             }
-            tdh = (tdh + 1) % n;
+            tdh = nextIndex(tdh, n);
         }
         if (reported) {
             if (delayed) {
@@ -154,6 +154,12 @@ final class TransmitUnit {
             }
         }
         interrupts.raise(ICR_TXQE);
+    }
+
+    /** {@code (i + 1) mod n}, dividing only if {@code i} lies outside the ring (TDLEN shrunk under it). */
+    private static int nextIndex(int i, int n) {
+        int next = i + 1;
+        return next < n ? next : next % n;
     }
 
     // A frame in one descriptor is sent straight from host memory; pieces are gathered first.
