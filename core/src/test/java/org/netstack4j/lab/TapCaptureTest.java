@@ -45,7 +45,9 @@ class TapCaptureTest {
             // test can wait on what Linux's capture holds instead of sleeping.
             Netns.Background tshark = lab.ns().start(RealPeers.find("tshark"), "-n", "-l", "-P", "-i", lab.tapName(),
                     "-F", "pcap", "-w", inside.toString());
-            tshark.awaitOutput("Capturing on", T);
+            // "Capturing on" comes before dumpcap has opened the device; "Capture started" after.
+            // A frame sent between the two is never captured.
+            tshark.awaitOutput("Capture started", T);
             lab.startHost(TapLab.hostOptions(WakeMode.NAPI).withCapture(ours));
             // Let the host's gratuitous ARP go out before Linux starts talking: the two directions
             // of the device are independent, so frames sent at once each way may be recorded in
