@@ -5,6 +5,7 @@ import org.netstack4j.hw.link.SwitchServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -96,13 +97,8 @@ final class SwitchCommand implements Callable<Integer> {
         udpIdleSeconds = LabOptions.inRange(spec, "--udp-idle", seconds, 1, 86_400);
     }
 
-    long durationSeconds;
-
-    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
-            description = "Stop by itself after this long, as if interrupted (0: run until interrupted). Default: ${DEFAULT-VALUE}.")
-    void setDuration(long seconds) {
-        durationSeconds = LabOptions.inRange(spec, "--duration", seconds, 0, 365L * 24 * 3600);
-    }
+    @Mixin
+    DurationOption duration;
 
     @Option(names = "--json", description = "At the end, print one JSON object (addresses, counters, ports) instead of the "
             + "text; the start-up lines (with the port udp:0 got) go to stderr, so stdout holds that object only.")
@@ -129,7 +125,7 @@ final class SwitchCommand implements Callable<Integer> {
         // With --json, stdout carries only the one object at the end: the start-up lines (with the
         // port udp:0 was given) go to stderr.
         PrintWriter announce = json ? err : out;
-        return UntilStopped.await("switch", durationSeconds, () -> {
+        return UntilStopped.await("switch", duration.seconds, () -> {
             for (SwitchAddress a : running.addresses()) {
                 announce.println("switch: listening on " + a);
             }

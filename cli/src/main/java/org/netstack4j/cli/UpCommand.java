@@ -92,13 +92,8 @@ final class UpCommand implements Callable<Integer> {
         records.computeIfAbsent(name, k -> new ArrayList<>()).add(bits);
     }
 
-    long durationSeconds;
-
-    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
-            description = "Stop by itself after this long, as if interrupted (0: run until interrupted). Default: ${DEFAULT-VALUE}.")
-    void setDuration(long seconds) {
-        durationSeconds = LabOptions.inRange(spec, "--duration", seconds, 0, 365L * 24 * 3600);
-    }
+    @CommandLine.Mixin
+    DurationOption duration;
 
     @Option(names = "--json", description = "At the end, print one JSON object (address, medium, counters) instead of the "
             + "text; the start-up line goes to stderr, so stdout holds that object only.")
@@ -135,7 +130,7 @@ final class UpCommand implements Callable<Integer> {
         }
         // With --json, stdout carries only the one object at the end: the start-up line goes to stderr.
         PrintWriter announce = json ? err : out;
-        return UntilStopped.await("up", durationSeconds, () -> {
+        return UntilStopped.await("up", duration.seconds, () -> {
             announce.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; UDP service on %d, DNS on 53 (%d name%s); "
                             + "Ctrl-C to stop%n", describeAddress(), host.mac, opened.describe(), mode.cliName(),
                     host.gateway == null ? "" : ", router " + Ipv4Address.format(host.gateway), LabWorld.SERVICE_PORT,
