@@ -21,8 +21,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,23 +35,11 @@ class SwitchHostsTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final Closer open = new Closer();
 
     @AfterEach
-    void closeAll() throws Throwable {
-        Throwable first = null;
-        for (AutoCloseable c : open.reversed()) {
-            try {
-                c.close();
-            } catch (Throwable t) { // close the rest, then report the first failure
-                if (first == null) {
-                    first = t;
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+    void closeAll() throws Exception {
+        open.close();
     }
 
     /** One host alone in its network, its card on the switch; with the lab's UDP service if asked. */
@@ -88,7 +74,7 @@ class SwitchHostsTest {
                     // closed with the network
                 }
             });
-            open.add(socket::close);
+            open.add((AutoCloseable) socket::close);
         }
         return s;
     }
