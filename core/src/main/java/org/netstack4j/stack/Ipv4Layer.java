@@ -171,6 +171,9 @@ final class Ipv4Layer {
             b.release();
             return;
         }
+        if (cannotFragment(b, route.via().mtu())) {
+            return; // checked before the TTL changes: the error quotes the header as it arrived, as Linux's does
+        }
         Ipv4Packet.decrementTtl(b);
         c.count(Counter.IP_FORW_DATAGRAMS);
         send(route.via(), route.nextHop(destination), b);
@@ -289,13 +292,23 @@ final class Ipv4Layer {
             via.sendIpv4(packet, nextHop);
             return;
         }
-        if (Ipv4Packet.dontFragment(packet)) {
-            c.count(Counter.IP_FRAG_FAILS);
-            host.icmp().sendError(packet, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.FRAGMENTATION_NEEDED, mtu);
-            packet.release();
-            return;
+        if (!cannotFragment(packet, mtu)) {
+            fragment(via, nextHop, packet, mtu);
         }
-        fragment(via, nextHop, packet, mtu);
+    }
+
+    /**
+     * True if {@code packet} is too big for {@code mtu} and says "don't fragment": then it is
+     * answered with "fragmentation needed" carrying the MTU (RFC 1191), counted and released.
+     */
+    private boolean cannotFragment(PacketBuffer packet, int mtu) {
+        if (packet.length() <= mtu || !Ipv4Packet.dontFragment(packet)) {
+            return false;
+        }
+        c.count(Counter.IP_FRAG_FAILS);
+        host.icmp().sendError(packet, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.FRAGMENTATION_NEEDED, mtu);
+        packet.release();
+        return true;
     }
 
     /**

@@ -29,7 +29,7 @@ final class UdpLayer {
 
     void bind(UdpEndpoint e, int address, int port) throws SocketException {
         if (e.deadOnLoop) {
-            throw new SocketException("socket is closed");
+            throw new SocketClosedException("socket is closed");
         }
         if (e.localPort != 0) {
             throw new SocketException("socket is already bound to port " + e.localPort);

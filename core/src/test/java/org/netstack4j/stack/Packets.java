@@ -94,6 +94,11 @@ final class Packets {
             return this;
         }
 
+        Ip dontFragment() {
+            df = true;
+            return this;
+        }
+
         Ip fragment(int offsetBytes, boolean more) {
             fragmentOffset = offsetBytes;
             mf = more;
