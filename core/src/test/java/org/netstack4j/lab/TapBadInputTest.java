@@ -121,6 +121,8 @@ class TapBadInputTest {
             assertThat(d.get(Counter.IP_IN_BAD_OPTIONS)).isEqualTo(1);
             assertThat(d.get(Counter.ICMP_OUT_PARM_PROBS)).isEqualTo(1);
             assertThat(d.get(Counter.IP_IN_SOURCE_ROUTED)).isEqualTo(1);
+            assertThat(host.services().dns().dropped()).as("the cut header and the response").isEqualTo(2);
+            assertThat(host.services().dns().formerr()).as("the name that points at itself: FORMERR").isEqualTo(1);
             assertThat(host.services().udpFaults().total() + host.services().dns().faults().total()).isZero();
         }
     }

@@ -1,5 +1,6 @@
 package org.netstack4j.stack;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.AfterAll;
 import org.netstack4j.lab.LabServices;
@@ -35,6 +36,7 @@ class ReceivePathFuzz {
         return h;
     }
 
+    @DictionaryEntries(tokens = {"\\x08\\x00\\x45\\x00", "\\x08\\x06\\x00\\x01\\x08\\x00\\x06\\x04", "\\x0a\\x00\\x02\\x0f", "\\x0a\\x00\\x02\\x63", "\\x07\\xd0", "\\x00\\x35", "\\x40\\x11", "\\x40\\x01", "\\x20\\x00"})
     @FuzzTest(maxDuration = "30s")
     void framesThroughCardDriverStackAndServices(byte[] data) throws Exception {
         ProbedHost p = host();

@@ -1,5 +1,6 @@
 package org.netstack4j.wire;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.AfterAll;
 import org.netstack4j.buffer.PacketBuffer;
@@ -45,6 +46,7 @@ class WireFuzzTargets {
         }
     }
 
+    @DictionaryEntries(tokens = {"\\x45\\x00", "\\x46\\x00", "\\x4f\\x00", "\\x07\\x0b\\x04", "\\x44\\x0c\\x05\\x00", "\\x44\\x0c\\x05\\x01", "\\x83\\x07\\x04", "\\x89\\x07\\x04", "\\x40\\x00", "\\x20\\x00"})
     @FuzzTest(maxDuration = "30s")
     void ipv4WithOptions(byte[] data) {
         PacketBuffer b = buffer(data);
@@ -79,6 +81,7 @@ class WireFuzzTargets {
         }
     }
 
+    @DictionaryEntries(tokens = {"\\x02\\x04\\x05\\xb4", "\\x01\\x03\\x03\\x07", "\\x04\\x02", "\\x05\\x0a", "\\x05\\x12", "\\x08\\x0a", "\\x50\\x12", "\\xa0\\x02", "\\xf0\\x10"})
     @FuzzTest(maxDuration = "30s")
     void tcpWithOptions(byte[] data) {
         PacketBuffer b = buffer(data);
@@ -91,6 +94,7 @@ class WireFuzzTargets {
         }
     }
 
+    @DictionaryEntries(tokens = {"\\x03www\\x07example\\x03com\\x00", "\\xc0\\x0c", "\\x00\\x01\\x00\\x01", "\\x00\\x05\\x00\\x01", "\\x01\\x00\\x00\\x01", "\\x81\\x80"})
     @FuzzTest(maxDuration = "30s")
     void dns(byte[] data) {
         DnsMessage.Parse p = DnsMessage.parse(data, data.length);
@@ -99,6 +103,7 @@ class WireFuzzTargets {
         }
     }
 
+    @DictionaryEntries(tokens = {"\\x63\\x82\\x53\\x63", "\\x35\\x01\\x01", "\\x35\\x01\\x05", "\\x33\\x04", "\\x36\\x04", "\\x01\\x04\\xff\\xff\\xff\\x00", "\\xff"})
     @FuzzTest(maxDuration = "30s")
     void dhcp(byte[] data) {
         DhcpMessage.Parse p = DhcpMessage.parse(data, data.length);

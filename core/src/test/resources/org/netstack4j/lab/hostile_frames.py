@@ -29,6 +29,12 @@ for port in (2000, 53):
     sendp(eth(IP(src=L, dst=H) / ICMP(type=3, code=3) / Raw(quoted)), iface=iface)
 print("forged_port_unreachable sent 2")
 
+# 2b. Malformed DNS to the responder: a cut header, a name that points at itself, a response.
+for payload in (b"\x12\x34\x01", b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01",
+                b"\x12\x34\x81\x80\x00\x00\x00\x00\x00\x00\x00\x00"):
+    sendp(eth(IP(src=L, dst=H) / UDP(sport=5353, dport=53) / Raw(payload)), iface=iface)
+print("malformed_dns sent 3")
+
 # 3a. A ping with a malformed option (Record Route of length 1): a parameter problem comes back.
 answer = srp1(eth(IP(src=L, dst=H, options=[IPOption(b"\x07\x01\x00\x00")]) / ICMP(id=7, seq=1)),
               iface=iface, timeout=3)
