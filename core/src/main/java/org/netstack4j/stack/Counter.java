@@ -79,6 +79,28 @@ public enum Counter {
     ICMP_IN_ECHOS_TO_BROADCAST("icmp", "InEchosBroadcastIgnored"),
 
     // UDP
+    // TCP: RFC 4022's counters, then a named counter for each drop
+    TCP_ACTIVE_OPENS("tcp", "ActiveOpens"),
+    TCP_PASSIVE_OPENS("tcp", "PassiveOpens"),
+    TCP_ATTEMPT_FAILS("tcp", "AttemptFails"),
+    TCP_ESTAB_RESETS("tcp", "EstabResets"),
+    /** A gauge: connections now in ESTABLISHED or CLOSE-WAIT. */
+    TCP_CURR_ESTAB("tcp", "CurrEstab"),
+    TCP_IN_SEGS("tcp", "InSegs"),
+    TCP_OUT_SEGS("tcp", "OutSegs"),
+    TCP_RETRANS_SEGS("tcp", "RetransSegs"),
+    TCP_IN_ERRS("tcp", "InErrs"),
+    TCP_IN_CSUM_ERRORS("tcp", "InCsumErrors"),
+    TCP_OUT_RSTS("tcp", "OutRsts"),
+    /** Segments for no connection and no listener (answered with RST unless they were RSTs). */
+    TCP_IN_NO_LISTENER("tcp", "InNoListener"),
+    /** SYNs a listener refused: its accept queue and half-open connections were at their bound. */
+    TCP_LISTEN_OVERFLOWS("tcp", "ListenOverflows"),
+    /** SYNs refused because the host's connection table was full. */
+    TCP_TABLE_FULL("tcp", "TableFull"),
+    /** Segments sent when no buffer was free (the connection retries on its timer). */
+    TCP_OUT_NO_BUFFER("tcp", "OutNoBuffer"),
+
     UDP_IN_DATAGRAMS("udp", "InDatagrams"),
     UDP_NO_PORTS("udp", "NoPorts"),
     UDP_IN_ERRORS("udp", "InErrors"),

@@ -176,6 +176,10 @@ final class Ipv4Layer {
                 c.count(Counter.IP_IN_DELIVERS);
                 host.udp().input(b, headerLength, source, destination, linkBroadcast);
             }
+            case Ipv4Packet.PROTO_TCP -> {
+                c.count(Counter.IP_IN_DELIVERS);
+                host.tcp().input(b, headerLength, source, destination, linkBroadcast);
+            }
             default -> {
                 c.count(Counter.IP_IN_UNKNOWN_PROTOS);
                 if (!linkBroadcast) {

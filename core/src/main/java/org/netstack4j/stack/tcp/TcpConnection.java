@@ -62,6 +62,7 @@ public final class TcpConnection {
     private final int remotePort;
     private final TcpOptions scratch = new TcpOptions();
     private TcpState state = TcpState.CLOSED;
+    private Object attachment;
     private Failure failure;
 
     // ==== Send side (RFC 9293 3.3.1's SND.*) ====
@@ -879,6 +880,20 @@ public final class TcpConnection {
 
     public int localAddress() {
         return localAddress;
+    }
+
+    /** Segments sent again so far (for the host's RetransSegs). */
+    public long retransmitted() {
+        return retransmitted;
+    }
+
+    /** What the owner (the host's TCP layer) keeps with this connection: its waiting threads, its listener. */
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attach(Object owner) {
+        this.attachment = owner;
     }
 
     /** True while either direction holds buffer memory. */

@@ -8,10 +8,10 @@ import org.netstack4j.buffer.PacketBuffer;
 /**
  * Coverage-guided fuzz targets (Jazzer) for every parser in {@code wire}: whatever the bytes,
  * each gets a verdict and never throws, and what it accepts can be read whole. Under {@code mvn
- * verify} each target runs over its seed corpus (real captures, in {@code WireFuzzTargetsInputs})
+ * verify} each target runs over its seed corpus (real captures, in {@code WireParsersFuzzTestInputs})
  * as a regression test; {@code -Pfuzz} (or JAZZER_FUZZ=1) fuzzes one target for a set time.
  */
-class WireFuzzTargets {
+class WireParsersFuzzTest {
     private static final int SRC = 0x0A00020F;
     private static final int DST = 0x0A000202;
     private static final Packets PACKETS = new Packets();
@@ -46,7 +46,7 @@ class WireFuzzTargets {
         }
     }
 
-    @DictionaryEntries(tokens = {"\\x45\\x00", "\\x46\\x00", "\\x4f\\x00", "\\x07\\x0b\\x04", "\\x44\\x0c\\x05\\x00", "\\x44\\x0c\\x05\\x01", "\\x83\\x07\\x04", "\\x89\\x07\\x04", "\\x40\\x00", "\\x20\\x00"})
+    @DictionaryEntries({"\\x45\\x00", "\\x46\\x00", "\\x4f\\x00", "\\x07\\x0b\\x04", "\\x44\\x0c\\x05\\x00", "\\x44\\x0c\\x05\\x01", "\\x83\\x07\\x04", "\\x89\\x07\\x04", "\\x40\\x00", "\\x20\\x00"})
     @FuzzTest(maxDuration = "30s")
     void ipv4WithOptions(byte[] data) {
         PacketBuffer b = buffer(data);
@@ -81,7 +81,7 @@ class WireFuzzTargets {
         }
     }
 
-    @DictionaryEntries(tokens = {"\\x02\\x04\\x05\\xb4", "\\x01\\x03\\x03\\x07", "\\x04\\x02", "\\x05\\x0a", "\\x05\\x12", "\\x08\\x0a", "\\x50\\x12", "\\xa0\\x02", "\\xf0\\x10"})
+    @DictionaryEntries({"\\x02\\x04\\x05\\xb4", "\\x01\\x03\\x03\\x07", "\\x04\\x02", "\\x05\\x0a", "\\x05\\x12", "\\x08\\x0a", "\\x50\\x12", "\\xa0\\x02", "\\xf0\\x10"})
     @FuzzTest(maxDuration = "30s")
     void tcpWithOptions(byte[] data) {
         PacketBuffer b = buffer(data);
@@ -94,7 +94,7 @@ class WireFuzzTargets {
         }
     }
 
-    @DictionaryEntries(tokens = {"\\x03www\\x07example\\x03com\\x00", "\\xc0\\x0c", "\\x00\\x01\\x00\\x01", "\\x00\\x05\\x00\\x01", "\\x01\\x00\\x00\\x01", "\\x81\\x80"})
+    @DictionaryEntries({"\\x03www\\x07example\\x03com\\x00", "\\xc0\\x0c", "\\x00\\x01\\x00\\x01", "\\x00\\x05\\x00\\x01", "\\x01\\x00\\x00\\x01", "\\x81\\x80"})
     @FuzzTest(maxDuration = "30s")
     void dns(byte[] data) {
         DnsMessage.Parse p = DnsMessage.parse(data, data.length);
@@ -103,7 +103,7 @@ class WireFuzzTargets {
         }
     }
 
-    @DictionaryEntries(tokens = {"\\x63\\x82\\x53\\x63", "\\x35\\x01\\x01", "\\x35\\x01\\x05", "\\x33\\x04", "\\x36\\x04", "\\x01\\x04\\xff\\xff\\xff\\x00", "\\xff"})
+    @DictionaryEntries({"\\x63\\x82\\x53\\x63", "\\x35\\x01\\x01", "\\x35\\x01\\x05", "\\x33\\x04", "\\x36\\x04", "\\x01\\x04\\xff\\xff\\xff\\x00", "\\xff"})
     @FuzzTest(maxDuration = "30s")
     void dhcp(byte[] data) {
         DhcpMessage.Parse p = DhcpMessage.parse(data, data.length);

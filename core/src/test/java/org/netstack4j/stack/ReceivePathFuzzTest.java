@@ -23,7 +23,7 @@ import static org.netstack4j.stack.ProbedHost.MS;
  * Every 256 inputs, and at the end, the host must still answer ping, UDP 2000 and DNS; at the end
  * every buffer is back in its pool.
  */
-class ReceivePathFuzz {
+class ReceivePathFuzzTest {
     private static ProbedHost h;
     private static LabServices services;
     private static long inputs;
@@ -36,7 +36,7 @@ class ReceivePathFuzz {
         return h;
     }
 
-    @DictionaryEntries(tokens = {"\\x08\\x00\\x45\\x00", "\\x08\\x06\\x00\\x01\\x08\\x00\\x06\\x04", "\\x0a\\x00\\x02\\x0f", "\\x0a\\x00\\x02\\x63", "\\x07\\xd0", "\\x00\\x35", "\\x40\\x11", "\\x40\\x01", "\\x20\\x00"})
+    @DictionaryEntries({"\\x08\\x00\\x45\\x00", "\\x08\\x06\\x00\\x01\\x08\\x00\\x06\\x04", "\\x0a\\x00\\x02\\x0f", "\\x0a\\x00\\x02\\x63", "\\x07\\xd0", "\\x00\\x35", "\\x40\\x11", "\\x40\\x01", "\\x20\\x00"})
     @FuzzTest(maxDuration = "30s")
     void framesThroughCardDriverStackAndServices(byte[] data) throws Exception {
         ProbedHost p = host();
