@@ -100,6 +100,8 @@ final class UpCommand implements Callable<Integer> {
     boolean json;
 
     private StandaloneHost running;
+    /** The services running once the host was up: each must still run when it stops. */
+    private List<String> started = List.of();
 
     @Override
     public Integer call() throws Exception {
@@ -128,13 +130,14 @@ final class UpCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_FAILED;
         }
+        started = running.runningServices();
         // With --json, stdout carries only the one object at the end: the start-up line goes to stderr.
         PrintWriter announce = json ? err : out;
         return UntilStopped.await("up", duration.seconds, () -> {
             announce.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; services running: %s (DNS: %d name%s); "
                             + "Ctrl-C to stop%n", describeAddress(), host.mac, opened.describe(), mode.cliName(),
                     host.gateway == null ? "" : ", router " + Ipv4Address.format(host.gateway),
-                    String.join(", ", running.services().running()), records.size(), records.size() == 1 ? "" : "s");
+                    String.join(", ", started), records.size(), records.size() == 1 ? "" : "s");
             announce.flush();
         }, why -> finish(out, why));
     }
@@ -154,8 +157,8 @@ final class UpCommand implements Callable<Integer> {
     private int finish(PrintWriter out, String why) {
         StandaloneHost h = running;
         String address = describeAddress(); // before the close releases a DHCP lease
-        List<String> stillRunning = h.services().running(); // before the close ends them
-        List<String> died = new ArrayList<>(List.of("udp/" + LabWorld.SERVICE_PORT, "dns/53"));
+        List<String> stillRunning = h.runningServices(); // before the close ends them
+        List<String> died = new ArrayList<>(started);
         died.removeAll(stillRunning);
         PrintWriter err = spec.commandLine().getErr();
         boolean failed = !died.isEmpty();
