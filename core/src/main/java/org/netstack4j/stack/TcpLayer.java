@@ -53,14 +53,39 @@ public final class TcpLayer {
     private long timerAt = -1;
     private TcpConnection[] due = new TcpConnection[16];
 
+    /**
+     * One thread's wait for an event, set by the loop before it wakes the thread. Blocking is
+     * re-checked against this flag, not against the wake alone: a thread's wake-ups do not add up
+     * (the loop's answer to the call that registered the wait and the event's own wake may come as
+     * one), so a wait that trusted the wake could sleep through its event.
+     */
+    private static final class Wakeup {
+        final Thread thread;
+        volatile boolean fired;
+
+        Wakeup(Thread thread) {
+            this.thread = thread;
+        }
+
+        @Override
+        public String toString() {
+            return thread.getName() + (fired ? " (woken)" : "");
+        }
+    }
+
     /** What the layer keeps with each connection. */
     private static final class Waiters {
-        Thread reader;
-        Thread writer;
-        Thread connector;
+        Wakeup reader;
+        Wakeup writer;
+        Wakeup connector;
         Listener listener;
         boolean established;
         boolean closedByApplication;
+
+        @Override
+        public String toString() {
+            return "Waiters[reader=" + reader + " writer=" + writer + " connector=" + connector + "]";
+        }
     }
 
     /** A listening port: its bound, its half-open count, its queue of connections ready to accept. */
@@ -70,7 +95,7 @@ public final class TcpLayer {
         final int backlog;
         final ArrayDeque<TcpConnection> ready = new ArrayDeque<>();
         int halfOpen;
-        Thread acceptor;
+        Wakeup acceptor;
         boolean closed;
 
         Listener(int address, int port, int backlog) {
@@ -254,9 +279,18 @@ public final class TcpLayer {
         }
     }
 
-    private void wake(Thread t) {
-        if (t != null) {
-            host.applications().wake(t);
+    private void wake(Wakeup w) {
+        if (w != null) {
+            w.fired = true;
+            host.applications().wake(w.thread);
+        }
+    }
+
+    /** Blocks until the loop fires {@code w} or the deadline passes (application threads). */
+    private void await(Wakeup w, long deadline) {
+        Applications apps = host.applications();
+        while (!w.fired && apps.clock().nanos() < deadline) {
+            apps.block(deadline);
         }
     }
 
@@ -320,8 +354,8 @@ public final class TcpLayer {
     public TcpConnection accept(Listener l, long timeoutNanos) throws SocketException, SocketTimeoutException {
         Applications apps = host.applications();
         long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
-        Thread me = Thread.currentThread();
         while (true) {
+            Wakeup me = new Wakeup(Thread.currentThread());
             TcpConnection next = host.call(() -> {
                 if (l.closed) {
                     throw new SocketClosedException("listener is closed");
@@ -338,7 +372,7 @@ public final class TcpLayer {
             if (apps.clock().nanos() >= deadline) {
                 throw new SocketTimeoutException("no connection within the timeout");
             }
-            apps.block(deadline);
+            await(me, deadline);
         }
     }
 
@@ -364,7 +398,7 @@ public final class TcpLayer {
         if (port < 1 || port > 65_535 || !host.ip().isValidDestination(address, port)) {
             throw new SocketException("cannot connect to " + Ipv4Address.format(address) + ":" + port);
         }
-        Thread me = Thread.currentThread();
+        Wakeup first = new Wakeup(Thread.currentThread());
         TcpConnection conn = host.call(() -> {
             int local = host.ip().sourceFor(address);
             if (local == 0) {
@@ -379,7 +413,7 @@ public final class TcpLayer {
             TcpConnection created = TcpConnection.connect(config, output, local, localPort, address, port,
                     isn.next(local, localPort, address, port, now), now);
             Waiters w = new Waiters();
-            w.connector = me;
+            w.connector = first;
             created.attach(w);
             table.add(created);
             c.count(Counter.TCP_ACTIVE_OPENS);
@@ -388,11 +422,13 @@ public final class TcpLayer {
         });
         Applications apps = host.applications();
         long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
+        Wakeup me = first;
         while (true) {
+            Wakeup waiting = me;
             TcpState s = host.call(() -> {
                 TcpState now = conn.state();
                 if (now == TcpState.SYN_SENT || now == TcpState.SYN_RECEIVED) {
-                    ((Waiters) conn.attachment()).connector = me;
+                    ((Waiters) conn.attachment()).connector = waiting;
                 }
                 return now;
             });
@@ -410,7 +446,8 @@ public final class TcpLayer {
                 abort(conn);
                 throw new SocketTimeoutException("connect to " + Ipv4Address.format(address) + ":" + port + " timed out");
             }
-            apps.block(deadline);
+            await(me, deadline);
+            me = new Wakeup(Thread.currentThread());
         }
     }
 
@@ -435,8 +472,8 @@ public final class TcpLayer {
             throws SocketException, SocketTimeoutException {
         Applications apps = host.applications();
         long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
-        Thread me = Thread.currentThread();
         while (true) {
+            Wakeup me = new Wakeup(Thread.currentThread());
             int n = host.call(() -> {
                 Waiters w = (Waiters) conn.attachment();
                 if (w.closedByApplication) {
@@ -460,7 +497,7 @@ public final class TcpLayer {
             if (apps.clock().nanos() >= deadline) {
                 throw new SocketTimeoutException("no data within the timeout");
             }
-            apps.block(deadline);
+            await(me, deadline);
         }
     }
 
@@ -469,11 +506,11 @@ public final class TcpLayer {
             throws SocketException, SocketTimeoutException {
         Applications apps = host.applications();
         long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
-        Thread me = Thread.currentThread();
         int done = 0;
         while (done < len) {
             int from = off + done;
             int left = len - done;
+            Wakeup me = new Wakeup(Thread.currentThread());
             int n = host.call(() -> {
                 Waiters w = (Waiters) conn.attachment();
                 if (w.closedByApplication) {
@@ -499,7 +536,7 @@ public final class TcpLayer {
                 if (apps.clock().nanos() >= deadline) {
                     throw new SocketTimeoutException("no room to write within the timeout (" + done + " of " + len + " written)");
                 }
-                apps.block(deadline);
+                await(me, deadline);
             }
         }
     }

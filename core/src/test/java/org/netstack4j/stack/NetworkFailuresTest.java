@@ -79,9 +79,10 @@ class NetworkFailuresTest {
             startDyingServer(net);
             assertThatThrownBy(() -> net.run("client", () -> sendOne(net, Duration.ofMillis(500))))
                     .isInstanceOf(java.net.SocketTimeoutException.class); // the client's own verdict comes first
-            net.startApplication("checker", () -> {
+            Thread checker = net.startApplication("checker", () -> {
                 throw new AssertionError("planted: a second failure");
             });
+            checker.join(10_000); // on real threads it dies when it dies: let it, before the close
         } finally {
             assertThatThrownBy(net::close)
                     .isInstanceOfSatisfying(ThreadFailedException.class, e -> {
