@@ -180,8 +180,10 @@ public final class Demo {
             check("dns", () -> dnsQuery(net, h));
             check("icmp_echo", () -> icmpEcho(net, h));
             if (options.peer() == null) { // a real peer runs no TCP services of ours
-                check("tcp_http", () -> httpGet(net, h));
-                check("tcp_echo", () -> busyPollStarves() ? notRunHere() : tcpEcho(net, h));
+                check("tcp_http", () -> LabWorld.busyPollStarves(options.mode(), options.seed()) ? notRunHere("tcp_http")
+                        : httpGet(net, h));
+                check("tcp_echo", () -> LabWorld.busyPollStarves(options.mode(), options.seed()) ? notRunHere("tcp_echo")
+                        : tcpEcho(net, h));
             }
         } finally {
             world.close();
@@ -332,21 +334,10 @@ public final class Demo {
                 Map.of("status", status, "bytes", response.length()));
     }
 
-    /**
-     * Busy-polling on real threads, each host's CPU thread spins on a core of its own: with fewer
-     * cores than the two hosts and the application threads need, the applications get the CPU
-     * only when the scheduler takes it from a spinning thread, and a megabyte's many hand-offs
-     * take as long as the scheduler pleases (see the deployment-path issue).
-     */
-    private boolean busyPollStarves() {
-        return options.seed() == null && options.mode() == WakeMode.BUSY_POLL
-                && Runtime.getRuntime().availableProcessors() < 3;
-    }
-
-    private Check notRunHere() {
+    private static Check notRunHere(String name) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new Check("tcp_echo", true, "TCP: echo not run: busy-poll on real threads needs a core for each "
-                + "host and one for the applications; this machine has " + cores, Map.of("skipped", true, "cores", cores));
+        return new Check(name, true, "TCP: not run: busy-poll on real threads needs a core for each host and one "
+                + "for the applications; this machine has " + cores, Map.of("skipped", true, "cores", cores));
     }
 
     /** A megabyte through the gateway's TCP echo service, written on one thread and read back on another. */
