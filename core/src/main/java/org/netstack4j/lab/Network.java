@@ -336,6 +336,9 @@ public final class Network implements AutoCloseable {
     private void tearDown() throws IOException {
         for (ExternalMedium m : media) {
             m.close();
+            if (m.receiverFailure() != null) {
+                apps.failures().record(m.describe() + " receiver", m.receiverFailure());
+            }
         }
         for (CpuThread t : threads) {
             t.close();

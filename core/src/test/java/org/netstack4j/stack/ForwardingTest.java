@@ -1,12 +1,9 @@
 package org.netstack4j.stack;
 
 import org.junit.jupiter.api.Test;
-import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.driver.DriverConfig;
-import org.netstack4j.driver.FrameSink;
 import org.netstack4j.driver.NetDevice;
 import org.netstack4j.driver.WakeMode;
-import org.netstack4j.exec.Job;
 import org.netstack4j.lab.Network;
 import org.netstack4j.lab.ServerLoop;
 import org.netstack4j.lab.Nic;
@@ -21,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.netstack4j.stack.ProbedHost.MS;
@@ -150,6 +146,23 @@ class ForwardingTest {
     }
 
     @Test
+    void theTtlBoundaryIsOneTwoCrossesZeroDoesNot() throws Exception {
+        Routed r = new Routed(true, true);
+        r.net.idle(10 * MS);
+        r.fromProber(Packets.ip(Packets.ICMP, PROBER, B, Packets.echo(8, 9, 1, Packets.pattern(24, 1))).ttl(2).bytes());
+        r.net.idle(100 * MS);
+        assertThat(r.prober.frames(v -> v.isIcmp() && v.icmpType() == 0)).as("TTL 2 arrives with 1 and is answered")
+                .hasSize(1);
+        assertThat(r.count(r.router, Counter.IP_TTL_EXCEEDED)).isZero();
+        r.fromProber(Packets.ip(Packets.ICMP, PROBER, B, Packets.echo(8, 9, 2, Packets.pattern(24, 2))).ttl(0).bytes());
+        r.net.idle(100 * MS);
+        assertThat(r.prober.frames(v -> v.isIcmp() && v.icmpType() == 11)).as("TTL 0 is not forwarded").hasSize(1);
+        assertThat(r.count(r.router, Counter.IP_TTL_EXCEEDED)).isEqualTo(1);
+        assertThat(r.count(r.router, Counter.IP_FORW_DATAGRAMS)).as("the request and its reply").isEqualTo(2);
+        r.close();
+    }
+
+    @Test
     void ttlOfOneIsAnsweredWithTimeExceeded() throws Exception {
         Routed r = new Routed(true, true);
         r.net.idle(10 * MS);
@@ -273,50 +286,17 @@ class ForwardingTest {
     }
 
     /** A card whose link carries less than Ethernet's 1500 bytes (a tunnel, PPPoE): the E1000 with a smaller MTU. */
-    private record SmallMtu(NetDevice card, int mtu) implements NetDevice {
-        @Override
-        public String name() {
-            return card.name();
+    private static final class SmallMtu extends DelegatingDevice {
+        private final int mtu;
+
+        SmallMtu(NetDevice card, int mtu) {
+            super(card);
+            this.mtu = mtu;
         }
 
         @Override
-        public MacAddress mac() {
-            return card.mac();
-        }
-
-        @Override
-        public WakeMode mode() {
-            return card.mode();
-        }
-
-        @Override
-        public void bringUp(FrameSink sink) {
-            card.bringUp(sink);
-        }
-
-        @Override
-        public void tearDown() {
-            card.tearDown();
-        }
-
-        @Override
-        public boolean queue(PacketBuffer frame) {
-            return card.queue(frame);
-        }
-
-        @Override
-        public void flush() {
-            card.flush();
-        }
-
-        @Override
-        public void setTransmitWaiter(Job waiter) {
-            card.setTransmitWaiter(waiter);
-        }
-
-        @Override
-        public Map<String, Long> counterMap() {
-            return card.counterMap();
+        public int mtu() {
+            return mtu;
         }
     }
 

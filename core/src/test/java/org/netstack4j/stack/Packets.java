@@ -160,6 +160,18 @@ final class Packets {
         return new Ip(protocol, source, destination, payload);
     }
 
+    /** An ICMP error of {@code type} and {@code code} quoting {@code quoted}, with its checksum. */
+    static byte[] icmpError(int type, int code, byte[] quoted) {
+        byte[] m = new byte[8 + quoted.length];
+        m[0] = (byte) type;
+        m[1] = (byte) code;
+        System.arraycopy(quoted, 0, m, 8, quoted.length);
+        int sum = Checksum.of(m, 0, m.length);
+        m[2] = (byte) (sum >>> 8);
+        m[3] = (byte) sum;
+        return m;
+    }
+
     /** An ICMP echo request or reply with its checksum. */
     static byte[] echo(int type, int id, int seq, byte[] data) {
         byte[] m = new byte[8 + data.length];
