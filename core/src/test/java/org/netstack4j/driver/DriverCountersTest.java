@@ -1,7 +1,6 @@
 package org.netstack4j.driver;
 
 import org.junit.jupiter.api.Test;
-import org.netstack4j.hw.e1000.E1000Registers;
 
 import java.util.Map;
 
