@@ -80,7 +80,8 @@ public final class TcpServices implements AutoCloseable {
             } catch (SocketClosedException closed) {
                 return; // the services are over
             } catch (IOException e) {
-                faults.record(e);
+                faults.record(e); // e.g. a call the loop did not answer in time: try again, a little later
+                pause();
                 continue;
             }
             connections.incrementAndGet();
@@ -101,6 +102,15 @@ public final class TcpServices implements AutoCloseable {
                     active.decrementAndGet();
                 }
             });
+        }
+    }
+
+    /** A millisecond's pause after a fault, so that a fault that repeats cannot make the loop spin. */
+    private void pause() {
+        var apps = net.applications();
+        long until = apps.clock().nanos() + 1_000_000L;
+        while (apps.clock().nanos() < until) {
+            apps.block(until);
         }
     }
 

@@ -374,7 +374,9 @@ public final class Host {
      */
     <T> T call(LoopTask<T> task) throws SocketException {
         if (!started) {
-            throw new SocketException("host " + name + " is not running");
+            // A stopped host is closed for every application: the one verdict that ends a server loop
+            // (a loop that took it for a passing fault would spin on it for ever).
+            throw new SocketClosedException("host " + name + " is not running");
         }
         LoopCall<T> call = new LoopCall<>(task, Thread.currentThread());
         call.apps = apps;
