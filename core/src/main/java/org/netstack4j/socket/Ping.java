@@ -15,7 +15,7 @@ import java.time.Duration;
 public final class Ping implements AutoCloseable {
 
     /** One answered request. */
-    public record Reply(int sequence, int from, int bytes, long roundTripNanos) {
+    public record Reply(int sequence, int from, int bytes, int ttl, long roundTripNanos) {
     }
 
     private final Host host;
@@ -64,7 +64,8 @@ public final class Ping implements AutoCloseable {
             while (true) {
                 int n = endpoint.receive(reply, deadline);
                 if (endpoint.sequence() == (sequence & 0xFFFF)) {
-                    return new Reply(sequence, endpoint.sourceAddress(), n, endpoint.roundTripNanos(reply));
+                    return new Reply(sequence, endpoint.sourceAddress(), n, endpoint.ttl(),
+                            endpoint.roundTripNanos(reply));
                 }
             }
         } catch (SocketTimeoutException e) {

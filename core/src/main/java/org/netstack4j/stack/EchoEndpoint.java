@@ -57,14 +57,19 @@ public final class EchoEndpoint extends Endpoint {
         return lastTag();
     }
 
+    /** The IP time-to-live of the reply last received (ping's {@code ttl=}). */
+    public int ttl() {
+        return lastPort();
+    }
+
     /** Round trip of the reply last received: its arrival minus the send time it carries. */
     public long roundTripNanos(byte[] buffer) {
         return lastArrival - readLong(buffer, 0);
     }
 
-    /** Loop: queues a reply's payload with its arrival time appended. False if the ring is full. */
-    boolean deliverReply(org.netstack4j.buffer.PacketBuffer b, int offset, int length, int source, int sequence,
-                         long arrivalNanos) {
+    /** Loop: queues a reply's payload (its TTL in the slot's port field) with its arrival time appended. False if the ring is full. */
+    boolean deliverReply(org.netstack4j.buffer.PacketBuffer b, int offset, int length, int source, int ttl,
+                         int sequence, long arrivalNanos) {
         int at = receiveRing.reserve(length + 8);
         if (at < 0) {
             receiveDrops++;
@@ -75,7 +80,7 @@ public final class EchoEndpoint extends Endpoint {
         for (int i = 0; i < 8; i++) {
             ring[at + length + i] = (byte) (arrivalNanos >>> (56 - 8 * i));
         }
-        receiveRing.publish(at, length + 8, source, 0, sequence);
+        receiveRing.publish(at, length + 8, source, ttl, sequence);
         wakeReader();
         return true;
     }

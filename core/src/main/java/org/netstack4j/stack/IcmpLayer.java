@@ -27,6 +27,7 @@ final class IcmpLayer {
     /** A message for us; the buffer starts at the IPv4 header. Takes the buffer. */
     void input(PacketBuffer b, int headerLength, int source, int destination) {
         c.count(Counter.ICMP_IN_MSGS);
+        int ttl = Ipv4Packet.ttl(b); // for the echo client's reply lines, as ping prints them
         b.trimFront(headerLength);
         IcmpPacket.Verdict v = IcmpPacket.check(b);
         if (v != IcmpPacket.Verdict.OK) {
@@ -57,7 +58,7 @@ final class IcmpLayer {
                 if (e == null || e.deadOnLoop) {
                     c.count(Counter.ICMP_IN_ECHO_REPS_UNCLAIMED);
                 } else if (b.length() < 8 + 8
-                        || !e.deliverReply(b, 8, b.length() - 8, source, IcmpPacket.sequence(b), host.nanos())) {
+                        || !e.deliverReply(b, 8, b.length() - 8, source, ttl, IcmpPacket.sequence(b), host.nanos())) {
                     // Too short to carry our send time, or the client's queue is full.
                     c.count(Counter.ICMP_IN_ECHO_REPS_DROPPED);
                 }
