@@ -220,7 +220,7 @@ final class DemoCommand implements Callable<Integer> {
                 sb.append(sb.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
             }
         }
-        return sb.isEmpty() ? "(all zero)" : sb.toString();
+        return sb.isEmpty() ? "(every counter is zero)" : sb.toString();
     }
 
     static List<String> checkNames() {

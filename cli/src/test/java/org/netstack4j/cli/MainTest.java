@@ -140,6 +140,20 @@ class MainTest {
     }
 
     @Test
+    void helpNeverWrapsInsideAValueSoExamplesPasteAsTheyAre() {
+        for (String command : List.of("demo", "up", "switch", "ping", "stats", "frames", "livelock", "bench")) {
+            String help = run(command, "--help").out();
+            assertThat(help.lines()).as(command).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(Main.USAGE_WIDTH));
+            // Every example command line is whole: a line that starts a command ends at a space or a continuation.
+            assertThat(help.lines().filter(l -> l.strip().startsWith("./netstack4j ")))
+                    .as(command).allSatisfy(l -> assertThat(l).doesNotMatch(".*[:,/=.-]$"));
+            assertThat(help).as(command).doesNotContain("[,MODE[", "...]...]");
+        }
+        assertThat(run("up", "--help").out()).contains("--mac 52:55:0a:00:02:02");
+        assertThat(run("bench", "--help").out()).contains("--modes=MODE[,MODE...]");
+    }
+
+    @Test
     void versionNamesTheProjectAndJava() {
         Run r = run("--version");
 
