@@ -136,7 +136,7 @@ final class SwitchCommand implements Callable<Integer> {
     }
 
     /** Stops the switch and prints its counters (called once, by {@link UntilStopped}). */
-    private void finish(PrintWriter out, String why) {
+    private int finish(PrintWriter out, String why) {
         SwitchServer s = running;
         s.close();
         if (json) {
@@ -168,6 +168,7 @@ final class SwitchCommand implements Callable<Integer> {
             print(out, s, why);
         }
         out.flush();
+        return Main.EXIT_OK;
     }
 
     private static void print(PrintWriter out, SwitchServer s, String why) {

@@ -100,6 +100,8 @@ final class UpCommand implements Callable<Integer> {
     boolean json;
 
     private StandaloneHost running;
+    /** The services running once the host was up: each must still run when it stops. */
+    private List<String> started = List.of();
 
     @Override
     public Integer call() throws Exception {
@@ -128,13 +130,14 @@ final class UpCommand implements Callable<Integer> {
             err.flush();
             return Main.EXIT_FAILED;
         }
+        started = running.runningServices();
         // With --json, stdout carries only the one object at the end: the start-up line goes to stderr.
         PrintWriter announce = json ? err : out;
         return UntilStopped.await("up", duration.seconds, () -> {
-            announce.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; UDP service on %d, DNS on 53 (%d name%s); "
+            announce.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; services running: %s (DNS: %d name%s); "
                             + "Ctrl-C to stop%n", describeAddress(), host.mac, opened.describe(), mode.cliName(),
-                    host.gateway == null ? "" : ", router " + Ipv4Address.format(host.gateway), LabWorld.SERVICE_PORT,
-                    records.size(), records.size() == 1 ? "" : "s");
+                    host.gateway == null ? "" : ", router " + Ipv4Address.format(host.gateway),
+                    String.join(", ", started), records.size(), records.size() == 1 ? "" : "s");
             announce.flush();
         }, why -> finish(out, why));
     }
@@ -147,15 +150,29 @@ final class UpCommand implements Callable<Integer> {
         return host.address;
     }
 
-    /** Stops the host and prints its counters (called once, by {@link UntilStopped}). */
-    private void finish(PrintWriter out, String why) {
+    /**
+     * Stops the host and prints its counters (called once, by {@link UntilStopped}); the exit
+     * status says whether every service ran until the stop.
+     */
+    private int finish(PrintWriter out, String why) {
         StandaloneHost h = running;
         String address = describeAddress(); // before the close releases a DHCP lease
+        List<String> stillRunning = h.runningServices(); // before the close ends them
+        List<String> died = new ArrayList<>(started);
+        died.removeAll(stillRunning);
+        PrintWriter err = spec.commandLine().getErr();
+        boolean failed = !died.isEmpty();
         try {
             h.close();
         } catch (Exception e) {
-            spec.commandLine().getErr().println("netstack4j up: stopping: " + e);
+            err.println("netstack4j up: stopping: " + e);
+            failed = true;
         }
+        if (!died.isEmpty()) {
+            err.println("netstack4j up: service" + (died.size() == 1 ? " " : "s ") + String.join(", ", died)
+                    + " stopped before the host did");
+        }
+        err.flush();
         Map<String, Object> counters = h.counters();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -164,17 +181,20 @@ final class UpCommand implements Callable<Integer> {
             m.put("medium", h.medium().describe());
             m.put("stopped_by", why);
             m.put("pools_full", h.poolsFull());
+            m.put("services_running_at_stop", stillRunning);
             m.put("counters", counters);
             out.println(Json.write(m));
         } else {
             out.println("up: stopping (" + (why.equals("signal") ? "signal" : "--duration elapsed") + ")");
             DemoCommand.printCounters(out, Map.of(h.host().name(), counters));
             out.println("every buffer back: " + (h.poolsFull() ? "yes" : "NO"));
+            out.println("services running at the stop: " + (stillRunning.isEmpty() ? "none" : String.join(", ", stillRunning)));
             if (capture != null) {
                 out.printf(Locale.ROOT, "capture: %s  (open with: wireshark %s   or: tshark -r %s)%n", capture, capture, capture);
             }
         }
         out.flush();
+        return failed ? Main.EXIT_FAILED : Main.EXIT_OK;
     }
 
     private CommandLine.ParameterException bad(String message) {

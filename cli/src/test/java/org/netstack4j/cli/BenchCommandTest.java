@@ -37,8 +37,14 @@ class BenchCommandTest {
         // The noise floor's loop is as long as netstack4j's median echo, and it counts the stalls.
         assertThat(((Number) json.get("noise_floor_work_us")).doubleValue())
                 .isCloseTo(((Number) json.get("udp_rtt_p50_us")).doubleValue(), org.assertj.core.data.Offset.offset(0.01));
-        assertThat(((Number) json.get("machine_stalls_per_s")).doubleValue()).isNotNegative();
-        assertThat(((Number) json.get("machine_stalled_fraction")).doubleValue()).isBetween(0.0, 1.0);
+        // Each stall counted is at least 10 us long, so the time stalled is at least their number times 10 us
+        // (within the rounding of both keys); and no piece of timed work is shorter than the work itself.
+        double stallsPerSecond = ((Number) json.get("machine_stalls_per_s")).doubleValue();
+        double stalledFraction = ((Number) json.get("machine_stalled_fraction")).doubleValue();
+        assertThat(stalledFraction).isBetween(0.0, 1.0)
+                .isGreaterThanOrEqualTo((stallsPerSecond - 0.5) * Bench.STALL_NANOS / 1e9 - 0.00005);
+        assertThat(((Number) json.get("noise_floor_p999_us")).doubleValue())
+                .isGreaterThanOrEqualTo(((Number) json.get("noise_floor_work_us")).doubleValue() * 0.99);
         assertThat((String) json.get("tcp")).contains("not measured");
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("results");

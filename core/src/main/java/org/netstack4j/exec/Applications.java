@@ -7,8 +7,14 @@ package org.netstack4j.exec;
  */
 public interface Applications {
 
-    /** Starts {@code body} as an application thread. */
+    /**
+     * Starts {@code body} as an application thread. If it ends with an exception or error, the
+     * cause is recorded in {@link #failures}: never lost, and never printed in place of a verdict.
+     */
     Thread start(String name, Runnable body);
+
+    /** What the application threads started here died of. */
+    ThreadFailures failures();
 
     /**
      * Blocks the calling application thread until {@link #wake} is called for it or the clock
@@ -23,8 +29,8 @@ public interface Applications {
     /** The clock that deadlines are read on. */
     Clock clock();
 
-    /** Real threads (virtual threads) and real time: blocking is parking. */
+    /** Real threads (virtual threads) and real time: blocking is parking. Each call, its own failures. */
     static Applications real() {
-        return RealApplications.INSTANCE;
+        return new RealApplications();
     }
 }

@@ -9,12 +9,19 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class CpuThread implements AutoCloseable {
     private final Cpu cpu;
+    private final ThreadFailures failures;
     private final Thread thread;
     private volatile boolean stopping;
     private volatile boolean sleeping;
 
     public CpuThread(Cpu cpu) {
+        this(cpu, new ThreadFailures());
+    }
+
+    /** A CPU thread that records in {@code failures} what it died of, if it dies. */
+    public CpuThread(Cpu cpu, ThreadFailures failures) {
         this.cpu = cpu;
+        this.failures = failures;
         this.thread = Thread.ofPlatform().name("cpu-" + cpu.name()).daemon().unstarted(this::run);
         cpu.setWaker(this::wake);
         thread.start();
@@ -27,6 +34,14 @@ public final class CpuThread implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            loop();
+        } catch (Throwable t) { // a bug in a handler or job: the CPU stops, and says why
+            failures.record(thread.getName(), t);
+        }
+    }
+
+    private void loop() {
         while (!stopping) {
             if (cpu.wantsToRun()) {
                 if (!cpu.runOnce()) {
@@ -45,6 +60,11 @@ public final class CpuThread implements AutoCloseable {
 
     public Thread thread() {
         return thread;
+    }
+
+    /** Where this thread records what it died of. */
+    public ThreadFailures failures() {
+        return failures;
     }
 
     /** Stops the thread after its current pass and waits for it. */

@@ -4,12 +4,23 @@ import java.util.concurrent.locks.LockSupport;
 
 /** Application threads as virtual threads, blocking by parking: the JDK's scheduler decides. */
 final class RealApplications implements Applications {
-    static final RealApplications INSTANCE = new RealApplications();
     private static final Clock CLOCK = System::nanoTime;
+    private final ThreadFailures failures = new ThreadFailures();
 
     @Override
     public Thread start(String name, Runnable body) {
-        return Thread.ofVirtual().name(name).start(body);
+        return Thread.ofVirtual().name(name).start(() -> {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failures.record(name, t);
+            }
+        });
+    }
+
+    @Override
+    public ThreadFailures failures() {
+        return failures;
     }
 
     @Override

@@ -9,10 +9,17 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class RealTimeline implements Timeline, AutoCloseable {
     private final TimerHeap heap = new TimerHeap();
+    private final ThreadFailures failures;
     private final Thread thread;
     private volatile boolean closed;
 
     public RealTimeline() {
+        this(new ThreadFailures());
+    }
+
+    /** A timeline whose timer thread records in {@code failures} what a timer's action threw. */
+    public RealTimeline(ThreadFailures failures) {
+        this.failures = failures;
         thread = Thread.ofPlatform().name("netstack4j-timers").daemon().unstarted(this::run);
         thread.start();
     }
@@ -57,10 +64,18 @@ public final class RealTimeline implements Timeline, AutoCloseable {
                 wait = next == null ? 1_000_000_000L : next.deadline - now;
             }
             if (due != null) {
-                due.action.run();
+                fire(due);
             } else {
                 LockSupport.parkNanos(this, wait);
             }
+        }
+    }
+
+    private void fire(Timer due) {
+        try {
+            due.action.run();
+        } catch (Throwable t) { // recorded, and the other timers still fire
+            failures.record(thread.getName() + " (" + due.name() + ")", t);
         }
     }
 

@@ -24,7 +24,7 @@ public final class SimulatedApplications implements Applications {
      * before every step, and almost always no application thread is waiting to run.
      */
     private volatile int runnableCount;
-    private Throwable failure;
+    private final ThreadFailures failures = new ThreadFailures();
 
     public SimulatedApplications(Simulation sim) {
         this.sim = sim;
@@ -46,12 +46,8 @@ public final class SimulatedApplications implements Applications {
                 turn.acquireUninterruptibly();
                 try {
                     body.run();
-                } catch (Throwable t) {
-                    synchronized (SimulatedApplications.this) {
-                        if (failure == null) {
-                            failure = t;
-                        }
-                    }
+                } catch (Throwable t) { // assertion errors too: the simulation throws them at its next step
+                    failures.record(name, t);
                 } finally {
                     finished = true;
                     synchronized (SimulatedApplications.this) {
@@ -151,8 +147,8 @@ public final class SimulatedApplications implements Applications {
         return all.isEmpty();
     }
 
-    /** The first exception an application thread died of, if any. */
-    public synchronized Throwable failure() {
-        return failure;
+    @Override
+    public ThreadFailures failures() {
+        return failures;
     }
 }

@@ -86,13 +86,15 @@ public final class Simulation implements Timeline {
     }
 
     /**
-     * One step: a pass over the CPUs that want to run and are not busy; if none made progress,
+     * One step: an application thread's turn (whose death is thrown here, as a {@link
+     * ThreadFailures.ThreadFailedException}), or a pass over the CPUs that want to run and are not busy; if none made progress,
      * move the clock to the next timer deadline or the next moment a busy CPU that wants to run
      * becomes free, and fire the timers due then. Returns false when there is nothing left to do
      * before the deadline.
      */
     public boolean step(long deadlineNanos) {
         if (applications != null && applications.runOne()) {
+            applications.failures().throwIfAny(); // an application thread that died fails the run now
             return true;
         }
         boolean progress = false;

@@ -8,6 +8,7 @@ import org.netstack4j.driver.E1000Driver;
 import org.netstack4j.driver.FrameSink;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.exec.CpuThread;
+import org.netstack4j.exec.ThreadFailures;
 import org.netstack4j.exec.Job;
 import org.netstack4j.exec.RealTimeline;
 import org.netstack4j.exec.Simulation;
@@ -235,12 +236,14 @@ public final class FrameExchange implements AutoCloseable {
     }
 
     private boolean exchangeOnThreads(long start) {
-        try (CpuThread ta = new CpuThread(a.cpu()); CpuThread tb = new CpuThread(b.cpu())) {
+        ThreadFailures died = new ThreadFailures();
+        try (CpuThread ta = new CpuThread(a.cpu(), died); CpuThread tb = new CpuThread(b.cpu(), died)) {
             sendA.add(options.frames() - options.frames() / 2);
             sendB.add(options.frames() / 2);
             long deadline = start + options.timeoutNanos();
             long nextReport = start + options.progressIntervalNanos();
             while (System.nanoTime() < deadline) {
+                died.throwIfAny(); // a CPU that died ends the run with its cause, not a timeout
                 if (finished.getAsBoolean()) {
                     return true;
                 }

@@ -1,8 +1,10 @@
 package org.netstack4j.lab;
 
 import org.netstack4j.socket.DnsResponder;
+import org.netstack4j.socket.ServiceFaults;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.stack.Host;
+import org.netstack4j.stack.SocketClosedException;
 
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -21,6 +23,9 @@ public final class LabServices implements AutoCloseable {
     private final UdpSocket service;
     private final AtomicLong answered = new AtomicLong();
     private volatile DnsResponder dns;
+    private volatile ServiceFaults faults;
+    private volatile Thread udpThread;
+    private volatile Thread dnsThread;
 
     private LabServices(UdpSocket service) {
         this.service = service;
@@ -34,7 +39,8 @@ public final class LabServices implements AutoCloseable {
             throws Exception {
         UdpSocket service = net.run("service-bind", () -> UdpSocket.bind(host, udpPort));
         LabServices s = new LabServices(service);
-        net.startApplication("service", s::serveUdp);
+        s.faults = new ServiceFaults("UDP service on " + host.name(), host.applications().clock()::nanos);
+        s.udpThread = net.startApplication("service", s::serveUdp);
         try {
             s.dns = net.run("dns-bind", () -> new DnsResponder(host, records, Map.of()));
         } catch (Exception e) {
@@ -45,29 +51,45 @@ public final class LabServices implements AutoCloseable {
             throw e;
         }
         DnsResponder dns = s.dns;
-        net.startApplication("dns", () -> {
-            try {
-                dns.serve();
-            } catch (SocketException e) {
-                // closed when the services close
-            }
-        });
+        s.dnsThread = net.startApplication("dns", dns::serve);
         return s;
     }
 
-    /** Answers every datagram with the lab's reply, until the socket closes. */
+    /**
+     * Answers every datagram with the lab's reply, until the socket closes. Nothing a peer sends
+     * ends it: an error with one datagram is counted and logged (rate-limited) and the next is served.
+     */
     private void serveUdp() {
         byte[] buffer = new byte[2048];
         byte[] answer = LabWorld.ANSWER.getBytes(StandardCharsets.US_ASCII);
-        try {
-            while (true) {
+        while (!service.isClosed()) {
+            try {
                 UdpSocket.Datagram d = service.receiveFrom(buffer);
                 service.sendTo(answer, 0, answer.length, d.address(), d.port());
                 answered.incrementAndGet();
+            } catch (SocketClosedException e) {
+                return; // the services are over
+            } catch (SocketException | SocketTimeoutException e) {
+                faults.record(e);
             }
-        } catch (SocketException | SocketTimeoutException e) {
-            // closed: the services are over
         }
+    }
+
+    /** Names of the services whose threads still run (a stopped host or a closed socket ends them). */
+    public List<String> running() {
+        List<String> names = new java.util.ArrayList<>();
+        if (udpThread != null && udpThread.isAlive()) {
+            names.add("udp/" + service.localPort());
+        }
+        if (dnsThread != null && dnsThread.isAlive()) {
+            names.add("dns/53");
+        }
+        return names;
+    }
+
+    /** Faults the UDP service met and went on from. */
+    public ServiceFaults udpFaults() {
+        return faults;
     }
 
     /** Datagrams the UDP service answered. */
@@ -87,6 +109,8 @@ public final class LabServices implements AutoCloseable {
         m.put("dns_answered", dns.answered());
         m.put("dns_nxdomain", dns.nxdomain());
         m.put("dns_dropped", dns.dropped());
+        m.put("udp_faults", faults.total());
+        m.put("dns_faults", dns.faults().total());
         return m;
     }
 

@@ -33,6 +33,7 @@ public final class LabWorld implements AutoCloseable {
     private final Network.Node guest;
     private final Network.Node gateway;
     private LabServices services;
+    private TcpServices tcpServices;
     private boolean closed;
 
     /**
@@ -54,6 +55,8 @@ public final class LabWorld implements AutoCloseable {
             net.start();
             services = LabServices.start(net, gateway.host(), SERVICE_PORT,
                     Map.of(DNS_NAME, List.of(Ipv4Address.parseBits(DNS_ADDRESS))));
+            Host g = gateway.host();
+            tcpServices = TcpServices.start(net, g, () -> "netstack4j gateway " + Ipv4Address.format(GATEWAY_IP) + "\n");
         } catch (Exception e) {
             net.close();
             throw e;
@@ -84,8 +87,12 @@ public final class LabWorld implements AutoCloseable {
         closed = true;
         try {
             LabServices s = services;
+            TcpServices t = tcpServices;
             net.run("shutdown", () -> {
                 s.close();
+                if (t != null) {
+                    t.close();
+                }
                 return null;
             });
         } finally {

@@ -7,11 +7,13 @@ import org.netstack4j.driver.E1000Driver;
 import org.netstack4j.exec.Cpu;
 import org.netstack4j.exec.Irq;
 import org.netstack4j.exec.Timeline;
+import org.netstack4j.hw.RegisterWindow;
 import org.netstack4j.hw.e1000.E1000;
 import org.netstack4j.wire.MacAddress;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A computer on the bench: one CPU, its DMA memory, a transmit pool, and E1000 cards, each wired
@@ -47,13 +49,23 @@ public final class Machine implements AutoCloseable {
 
     /** Installs a card with its driver (not yet brought up); the receive pool holds the ring plus {@code spareRxBuffers}. */
     public Nic addNic(String ifName, MacAddress mac, DriverConfig config, int spareRxBuffers) {
+        return addNic(ifName, mac, config, spareRxBuffers, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #addNic(String, MacAddress, DriverConfig, int)}, with {@code window} between the
+     * driver and the card's registers, as a logic analyser on the bus would sit: tests use it to
+     * watch the driver's register traffic or to make the card say what real hardware rarely does.
+     */
+    public Nic addNic(String ifName, MacAddress mac, DriverConfig config, int spareRxBuffers,
+                      UnaryOperator<RegisterWindow> window) {
         String id = name + "-" + ifName;
         E1000 card = new E1000(id, dma, timeline, mac);
         Irq irq = cpu.newIrq(id);
         card.connectInterrupt(irq);
         BufferPool rxPool = new BufferPool(id + "-rx", dma, config.rxRingSize() + spareRxBuffers,
                 E1000Driver.RX_BUFFER_SIZE, 0);
-        E1000Driver driver = new E1000Driver(id, card, dma, cpu, irq, timeline, rxPool, config);
+        E1000Driver driver = new E1000Driver(id, window.apply(card), dma, cpu, irq, timeline, rxPool, config);
         Nic nic = new Nic(ifName, card, irq, driver, rxPool);
         nics.add(nic);
         return nic;

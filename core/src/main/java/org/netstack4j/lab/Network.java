@@ -71,7 +71,8 @@ public final class Network implements AutoCloseable {
 
     /** Each machine's CPU on its own thread, applications on virtual threads, real time. */
     public static Network real(long seed) {
-        return new Network(new RealTimeline(), null, Applications.real(), seed);
+        Applications apps = Applications.real();
+        return new Network(new RealTimeline(apps.failures()), null, apps, seed);
     }
 
     public boolean isSimulated() {
@@ -226,12 +227,16 @@ public final class Network implements AutoCloseable {
             if (sim != null) {
                 sim.add(m.cpu());
             } else {
-                threads.add(new CpuThread(m.cpu()));
+                threads.add(new CpuThread(m.cpu(), apps.failures()));
             }
         }
     }
 
-    /** Starts a long-running application thread (a server); it ends when the network closes or it returns. */
+    /**
+     * Starts a long-running application thread (a server); it ends when the network closes or it
+     * returns. If it dies of an exception, the network's next {@link #run}, step of the simulation
+     * or {@link #close} throws that cause: a server loop must catch only what it expects.
+     */
     public Thread startApplication(String name, Runnable body) {
         return apps.start(name, body);
     }
@@ -242,7 +247,9 @@ public final class Network implements AutoCloseable {
      */
     public <T> T run(String name, Callable<T> body) throws Exception {
         if (sim == null) {
-            return body.call();
+            T result = body.call();
+            apps.failures().throwIfAny(); // a server or CPU that died meanwhile fails the run too
+            return result;
         }
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -307,16 +314,31 @@ public final class Network implements AutoCloseable {
         return true;
     }
 
-    /** Stops the CPUs, tears every host down (returning all buffers) and closes the capture. */
+    /**
+     * Stops the CPUs, tears every host down (returning all buffers) and closes the capture; then
+     * throws what any thread of the network died of (application, CPU or timer thread) and was
+     * not thrown yet, as a {@link org.netstack4j.exec.ThreadFailures.ThreadFailedException}.
+     */
     @Override
     public void close() throws IOException {
-        if (sim != null && apps instanceof SimulatedApplications simApps) {
-            // Let application threads that were woken by a close (servers) see it and end,
-            // rather than stay parked for ever.
-            sim.runUntil(simApps::allFinished, sim.nanos() + 1_000_000_000L);
+        try {
+            if (sim != null && apps instanceof SimulatedApplications simApps) {
+                // Let application threads that were woken by a close (servers) see it and end,
+                // rather than stay parked for ever.
+                sim.runUntil(simApps::allFinished, sim.nanos() + 1_000_000_000L);
+            }
+        } finally {
+            tearDown();
         }
+        apps.failures().throwIfAny();
+    }
+
+    private void tearDown() throws IOException {
         for (ExternalMedium m : media) {
             m.close();
+            if (m.receiverFailure() != null) {
+                apps.failures().record(m.describe() + " receiver", m.receiverFailure());
+            }
         }
         for (CpuThread t : threads) {
             t.close();

@@ -64,6 +64,7 @@ public final class StandaloneHost implements AutoCloseable {
     private final Network net;
     private final Network.Node node;
     private LabServices services;
+    private TcpServices tcpServices;
     private DhcpClient dhcp;
     private boolean closed;
 
@@ -91,6 +92,7 @@ public final class StandaloneHost implements AutoCloseable {
             }
             if (options.services()) {
                 services = LabServices.start(net, node.host(), LabWorld.SERVICE_PORT, options.dnsRecords());
+                tcpServices = TcpServices.start(net, node.host(), this::page);
             }
         } catch (Exception | Error e) {
             medium.close();
@@ -132,6 +134,41 @@ public final class StandaloneHost implements AutoCloseable {
         return services;
     }
 
+    /** The TCP services (echo, discard, HTTP), or null when the host runs none. */
+    public TcpServices tcpServices() {
+        return tcpServices;
+    }
+
+    /** Every service whose thread still runs: udp/2000, dns/53, tcp/7, tcp/9, tcp/80 when all do. */
+    public java.util.List<String> runningServices() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        if (services != null) {
+            names.addAll(services.running());
+        }
+        if (tcpServices != null) {
+            names.addAll(tcpServices.running());
+        }
+        return names;
+    }
+
+    /** The HTTP page: the host's address and every counter, one per line. */
+    private String page() {
+        StringBuilder b = new StringBuilder("netstack4j host ").append(Ipv4Address.format(address())).append('\n');
+        appendCounters(b, "", counters());
+        return b.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void appendCounters(StringBuilder b, String prefix, Map<String, Object> m) {
+        m.forEach((k, v) -> {
+            if (v instanceof Map<?, ?> inner) {
+                appendCounters(b, prefix + k + ".", (Map<String, Object>) inner);
+            } else {
+                b.append(prefix).append(k).append(' ').append(v).append('\n');
+            }
+        });
+    }
+
     /** The DHCP client keeping the lease, or null with a static address. */
     public DhcpClient dhcp() {
         return dhcp;
@@ -158,7 +195,11 @@ public final class StandaloneHost implements AutoCloseable {
         m.put("medium", med);
         m.putAll(LabWorld.hostCounters(node.host()));
         if (services != null) {
-            m.put("services", services.counters());
+            Map<String, Long> all = new LinkedHashMap<>(services.counters());
+            if (tcpServices != null) {
+                all.putAll(tcpServices.counters());
+            }
+            m.put("services", all);
         }
         if (dhcp != null) {
             Map<String, Object> d = new LinkedHashMap<>();
@@ -185,6 +226,7 @@ public final class StandaloneHost implements AutoCloseable {
         closed = true;
         try {
             LabServices s = services;
+            TcpServices t = tcpServices;
             DhcpClient d = dhcp;
             if (s != null || d != null) {
                 net.run("shutdown", () -> {
@@ -193,6 +235,9 @@ public final class StandaloneHost implements AutoCloseable {
                     }
                     if (s != null) {
                         s.close();
+                    }
+                    if (t != null) {
+                        t.close();
                     }
                     return null;
                 });

@@ -3,6 +3,7 @@ package org.netstack4j.socket;
 import org.netstack4j.exec.Applications;
 import org.netstack4j.stack.Host;
 import org.netstack4j.stack.NetInterface;
+import org.netstack4j.stack.SocketClosedException;
 import org.netstack4j.wire.DhcpMessage;
 import org.netstack4j.wire.Ipv4Address;
 
@@ -130,7 +131,7 @@ public final class DhcpClient implements AutoCloseable {
             bind(ack);
             return lease;
         }
-        throw new SocketException("DHCP client closed");
+        throw new SocketClosedException("DHCP client closed");
     }
 
     /**
@@ -308,7 +309,7 @@ public final class DhcpClient implements AutoCloseable {
         lockLease();
         try {
             if (closing) {
-                throw new SocketException("DHCP client closed: the ACK for " + Ipv4Address.format(ack.yourAddress())
+                throw new SocketClosedException("DHCP client closed: the ACK for " + Ipv4Address.format(ack.yourAddress())
                         + " came too late");
             }
             acks++;

@@ -1,6 +1,7 @@
 package org.netstack4j.socket;
 
 import org.netstack4j.stack.Host;
+import org.netstack4j.stack.SocketClosedException;
 import org.netstack4j.wire.DnsMessage;
 
 import java.net.SocketException;
@@ -58,6 +59,7 @@ public final class DnsResponder implements AutoCloseable {
     private final UdpSocket socket;
 
     private final AtomicLong received = new AtomicLong();
+    private final ServiceFaults faults;
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong nxdomain = new AtomicLong();
     private final AtomicLong nodata = new AtomicLong();
@@ -88,6 +90,7 @@ public final class DnsResponder implements AutoCloseable {
             throw new IllegalArgumentException("TTL must be 0..2^31-1 (RFC 2181 §8): " + ttl);
         }
         this.ttl = ttl;
+        this.faults = new ServiceFaults("DNS responder on " + host.name(), host.applications().clock()::nanos);
         aRecords.forEach((name, addresses) -> {
             String n = DnsResolver.canonical(name);
             put(new Node(n, List.copyOf(addresses), null));
@@ -121,9 +124,10 @@ public final class DnsResponder implements AutoCloseable {
      * Answers queries until the responder is closed, then returns. Run it on an application
      * thread ({@code Network.startApplication}).
      *
-     * @throws SocketException the socket failed while still open
+     * Nothing a peer sends ends it: an error while answering one query is counted in {@link
+     * #faults} (and logged, rate-limited) and the next query is served.
      */
-    public void serve() throws SocketException {
+    public void serve() {
         byte[] buf = new byte[DnsMessage.MAX_UDP_LENGTH];
         while (true) {
             try {
@@ -138,13 +142,13 @@ public final class DnsResponder implements AutoCloseable {
                 }
                 socket.sendTo(reply, from, fromPort);
                 answered.incrementAndGet();
-            } catch (SocketTimeoutException e) {
-                // No timeout is set; a spurious one just loops.
-            } catch (SocketException e) {
+            } catch (SocketClosedException e) {
+                return;
+            } catch (SocketException | SocketTimeoutException e) {
                 if (socket.isClosed()) {
                     return;
                 }
-                throw e;
+                faults.record(e); // one query's trouble: counted, and the next query is served
             }
         }
     }
@@ -288,6 +292,11 @@ public final class DnsResponder implements AutoCloseable {
     /** Responses cut to 512 bytes (TC set). */
     public long truncated() {
         return truncated.get();
+    }
+
+    /** What went wrong while answering, by cause; none of it stopped the responder. */
+    public ServiceFaults faults() {
+        return faults;
     }
 
     /** Datagrams not answered: shorter than a header, responses, or from port 0. */

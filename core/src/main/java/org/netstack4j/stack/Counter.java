@@ -35,6 +35,10 @@ public enum Counter {
     IP_IN_HDR_ERRORS("ip", "InHdrErrors"),
     IP_IN_CSUM_ERRORS("ip", "InCsumErrors"),
     IP_IN_ADDR_ERRORS("ip", "InAddrErrors"),
+    /** Malformed options (also counted in InHdrErrors), answered with a parameter problem. */
+    IP_IN_BAD_OPTIONS("ip", "InBadOptions"),
+    /** Source-routed datagrams, refused (Linux's accept_source_route = 0). */
+    IP_IN_SOURCE_ROUTED("ip", "InSourceRouted"),
     IP_IN_UNKNOWN_PROTOS("ip", "InUnknownProtos"),
     IP_IN_DELIVERS("ip", "InDelivers"),
     IP_FORW_DATAGRAMS("ip", "ForwDatagrams"),
@@ -70,16 +74,45 @@ public enum Counter {
     ICMP_OUT_ECHO_REPS("icmp", "OutEchoReps"),
     ICMP_OUT_DEST_UNREACHS("icmp", "OutDestUnreachs"),
     ICMP_OUT_TIME_EXCDS("icmp", "OutTimeExcds"),
+    ICMP_OUT_PARM_PROBS("icmp", "OutParmProbs"),
     ICMP_OUT_RATE_LIMITED("icmp", "OutRateLimited"),
     ICMP_IN_ECHOS_TO_BROADCAST("icmp", "InEchosBroadcastIgnored"),
 
     // UDP
+    // TCP: RFC 4022's counters, then a named counter for each drop
+    TCP_ACTIVE_OPENS("tcp", "ActiveOpens"),
+    TCP_PASSIVE_OPENS("tcp", "PassiveOpens"),
+    TCP_ATTEMPT_FAILS("tcp", "AttemptFails"),
+    TCP_ESTAB_RESETS("tcp", "EstabResets"),
+    /** A gauge: connections now in ESTABLISHED or CLOSE-WAIT. */
+    TCP_CURR_ESTAB("tcp", "CurrEstab"),
+    TCP_IN_SEGS("tcp", "InSegs"),
+    TCP_OUT_SEGS("tcp", "OutSegs"),
+    TCP_RETRANS_SEGS("tcp", "RetransSegs"),
+    TCP_IN_ERRS("tcp", "InErrs"),
+    TCP_IN_CSUM_ERRORS("tcp", "InCsumErrors"),
+    TCP_OUT_RSTS("tcp", "OutRsts"),
+    /** Segments for no connection and no listener (answered with RST unless they were RSTs). */
+    TCP_IN_NO_LISTENER("tcp", "InNoListener"),
+    /** SYNs a listener refused: its accept queue and half-open connections were at their bound. */
+    TCP_LISTEN_OVERFLOWS("tcp", "ListenOverflows"),
+    /** SYNs refused because the host's connection table was full. */
+    TCP_TABLE_FULL("tcp", "TableFull"),
+    /** Segments sent when no buffer was free (the connection retries on its timer). */
+    TCP_OUT_NO_BUFFER("tcp", "OutNoBuffer"),
+
     UDP_IN_DATAGRAMS("udp", "InDatagrams"),
     UDP_NO_PORTS("udp", "NoPorts"),
     UDP_IN_ERRORS("udp", "InErrors"),
     UDP_IN_CSUM_ERRORS("udp", "InCsumErrors"),
     UDP_RCVBUF_ERRORS("udp", "RcvbufErrors"),
     UDP_NOT_CONNECTED_PEER("udp", "InFromOtherPeer"),
+    /** Datagrams from or to port 0: dropped before any socket sees them. */
+    UDP_IN_PORT_ZERO("udp", "InPortZero"),
+    /** Port unreachables for an unconnected socket (or none): not passed on. */
+    UDP_UNREACHABLE_IGNORED("udp", "InUnreachIgnored"),
+    /** Datagrams an application sent to port 0 or an address no host has: refused, not sent. */
+    UDP_OUT_BAD_DESTINATION("udp", "OutBadDestination"),
     UDP_OUT_DATAGRAMS("udp", "OutDatagrams"),
     UDP_SNDBUF_ERRORS("udp", "SndbufErrors"),
     UDP_SENDS_AFTER_CLOSE("udp", "SendsAfterClose"),

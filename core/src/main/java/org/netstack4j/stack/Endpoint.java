@@ -63,7 +63,7 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
 
     void ensureOpen() throws SocketException {
         if (closed.get()) {
-            throw new SocketException("socket is closed");
+            throw new SocketClosedException("socket is closed");
         }
         if (refused) {
             refused = false;

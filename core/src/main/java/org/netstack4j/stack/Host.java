@@ -47,6 +47,7 @@ public final class Host {
     private final Ipv4Layer ip;
     private final IcmpLayer icmp;
     private final UdpLayer udp;
+    private final TcpLayer tcp;
     private final HandoffQueue<Object> handoff;
     private final Job loopJob;
     private final Job tickJob;
@@ -81,6 +82,8 @@ public final class Host {
         this.ip = new Ipv4Layer(this, config);
         this.icmp = new IcmpLayer(this, config);
         this.udp = new UdpLayer(this);
+        this.tcp = new TcpLayer(this, cpu, timeline, org.netstack4j.stack.tcp.TcpConfig.DEFAULT, 65_536,
+                config.seed() * 31 + name.hashCode() + 6);
         this.handoff = new HandoffQueue<>(2 * config.maxSockets() + 64);
         this.backlogFrames = new PacketBuffer[config.backlog()];
         this.backlogInterfaces = new NetInterface[config.backlog()];
@@ -583,6 +586,11 @@ public final class Host {
 
     UdpLayer udp() {
         return udp;
+    }
+
+    /** The host's TCP: listeners, connections and the calls applications make on them. */
+    public TcpLayer tcp() {
+        return tcp;
     }
 
     RouteTable routes() {

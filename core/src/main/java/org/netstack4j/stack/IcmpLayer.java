@@ -3,6 +3,7 @@ package org.netstack4j.stack;
 import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.wire.IcmpPacket;
 import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.Ipv4Options;
 import org.netstack4j.wire.Ipv4Packet;
 
 /**
@@ -14,6 +15,9 @@ final class IcmpLayer {
     private final Host host;
     private final StackCounters c;
     private final TokenBucket errorLimit;
+    /** The options of the echo request being answered, updated for the reply (at most 40 bytes). */
+    private final byte[] replyOptions = new byte[Ipv4Options.MAX_LENGTH];
+    private int replyOptionsLength;
     private final EchoEndpoint[] echo;
     private int echoCount;
 
@@ -28,6 +32,10 @@ final class IcmpLayer {
     void input(PacketBuffer b, int headerLength, int source, int destination) {
         c.count(Counter.ICMP_IN_MSGS);
         int ttl = Ipv4Packet.ttl(b); // for the echo client's reply lines, as ping prints them
+        // Record Route and Timestamp in a request go back in the reply, with this host added
+        // (RFC 1122 3.2.2.6); read them before the header is trimmed off.
+        replyOptionsLength = headerLength > Ipv4Packet.MIN_HEADER
+                ? Ipv4Options.reflect(b, replyOptions, destination, optionTimestamp()) : 0;
         b.trimFront(headerLength);
         IcmpPacket.Verdict v = IcmpPacket.check(b);
         if (v != IcmpPacket.Verdict.OK) {
@@ -50,7 +58,7 @@ final class IcmpLayer {
                 IcmpPacket.writeEcho(b, IcmpPacket.ECHO_REPLY, IcmpPacket.identifier(b), IcmpPacket.sequence(b));
                 c.count(Counter.ICMP_OUT_MSGS);
                 c.count(Counter.ICMP_OUT_ECHO_REPS);
-                host.ip().output(b, destination, source, Ipv4Packet.PROTO_ICMP);
+                host.ip().output(b, destination, source, Ipv4Packet.PROTO_ICMP, replyOptions, replyOptionsLength);
             }
             case IcmpPacket.ECHO_REPLY -> {
                 c.count(Counter.ICMP_IN_ECHO_REPS);
@@ -99,15 +107,25 @@ final class IcmpLayer {
         host.udp().portUnreachable(sourcePort, destination, destinationPort);
     }
 
+    /**
+     * A Timestamp option's value: milliseconds since midnight UT is what RFC 791 asks, but the
+     * host's clock is not a calendar (and is simulated in tests), so the value is the clock's
+     * milliseconds modulo a day with the high-order bit set, which RFC 791 reserves for exactly that.
+     */
+    private int optionTimestamp() {
+        return (int) ((host.nanos() / 1_000_000L) % 86_400_000L) | 0x8000_0000;
+    }
+
     // ==== Errors ==========================================================================
 
     /**
      * Sends an error about {@code original} (which starts at its IPv4 header) back to its source,
      * quoting its header and first 8 payload bytes. Does not take the buffer.
      *
-     * @param nextHopMtu for "fragmentation needed" (RFC 1191); else 0
+     * @param restOfHeader the error's bytes 4..7: the next-hop MTU for "fragmentation needed"
+     *                     (RFC 1191), the pointer (in the top byte) for a parameter problem; else 0
      */
-    void sendError(PacketBuffer original, int type, int code, int nextHopMtu) {
+    void sendError(PacketBuffer original, int type, int code, int restOfHeader) {
         int headerLength = Ipv4Packet.headerLength(original);
         int source = Ipv4Packet.source(original);
         int destination = Ipv4Packet.destination(original);
@@ -133,10 +151,11 @@ final class IcmpLayer {
         int quote = Math.min(original.length(), headerLength + 8);
         b.append(8 + quote);
         original.copyTo(0, b.memory(), b.offset() + 8, quote);
-        IcmpPacket.writeHeader(b, type, code, nextHopMtu & 0xFFFF);
+        IcmpPacket.writeHeader(b, type, code, restOfHeader);
         IcmpPacket.setChecksum(b);
         c.count(Counter.ICMP_OUT_MSGS);
-        c.count(type == IcmpPacket.TIME_EXCEEDED ? Counter.ICMP_OUT_TIME_EXCDS : Counter.ICMP_OUT_DEST_UNREACHS);
+        c.count(type == IcmpPacket.TIME_EXCEEDED ? Counter.ICMP_OUT_TIME_EXCDS
+                : type == IcmpPacket.PARAMETER_PROBLEM ? Counter.ICMP_OUT_PARM_PROBS : Counter.ICMP_OUT_DEST_UNREACHS);
         int from = host.ip().isLocal(destination) ? destination : 0;
         host.ip().output(b, from, source, Ipv4Packet.PROTO_ICMP);
     }

@@ -4,6 +4,7 @@ import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.exec.Work;
 import org.netstack4j.wire.IcmpPacket;
 import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.Ipv4Options;
 import org.netstack4j.wire.Ipv4Packet;
 
 /**
@@ -50,6 +51,10 @@ final class Ipv4Layer {
             b.release();
             return;
         }
+        if (Ipv4Packet.headerLength(b) > Ipv4Packet.MIN_HEADER && !optionsAcceptable(b)) {
+            b.release();
+            return;
+        }
         if (isLocal(destination)) {
             deliver(b, !unicastFrame);
         } else if (!unicastFrame || Ipv4Address.isMulticast(destination)) {
@@ -64,6 +69,27 @@ final class Ipv4Layer {
             c.count(Counter.IP_IN_ADDR_ERRORS);
             b.release();
         }
+    }
+
+    /**
+     * Options are checked before anything acts on the datagram: malformed ones are answered with
+     * a parameter problem pointing at the bad byte (RFC 1122 3.2.1.8, as Linux), and source
+     * routes are refused, as Linux refuses them unless accept_source_route is set: a source route
+     * lets a sender spoof an address and still get the answers.
+     */
+    private boolean optionsAcceptable(PacketBuffer b) {
+        int bad = Ipv4Options.firstError(b);
+        if (bad >= 0) {
+            c.count(Counter.IP_IN_HDR_ERRORS);
+            c.count(Counter.IP_IN_BAD_OPTIONS);
+            host.icmp().sendError(b, IcmpPacket.PARAMETER_PROBLEM, 0, bad << 24);
+            return false;
+        }
+        if (Ipv4Options.hasSourceRoute(b)) {
+            c.count(Counter.IP_IN_SOURCE_ROUTED);
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -93,6 +119,14 @@ final class Ipv4Layer {
     }
 
     /** True for our addresses and the broadcasts we listen to. */
+    /**
+     * True if a datagram may be sent to {@code address:port}: not port 0, not 0/8 ("this
+     * network") and not 127/8, which no host on a wire can have (Linux refuses them too).
+     */
+    boolean isValidDestination(int address, int port) {
+        return port > 0 && port <= 0xFFFF && !isThisNetwork(address) && !Ipv4Address.isLoopback(address);
+    }
+
     boolean isLocal(int address) {
         return isUnicastLocal(address) || isBroadcast(address);
     }
@@ -142,6 +176,10 @@ final class Ipv4Layer {
                 c.count(Counter.IP_IN_DELIVERS);
                 host.udp().input(b, headerLength, source, destination, linkBroadcast);
             }
+            case Ipv4Packet.PROTO_TCP -> {
+                c.count(Counter.IP_IN_DELIVERS);
+                host.tcp().input(b, headerLength, source, destination, linkBroadcast);
+            }
             default -> {
                 c.count(Counter.IP_IN_UNKNOWN_PROTOS);
                 if (!linkBroadcast) {
@@ -170,6 +208,9 @@ final class Ipv4Layer {
             host.icmp().sendError(b, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.NET_UNREACHABLE, 0);
             b.release();
             return;
+        }
+        if (cannotFragment(b, route.via().mtu())) {
+            return; // checked before the TTL changes: the error quotes the header as it arrived, as Linux's does
         }
         Ipv4Packet.decrementTtl(b);
         c.count(Counter.IP_FORW_DATAGRAMS);
@@ -249,13 +290,19 @@ final class Ipv4Layer {
      * @param source 0 to use the outgoing interface's address
      */
     void output(PacketBuffer payload, int source, int destination, int protocol) {
+        output(payload, source, destination, protocol, null, 0);
+    }
+
+    /** As {@link #output(PacketBuffer, int, int, int)}, with {@code optionsLength} bytes of IP options. */
+    void output(PacketBuffer payload, int source, int destination, int protocol, byte[] options, int optionsLength) {
         c.count(Counter.IP_OUT_REQUESTS);
+        int headerLength = Ipv4Packet.MIN_HEADER + optionsLength;
         if (isUnicastLocal(destination)) {
             // To ourselves: straight back in, as a loopback device would.
-            payload.prepend(Ipv4Packet.MIN_HEADER);
+            payload.prepend(headerLength);
             int from = source != 0 ? source : destination;
-            Ipv4Packet.writeHeader(payload, 0, payload.length(), nextId(), 0, config.defaultTtl(), protocol, from,
-                    destination);
+            Ipv4Packet.writeHeader(payload, options, optionsLength, 0, payload.length(), nextId(), 0,
+                    config.defaultTtl(), protocol, from, destination);
             deliver(payload, false);
             return;
         }
@@ -271,14 +318,14 @@ final class Ipv4Layer {
             via = route.via();
             nextHop = route.nextHop(destination);
         }
-        if (payload.headroom() < Ipv4Packet.MIN_HEADER + 14) {
+        if (payload.headroom() < headerLength + 14) {
             c.count(Counter.IP_OUT_DISCARDS);
             payload.release();
             return;
         }
-        payload.prepend(Ipv4Packet.MIN_HEADER);
-        Ipv4Packet.writeHeader(payload, 0, payload.length(), nextId(), 0, config.defaultTtl(), protocol,
-                source != 0 ? source : via.address(), destination);
+        payload.prepend(headerLength);
+        Ipv4Packet.writeHeader(payload, options, optionsLength, 0, payload.length(), nextId(), 0,
+                config.defaultTtl(), protocol, source != 0 ? source : via.address(), destination);
         send(via, nextHop, payload);
     }
 
@@ -289,13 +336,23 @@ final class Ipv4Layer {
             via.sendIpv4(packet, nextHop);
             return;
         }
-        if (Ipv4Packet.dontFragment(packet)) {
-            c.count(Counter.IP_FRAG_FAILS);
-            host.icmp().sendError(packet, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.FRAGMENTATION_NEEDED, mtu);
-            packet.release();
-            return;
+        if (!cannotFragment(packet, mtu)) {
+            fragment(via, nextHop, packet, mtu);
         }
-        fragment(via, nextHop, packet, mtu);
+    }
+
+    /**
+     * True if {@code packet} is too big for {@code mtu} and says "don't fragment": then it is
+     * answered with "fragmentation needed" carrying the MTU (RFC 1191), counted and released.
+     */
+    private boolean cannotFragment(PacketBuffer packet, int mtu) {
+        if (packet.length() <= mtu || !Ipv4Packet.dontFragment(packet)) {
+            return false;
+        }
+        c.count(Counter.IP_FRAG_FAILS);
+        host.icmp().sendError(packet, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.FRAGMENTATION_NEEDED, mtu);
+        packet.release();
+        return true;
     }
 
     /**

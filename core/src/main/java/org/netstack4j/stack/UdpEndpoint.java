@@ -39,11 +39,16 @@ public final class UdpEndpoint extends Endpoint {
         return remotePort != 0;
     }
 
-    /** Application: queues a datagram to {@code address:port} (0, 0: the connected peer). */
+    /**
+     * Application: queues a datagram to {@code address:port} (0, 0: the connected peer). A
+     * destination no host can have (port 0, 0.0.0.0, 127/8) is not an error of the caller's to
+     * catch: the stack drops it and counts it (OutBadDestination), so a reply to a forged source
+     * never ends the application's loop.
+     */
     public void send(byte[] data, int offset, int length, int address, int port, long deadlineNanos)
             throws SocketException, SocketTimeoutException {
         ensureOpen(); // before anything else, so a closed socket always says it is closed
-        if (port == 0) {
+        if (port == 0 && address == 0) {
             if (!isConnected()) {
                 throw new SocketException("socket is not connected: give a destination");
             }

@@ -29,7 +29,7 @@ final class UdpLayer {
 
     void bind(UdpEndpoint e, int address, int port) throws SocketException {
         if (e.deadOnLoop) {
-            throw new SocketException("socket is closed");
+            throw new SocketClosedException("socket is closed");
         }
         if (e.localPort != 0) {
             throw new SocketException("socket is already bound to port " + e.localPort);
@@ -88,6 +88,13 @@ final class UdpLayer {
         }
         int sourcePort = UdpDatagram.sourcePort(b);
         int port = UdpDatagram.destinationPort(b);
+        if (sourcePort == 0 || port == 0) {
+            // Nobody can answer port 0 (RFC 768 allows a sender to give none): such a datagram
+            // never reaches an application, whose reply could only fail.
+            c.count(Counter.UDP_IN_PORT_ZERO);
+            b.release();
+            return;
+        }
         int length = UdpDatagram.length(b);
         UdpEndpoint e = ports[port];
         boolean broadcast = host.ip().isBroadcast(destination);
@@ -119,9 +126,11 @@ final class UdpLayer {
      */
     void portUnreachable(int localPort, int remoteAddress, int remotePort) {
         UdpEndpoint e = ports[localPort];
-        if (e != null && e.remotePort == remotePort && e.remoteAddress == remoteAddress) {
+        if (e != null && e.isConnected() && e.remotePort == remotePort && e.remoteAddress == remoteAddress) {
             e.refused = true;
             e.wakeAll();
+        } else {
+            c.count(Counter.UDP_UNREACHABLE_IGNORED); // an unconnected socket serves many peers: one's error is not its own
         }
     }
 
@@ -129,6 +138,10 @@ final class UdpLayer {
 
     /** Sends one datagram from an endpoint's send ring. */
     void send(UdpEndpoint e, byte[] ring, int offset, int length, int address, int port) {
+        if (!host.ip().isValidDestination(address, port)) {
+            c.count(Counter.UDP_OUT_BAD_DESTINATION);
+            return;
+        }
         PacketBuffer b = host.takeBuffer(UdpDatagram.HEADER_LENGTH + length);
         if (b == null) {
             c.count(Counter.UDP_SNDBUF_ERRORS);

@@ -14,6 +14,7 @@ public final class IcmpPacket {
     public static final int DESTINATION_UNREACHABLE = 3;
     public static final int ECHO_REQUEST = 8;
     public static final int TIME_EXCEEDED = 11;
+    public static final int PARAMETER_PROBLEM = 12;
 
     // Codes of DESTINATION_UNREACHABLE.
     public static final int NET_UNREACHABLE = 0;

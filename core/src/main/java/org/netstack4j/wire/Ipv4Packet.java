@@ -126,6 +126,23 @@ public final class Ipv4Packet {
     }
 
     /**
+     * Writes a header of {@code 20 + optionsLength} bytes at index 0 (options from {@code
+     * options}, a multiple of 4, at most 40), checksum included.
+     */
+    public static void writeHeader(PacketBuffer b, byte[] options, int optionsLength, int tos, int totalLength,
+                                   int id, int flagsAndFragmentOffsetWord, int ttl, int protocol, int src, int dst) {
+        if ((optionsLength & 3) != 0 || optionsLength < 0 || optionsLength > Ipv4Options.MAX_LENGTH) {
+            throw new IllegalArgumentException("IPv4 options must be 0..40 bytes in whole words: " + optionsLength);
+        }
+        writeHeader(b, tos, totalLength, id, flagsAndFragmentOffsetWord, ttl, protocol, src, dst);
+        if (optionsLength > 0) {
+            b.setByte(0, 0x40 | (MIN_HEADER + optionsLength) / 4);
+            b.copyFrom(options, 0, MIN_HEADER, optionsLength);
+            recomputeChecksum(b);
+        }
+    }
+
+    /**
      * Decrements the TTL of a packet being forwarded, updating the checksum incrementally
      * (RFC 1624) instead of summing the header again. Returns the new TTL; a TTL already 0 is
      * left alone and 0 returned, so the caller drops it either way.

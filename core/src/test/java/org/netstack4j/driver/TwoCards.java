@@ -1,5 +1,8 @@
 package org.netstack4j.driver;
 
+import org.netstack4j.hw.RegisterWindow;
+import java.util.function.UnaryOperator;
+
 import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.exec.Simulation;
 import org.netstack4j.lab.Machine;
@@ -28,10 +31,16 @@ final class TwoCards implements AutoCloseable {
     boolean bHolds;
 
     TwoCards(DriverConfig configA, DriverConfig configB, int spareRx) {
+        this(configA, configB, spareRx, UnaryOperator.identity(), UnaryOperator.identity());
+    }
+
+    /** With {@code windowA} and {@code windowB} between each driver and its card's registers. */
+    TwoCards(DriverConfig configA, DriverConfig configB, int spareRx, UnaryOperator<RegisterWindow> windowA,
+             UnaryOperator<RegisterWindow> windowB) {
         a = new Machine("a", sim);
         b = new Machine("b", sim);
-        nicA = a.addNic("eth0", MAC_A, configA, spareRx);
-        nicB = b.addNic("eth0", MAC_B, configB, spareRx);
+        nicA = a.addNic("eth0", MAC_A, configA, spareRx, windowA);
+        nicB = b.addNic("eth0", MAC_B, configB, spareRx, windowB);
         sim.add(a.cpu());
         sim.add(b.cpu());
     }

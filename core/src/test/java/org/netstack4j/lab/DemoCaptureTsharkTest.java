@@ -33,7 +33,8 @@ class DemoCaptureTsharkTest {
         assertThat(report.ok()).isTrue();
 
         Process p = new ProcessBuilder(TSHARK.toString(), "-n", "-r", pcap.toString(), "-V",
-                "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "eth.fcs:Never")
+                "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
+                "-o", "eth.fcs:Never")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -43,13 +44,14 @@ class DemoCaptureTsharkTest {
         assertThat(frames).isGreaterThan(400);
         assertThat(out).doesNotContainIgnoringCase("malformed").doesNotContain("[bad]")
                 .doesNotContainIgnoringCase("incorrect").doesNotContain("status: Bad");
-        // Every IPv4 header and every UDP and ICMP checksum was checked and found good.
+        // Every IPv4 header and every UDP, ICMP and TCP checksum was checked and found good.
         int ipv4 = count(out, "(?m)^Internet Protocol Version 4");
         assertThat(ipv4).isGreaterThan(400);
         assertThat(count(out, "Header checksum status: Good")).isEqualTo(ipv4);
         assertThat(count(out, "\\[Checksum Status: Good\\]")).isEqualTo(ipv4);
         assertThat(out).contains("Standard query", "pdos.csail.mit.edu", "128.52.129.126",
-                "Echo (ping) request", "Echo (ping) reply", "Dst Port: 2000");
+                "Echo (ping) request", "Echo (ping) reply", "Dst Port: 2000", "HTTP/1.1 200 OK\\r\\n",
+                "Transmission Control Protocol, Src Port: 7");
     }
 
     private static int count(String text, String regex) {

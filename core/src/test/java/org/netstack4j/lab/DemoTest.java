@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The demo as an integration test: every check passes in every wake mode, in simulated and real time. */
 class DemoTest {
     /** The demo's checks, in order. */
-    private static final String[] CHECKS = {"arp", "udp_ping", "udp_100_pings", "udp_concurrent", "dns", "icmp_echo", "buffers"};
+    private static final String[] CHECKS = {"arp", "udp_ping", "udp_100_pings", "udp_concurrent", "dns", "icmp_echo",
+            "tcp_http", "tcp_echo", "buffers"};
 
     @ParameterizedTest
     @EnumSource(WakeMode.class)
@@ -25,7 +26,7 @@ class DemoTest {
         Demo.Report r = Demo.run(new Demo.Options(mode, 42L, dir.resolve("d.pcap")), seen::add);
         assertThat(r.checks()).extracting(Demo.Check::name).containsExactly(CHECKS);
         assertThat(r.checks()).allSatisfy(c -> assertThat(c.ok()).as(c.line()).isTrue());
-        assertThat(seen).hasSize(7);
+        assertThat(seen).hasSize(CHECKS.length);
         assertThat(r.dnsAnswer()).isEqualTo("128.52.129.126");
         assertThat(Files.size(dir.resolve("d.pcap"))).isGreaterThan(1000);
     }

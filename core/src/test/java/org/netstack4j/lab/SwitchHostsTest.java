@@ -16,8 +16,6 @@ import org.netstack4j.stack.HostConfig;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
 
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,18 +60,12 @@ class SwitchHostsTest {
         open.add(s);
         if (service) {
             UdpSocket socket = UdpSocket.bind(node.host(), LabWorld.SERVICE_PORT);
-            net.startApplication("service", () -> {
-                byte[] buffer = new byte[2048];
-                byte[] answer = LabWorld.ANSWER.getBytes(StandardCharsets.US_ASCII);
-                try {
-                    while (true) {
-                        UdpSocket.Datagram d = socket.receiveFrom(buffer);
-                        socket.sendTo(answer, 0, answer.length, d.address(), d.port());
-                    }
-                } catch (SocketException | SocketTimeoutException e) {
-                    // closed with the network
-                }
-            });
+            byte[] buffer = new byte[2048];
+            byte[] answer = LabWorld.ANSWER.getBytes(StandardCharsets.US_ASCII);
+            net.startApplication("service", ServerLoop.untilClosed(() -> {
+                UdpSocket.Datagram d = socket.receiveFrom(buffer);
+                socket.sendTo(answer, 0, answer.length, d.address(), d.port());
+            }));
             open.add((AutoCloseable) socket::close);
         }
         return s;

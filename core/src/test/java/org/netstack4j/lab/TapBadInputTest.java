@@ -80,6 +80,55 @@ class TapBadInputTest {
         }
     }
 
+    /** The frames of the report that once stopped the UDP service and DNS for good (hostile_frames.py). */
+    @Test
+    void theFramesThatOnceStoppedTheServicesLeaveThemAnswering() throws Exception {
+        RealPeers.require("python3", "ping", "socat", "dig");
+        RealPeers.requirePython("scapy");
+        try (TapLab lab = TapLab.withHost(WakeMode.NAPI, null)) {
+            String tap = lab.tapName();
+            Path script = lab.ns().dir().resolve("hostile_frames.py");
+            try (InputStream in = TapBadInputTest.class.getResourceAsStream("hostile_frames.py")) {
+                Files.copy(in, script);
+            }
+            String linuxMac = lab.ns().exec(T, "cat", "/sys/class/net/" + tap + "/address").out().strip();
+            StackCounters live = lab.host().host().counters();
+            Map<Counter, Long> before = snapshot(live);
+
+            Netns.Result sent = lab.ns().exec(Duration.ofSeconds(60), RealPeers.find("python3"), script.toString(),
+                    tap, linuxMac, TapLab.HOST_MAC);
+            assertThat(sent.ok()).as(sent.output()).isTrue();
+            assertThat(sent.out()).contains("malformed_option parameter_problem pointer=21", "source_routed refused",
+                    "record_route reply routers=" + TapLab.HOST_IP, "done");
+
+            // Every service still answers Linux's own tools.
+            Netns.Result udp = lab.ns().exec(T, "sh", "-c", "printf hello | " + RealPeers.find("socat")
+                    + " -t 2 - UDP4:" + TapLab.HOST_IP + ":2000");
+            assertThat(udp.out()).as(udp.output()).contains("this is the host!");
+            Netns.Result dig = lab.ns().exec(T, RealPeers.find("dig"), "+short", "+time=2", "+tries=1",
+                    "@" + TapLab.HOST_IP, "pdos.csail.mit.edu");
+            assertThat(dig.out().strip()).as(dig.output()).isEqualTo("128.52.129.126");
+            Netns.Result ping = lab.ns().exec(T, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", TapLab.HOST_IP);
+            assertThat(ping.out()).as(ping.output()).contains("2 received");
+            assertThat(lab.host().services().running()).containsExactly("udp/2000", "dns/53");
+
+            StandaloneHost host = lab.host();
+            host.close();
+            assertThat(host.poolsFull()).isTrue();
+            Map<Counter, Long> d = delta(before, snapshot(live));
+            assertThat(d.get(Counter.UDP_IN_PORT_ZERO)).isEqualTo(2);
+            // The two forged ones, and Linux's real one for the FORMERR sent to its port 5353 where nobody listens.
+            assertThat(d.get(Counter.UDP_UNREACHABLE_IGNORED)).isEqualTo(3);
+            assertThat(d.get(Counter.IP_IN_BAD_OPTIONS)).isEqualTo(1);
+            assertThat(d.get(Counter.ICMP_OUT_PARM_PROBS)).isEqualTo(1);
+            assertThat(d.get(Counter.IP_IN_SOURCE_ROUTED)).isEqualTo(1);
+            assertThat(host.services().dns().dropped()).as("the cut header and the response (formerr %d)",
+                    host.services().dns().formerr()).isEqualTo(2);
+            assertThat(host.services().dns().formerr()).as("the name that points at itself: FORMERR").isEqualTo(1);
+            assertThat(host.services().udpFaults().total() + host.services().dns().faults().total()).isZero();
+        }
+    }
+
     private static Map<Counter, Long> snapshot(StackCounters c) {
         Map<Counter, Long> m = new EnumMap<>(Counter.class);
         for (Counter k : Counter.values()) {

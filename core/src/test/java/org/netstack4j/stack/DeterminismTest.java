@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.Network;
+import org.netstack4j.lab.ServerLoop;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
@@ -30,17 +31,11 @@ class DeterminismTest {
         Network.Node client = net.nodes().get(0);
         Network.Node server = net.nodes().get(1);
         UdpSocket echo = net.run("bind", () -> UdpSocket.bind(server.host(), 7));
-        net.startApplication("echo", () -> {
-            byte[] buf = new byte[10_000];
-            try {
-                while (true) {
-                    int n = echo.receive(buf);
-                    echo.sendTo(buf, 0, n, echo.sourceAddress(), echo.sourcePort());
-                }
-            } catch (Exception e) {
-                // closed at the end
-            }
-        });
+        byte[] serverBuf = new byte[10_000];
+        net.startApplication("echo", ServerLoop.untilClosed(() -> {
+            int n = echo.receive(serverBuf);
+            echo.sendTo(serverBuf, 0, n, echo.sourceAddress(), echo.sourcePort());
+        }));
         net.run("client", () -> {
             try (UdpSocket s = UdpSocket.open(client.host()); Ping p = Ping.open(client.host(), 3000)) {
                 s.setTimeout(Duration.ofSeconds(1));

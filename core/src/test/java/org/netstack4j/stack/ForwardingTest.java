@@ -1,13 +1,11 @@
 package org.netstack4j.stack;
 
 import org.junit.jupiter.api.Test;
-import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.driver.DriverConfig;
-import org.netstack4j.driver.FrameSink;
 import org.netstack4j.driver.NetDevice;
 import org.netstack4j.driver.WakeMode;
-import org.netstack4j.exec.Job;
 import org.netstack4j.lab.Network;
+import org.netstack4j.lab.ServerLoop;
 import org.netstack4j.lab.Nic;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
@@ -20,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.netstack4j.stack.ProbedHost.MS;
@@ -82,19 +79,13 @@ class ForwardingTest {
     void udpAndPingAcrossTheRouter() throws Exception {
         Routed r = new Routed(true, false);
         UdpSocket server = r.net.run("bind", () -> UdpSocket.bind(r.b.host(), 2000));
-        r.net.startApplication("echo", () -> {
-            byte[] buf = new byte[2048];
-            try {
-                while (true) {
-                    int n = server.receive(buf);
-                    byte[] answer = ("echo from " + Ipv4Address.format(server.sourceAddress()) + ": "
-                            + new String(buf, 0, n, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII);
-                    server.sendTo(answer, server.sourceAddress(), server.sourcePort());
-                }
-            } catch (Exception e) {
-                // closed at the end
-            }
-        });
+        byte[] serverBuf = new byte[2048];
+        r.net.startApplication("echo", ServerLoop.untilClosed(() -> {
+            int n = server.receive(serverBuf);
+            byte[] answer = ("echo from " + Ipv4Address.format(server.sourceAddress()) + ": "
+                    + new String(serverBuf, 0, n, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII);
+            server.sendTo(answer, server.sourceAddress(), server.sourcePort());
+        }));
         List<String> answers = r.net.run("client", () -> {
             try (UdpSocket s = UdpSocket.open(r.a.host())) {
                 s.setTimeout(Duration.ofSeconds(3));
@@ -151,6 +142,23 @@ class ForwardingTest {
         assertThat(replies.get(0).ipChecksumOk()).isTrue();
         assertThat(replies.get(0).ipPayload()).isEqualTo(Packets.echo(0, 9, 1, data));
         assertThat(r.count(r.router, Counter.IP_FORW_DATAGRAMS)).isEqualTo(2);
+        r.close();
+    }
+
+    @Test
+    void theTtlBoundaryIsOneTwoCrossesZeroDoesNot() throws Exception {
+        Routed r = new Routed(true, true);
+        r.net.idle(10 * MS);
+        r.fromProber(Packets.ip(Packets.ICMP, PROBER, B, Packets.echo(8, 9, 1, Packets.pattern(24, 1))).ttl(2).bytes());
+        r.net.idle(100 * MS);
+        assertThat(r.prober.frames(v -> v.isIcmp() && v.icmpType() == 0)).as("TTL 2 arrives with 1 and is answered")
+                .hasSize(1);
+        assertThat(r.count(r.router, Counter.IP_TTL_EXCEEDED)).isZero();
+        r.fromProber(Packets.ip(Packets.ICMP, PROBER, B, Packets.echo(8, 9, 2, Packets.pattern(24, 2))).ttl(0).bytes());
+        r.net.idle(100 * MS);
+        assertThat(r.prober.frames(v -> v.isIcmp() && v.icmpType() == 11)).as("TTL 0 is not forwarded").hasSize(1);
+        assertThat(r.count(r.router, Counter.IP_TTL_EXCEEDED)).isEqualTo(1);
+        assertThat(r.count(r.router, Counter.IP_FORW_DATAGRAMS)).as("the request and its reply").isEqualTo(2);
         r.close();
     }
 
@@ -278,50 +286,17 @@ class ForwardingTest {
     }
 
     /** A card whose link carries less than Ethernet's 1500 bytes (a tunnel, PPPoE): the E1000 with a smaller MTU. */
-    private record SmallMtu(NetDevice card, int mtu) implements NetDevice {
-        @Override
-        public String name() {
-            return card.name();
+    private static final class SmallMtu extends DelegatingDevice {
+        private final int mtu;
+
+        SmallMtu(NetDevice card, int mtu) {
+            super(card);
+            this.mtu = mtu;
         }
 
         @Override
-        public MacAddress mac() {
-            return card.mac();
-        }
-
-        @Override
-        public WakeMode mode() {
-            return card.mode();
-        }
-
-        @Override
-        public void bringUp(FrameSink sink) {
-            card.bringUp(sink);
-        }
-
-        @Override
-        public void tearDown() {
-            card.tearDown();
-        }
-
-        @Override
-        public boolean queue(PacketBuffer frame) {
-            return card.queue(frame);
-        }
-
-        @Override
-        public void flush() {
-            card.flush();
-        }
-
-        @Override
-        public void setTransmitWaiter(Job waiter) {
-            card.setTransmitWaiter(waiter);
-        }
-
-        @Override
-        public Map<String, Long> counterMap() {
-            return card.counterMap();
+        public int mtu() {
+            return mtu;
         }
     }
 
@@ -362,6 +337,27 @@ class ForwardingTest {
         assertThat(counters.get(Counter.IP_FRAG_OKS)).isEqualTo(1);
         assertThat(counters.get(Counter.IP_FRAG_CREATES)).isEqualTo(3);
         assertThat(counters.get(Counter.IP_FRAG_FAILS)).isEqualTo(1);
+
+        // The same request with DF set is not fragmented: "fragmentation needed", with the MTU of
+        // the link it could not cross (RFC 1191), quoting the header and 8 bytes.
+        long bBefore = b.host().counters().get(Counter.IP_IN_RECEIVES);
+        byte[] dfRequest = Packets.ip(Packets.ICMP, PROBER, B, Packets.echo(8, 9, 2, data)).dontFragment().bytes();
+        prober.sendIp(ROUTER_MAC, dfRequest);
+        net.idle(100 * MS);
+        List<Packets.View> errors = prober.frames(v -> v.isIcmp() && v.icmpType() == 3);
+        assertThat(errors).hasSize(1);
+        Packets.View e = errors.get(0);
+        assertThat(e.icmpCode()).as("fragmentation needed and DF set").isEqualTo(4);
+        assertThat(e.icmpChecksumOk()).isTrue();
+        assertThat(e.ipSource()).isEqualTo(ROUTER_2);
+        byte[] icmp = e.ipPayload();
+        assertThat((icmp[6] & 0xFF) << 8 | icmp[7] & 0xFF).as("next-hop MTU").isEqualTo(576);
+        assertThat(Arrays.copyOfRange(icmp, 8, icmp.length)).isEqualTo(Arrays.copyOf(dfRequest, 28));
+        assertThat(counters.get(Counter.IP_FRAG_FAILS)).isEqualTo(2);
+        assertThat(counters.get(Counter.IP_FRAG_CREATES)).as("nothing cut").isEqualTo(3);
+        assertThat(counters.get(Counter.ICMP_OUT_DEST_UNREACHS)).isEqualTo(1);
+        assertThat(b.host().counters().get(Counter.IP_IN_RECEIVES)).as("no piece of it reached b").isEqualTo(bBefore);
+        assertThat(prober.frames(v -> v.isIcmp() && v.icmpType() == 0)).as("no second reply").hasSize(1);
         net.close();
         assertThat(net.poolsFull()).isTrue();
     }

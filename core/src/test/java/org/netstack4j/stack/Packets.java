@@ -94,6 +94,11 @@ final class Packets {
             return this;
         }
 
+        Ip dontFragment() {
+            df = true;
+            return this;
+        }
+
         Ip fragment(int offsetBytes, boolean more) {
             fragmentOffset = offsetBytes;
             mf = more;
@@ -153,6 +158,18 @@ final class Packets {
 
     static Ip ip(int protocol, int source, int destination, byte[] payload) {
         return new Ip(protocol, source, destination, payload);
+    }
+
+    /** An ICMP error of {@code type} and {@code code} quoting {@code quoted}, with its checksum. */
+    static byte[] icmpError(int type, int code, byte[] quoted) {
+        byte[] m = new byte[8 + quoted.length];
+        m[0] = (byte) type;
+        m[1] = (byte) code;
+        System.arraycopy(quoted, 0, m, 8, quoted.length);
+        int sum = Checksum.of(m, 0, m.length);
+        m[2] = (byte) (sum >>> 8);
+        m[3] = (byte) sum;
+        return m;
     }
 
     /** An ICMP echo request or reply with its checksum. */

@@ -115,6 +115,11 @@ final class Prober {
         seen.clear();
     }
 
+    /** Forgets every frame seen but those {@code keep} selects (floods: memory stays flat). */
+    synchronized void forgetExcept(Predicate<Packets.View> keep) {
+        seen.removeIf(s -> !keep.test(s.frame()));
+    }
+
     /** ARP requests asking for {@code target}, gratuitous ones excluded. */
     List<Seen> arpRequestsFor(int target) {
         return seen(v -> v.isArp() && v.arpOp() == 1 && v.arpTargetIp() == target && v.arpSenderIp() != target);

@@ -5,6 +5,7 @@ import org.netstack4j.buffer.BufferPool;
 import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.Ipv4Packet;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -110,6 +111,62 @@ class RareCountersTest {
             assertThat(h.count(Counter.UDP_OUT_DATAGRAMS)).as("with buffers back, a send goes out").isEqualTo(1);
             assertThat(h.prober.frames(v -> v.isUdp())).hasSize(1);
             h.closeSocket(s);
+        }
+    }
+
+    @Test
+    void aDatagramWithNoRoomLeftForItsHeadersIsAnOutputDiscardNotAnException() throws Exception {
+        try (ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT)) {
+            // Every layer prepends into the buffer's headroom; a buffer that has none left (a bug in
+            // whoever built it) is dropped and counted at the IP layer and at the interface alike.
+            BufferPool pool = h.node.machine().txPool();
+            int free = pool.free();
+            PacketBuffer noRoomForIp = pool.take();
+            noRoomForIp.prepend(noRoomForIp.headroom() - 10);
+            h.host.ip().output(noRoomForIp, HOST, PROBER, Ipv4Packet.PROTO_UDP);
+            PacketBuffer noRoomForEthernet = pool.take();
+            noRoomForEthernet.prepend(noRoomForEthernet.headroom() - 4);
+            h.node.nic(0).sendFrame(noRoomForEthernet, h.prober.mac);
+            assertThat(h.count(Counter.IP_OUT_DISCARDS)).isEqualTo(2);
+            assertThat(h.count(Counter.ETH_OUT_FRAMES)).as("nothing reached the card").isEqualTo(1); // the announcement
+            assertThat(pool.free()).as("both buffers released").isEqualTo(free);
+        }
+    }
+
+    @Test
+    void anEchoReplyNoPingWaitsForIsUnclaimed() throws Exception {
+        try (ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT)) {
+            h.toHost(Packets.ip(Packets.ICMP, PROBER, HOST, Packets.echo(0, 0x7777, 1, new byte[16])).bytes());
+            h.idle(10 * MS);
+            assertThat(h.count(Counter.ICMP_IN_ECHO_REPS)).isEqualTo(1);
+            assertThat(h.count(Counter.ICMP_IN_ECHO_REPS_UNCLAIMED)).isEqualTo(1);
+            assertThat(h.count(Counter.ICMP_IN_ECHO_REPS_DROPPED)).isZero();
+            assertThat(h.count(Counter.IP_IN_DELIVERS)).isEqualTo(1);
+            assertThat(h.count(Counter.ICMP_OUT_MSGS)).as("a reply is not answered").isZero();
+        }
+    }
+
+    @Test
+    void arpAndEchoTrafficIsCountedExactly() throws Exception {
+        try (ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT)) {
+            long arpIn = h.count(Counter.ARP_IN_PACKETS);
+            long outFrames = h.count(Counter.ETH_OUT_FRAMES);
+            // A request for the host's address (answered) and an unsolicited reply (learnt or not, counted).
+            h.prober.send(Packets.ethernet(Packets.BROADCAST, h.prober.mac, Packets.ARP,
+                    Packets.arp(1, h.prober.mac, PROBER, 0, HOST)));
+            h.prober.send(Packets.ethernet(h.hostMac, OTHER_MAC, Packets.ARP,
+                    Packets.arp(2, OTHER_MAC, Ipv4Address.parseBits("10.0.2.77"), h.hostMac, HOST)));
+            h.idle(10 * MS);
+            assertThat(h.count(Counter.ARP_IN_PACKETS) - arpIn).isEqualTo(2);
+            assertThat(h.count(Counter.ARP_IN_REQUESTS)).isEqualTo(1);
+            assertThat(h.count(Counter.ARP_IN_REPLIES)).isEqualTo(1);
+            assertThat(h.count(Counter.ETH_OUT_FRAMES) - outFrames).as("the ARP reply").isEqualTo(1);
+
+            assertThat(h.pingAnswered(9, 1)).isTrue();
+            assertThat(h.count(Counter.IP_IN_DELIVERS)).isEqualTo(1);
+            assertThat(h.count(Counter.ICMP_OUT_MSGS)).isEqualTo(1);
+            assertThat(h.count(Counter.ICMP_OUT_ECHO_REPS)).isEqualTo(1);
+            assertThat(h.count(Counter.ETH_OUT_FRAMES) - outFrames).as("and the echo reply").isEqualTo(2);
         }
     }
 }

@@ -4,6 +4,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.Network;
+import org.netstack4j.lab.ServerLoop;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
 import org.netstack4j.wire.Ipv4Address;
@@ -22,21 +23,12 @@ class TwoHostsTest {
         Network.Node host = net.nodes().get(0);
         Network.Node gw = net.nodes().get(1);
         UdpSocket server = net.run("bind", () -> UdpSocket.bind(gw.host(), 2000));
-        net.startApplication("echo", () -> {
-            byte[] buf = new byte[2048];
-            try {
-                while (true) {
-                    int n = server.receive(buf);
-                    byte[] answer = "this is the host!".getBytes(StandardCharsets.US_ASCII);
-                    server.sendTo(answer, 0, answer.length, server.sourceAddress(), server.sourcePort());
-                    if (n < 0) {
-                        return;
-                    }
-                }
-            } catch (Exception e) {
-                // closed at the end
-            }
-        });
+        byte[] serverBuf = new byte[2048];
+        byte[] serverAnswer = "this is the host!".getBytes(StandardCharsets.US_ASCII);
+        net.startApplication("echo", ServerLoop.untilClosed(() -> {
+            server.receive(serverBuf);
+            server.sendTo(serverAnswer, 0, serverAnswer.length, server.sourceAddress(), server.sourcePort());
+        }));
         String answer = net.run("client", () -> {
             try (UdpSocket s = UdpSocket.open(host.host())) {
                 s.setTimeout(Duration.ofSeconds(5));

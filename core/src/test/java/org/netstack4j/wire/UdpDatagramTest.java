@@ -86,6 +86,9 @@ class UdpDatagramTest {
         assertThat(check(with(good, 20, 'j'))).isEqualTo(UdpDatagram.Verdict.BAD_CHECKSUM);
         byte[] unchecked = with(with(with(good, 6, 0), 7, 0), 20, 'j');
         assertThat(check(unchecked)).as("checksum 0: none sent").isEqualTo(UdpDatagram.Verdict.OK);
+        byte[] allOnes = with(with(good, 6, 0xFF), 7, 0xFF);
+        assertThat(check(allOnes)).as("checksum 0xFFFF is a checksum like any other (only a computed 0 is sent so)")
+                .isEqualTo(UdpDatagram.Verdict.BAD_CHECKSUM);
         byte[] padded = Arrays.copyOf(good, good.length + 5);
         padded[good.length] = 0x55;
         assertThat(check(padded)).as("bytes after the length field are not summed").isEqualTo(UdpDatagram.Verdict.OK);

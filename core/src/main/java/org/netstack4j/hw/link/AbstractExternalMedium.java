@@ -27,6 +27,7 @@ abstract sealed class AbstractExternalMedium implements ExternalMedium permits S
     private final String receiverName;
     private Connector card;  // guarded by this
     private Thread receiver; // guarded by this
+    private volatile Throwable receiverFailure;
 
     AbstractExternalMedium(String receiverName) {
         this.receiverName = receiverName;
@@ -62,8 +63,21 @@ abstract sealed class AbstractExternalMedium implements ExternalMedium permits S
         this.card = card;
         beforeAttach();
         card.attach(outbound);
-        receiver = Thread.ofPlatform().name(receiverName).daemon().unstarted(this::receiveLoop);
+        receiver = Thread.ofPlatform().name(receiverName).daemon().unstarted(this::receive);
         receiver.start();
+    }
+
+    private void receive() {
+        try {
+            receiveLoop();
+        } catch (Throwable t) { // kept for whoever owns the medium (a test's network rethrows it)
+            receiverFailure = t;
+        }
+    }
+
+    @Override
+    public final Throwable receiverFailure() {
+        return receiverFailure;
     }
 
     /** The card plugged in, or null. */

@@ -29,6 +29,14 @@ public interface ExternalMedium extends AutoCloseable {
     /** Frames and bytes each way, errors and drops, by name; zeros included, so the shape is stable. */
     Map<String, Long> counters();
 
+    /**
+     * What the medium's receive thread died of, if a bug ended it (a failed read of the device is
+     * counted, not this); null while it runs or after it ended normally.
+     */
+    default Throwable receiverFailure() {
+        return null;
+    }
+
     /** The last error the medium met (a failed write, say), as one line; null if none. */
     default String lastError() {
         return null;

@@ -162,6 +162,28 @@ class TapDeviceTest {
         }
     }
 
+    @Test
+    void aReceiveThreadKilledByABugSaysWhyInsteadOfFallingSilent() throws Exception {
+        RealPeers.require("ip");
+        RealPeers.require("ping");
+        Netns ns = Netns.create();
+        try (ns; TapDevice tap = TapDevice.open(Netns.newInterfaceName())) {
+            ns.adopt(tap.name());
+            ns.ip("addr", "add", "10.0.2.2/24", "dev", tap.name());
+            ns.ip("link", "set", "dev", tap.name(), "up");
+            AtomicLong wrapped = new AtomicLong();
+            // The wrapper is applied outbound first, then to the card's input: make the input a bug.
+            tap.connect(new RecordingConnector("card"), link -> wrapped.incrementAndGet() == 1 ? link
+                    : (frame, offset, length) -> {
+                        throw new AssertionError("planted: a card input that throws");
+                    });
+            assertThat(tap.receiverFailure()).isNull();
+            ns.exec(T, "ping", "-c", "1", "-W", "1", "10.0.2.15"); // its ARP request reaches the input
+            assertThat(RealPeers.await(() -> tap.receiverFailure() != null, 5000)).isTrue();
+            assertThat(tap.receiverFailure()).isInstanceOf(AssertionError.class).hasMessageContaining("planted");
+        }
+    }
+
     /** ICMP echo replies (type 0) among the frames the card received. */
     private static List<byte[]> replies(RecordingConnector card) {
         List<byte[]> out = new ArrayList<>();

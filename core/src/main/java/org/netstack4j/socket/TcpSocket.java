@@ -1,0 +1,176 @@
+package org.netstack4j.socket;
+
+import org.netstack4j.stack.Host;
+import org.netstack4j.stack.SocketClosedException;
+import org.netstack4j.stack.TcpLayer;
+import org.netstack4j.stack.tcp.TcpConnection;
+import org.netstack4j.wire.Ipv4Address;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A TCP connection for blocking application code, on real or virtual threads, in real or
+ * simulated time. Reads return what has arrived (at least a byte, -1 at the end of the stream);
+ * writes return once every byte is in the send buffer. After {@link #close} or {@link #abort}
+ * every call fails; the handle names one connection for its whole life and can never reach a
+ * later one, even on the same addresses and ports.
+ */
+public final class TcpSocket implements AutoCloseable {
+    private final Host host;
+    private final TcpLayer tcp;
+    private final TcpConnection connection;
+    private volatile long timeoutNanos;
+    private volatile boolean closed;
+
+    TcpSocket(Host host, TcpConnection connection) {
+        this.host = host;
+        this.tcp = host.tcp();
+        this.connection = connection;
+    }
+
+    /** Connects to {@code address:port}, waiting up to {@code timeout} for the handshake. */
+    public static TcpSocket connect(Host host, int address, int port, Duration timeout) throws IOException {
+        Objects.requireNonNull(host, "host");
+        return new TcpSocket(host, host.tcp().connect(address, port, timeout.toNanos()));
+    }
+
+    public static TcpSocket connect(Host host, String address, int port, Duration timeout) throws IOException {
+        return connect(host, Ipv4Address.parseBits(address), port, timeout);
+    }
+
+    /** How long a read or write may wait (0, the default: for ever). */
+    public void setTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("a timeout cannot be negative: " + timeout);
+        }
+        this.timeoutNanos = timeout.toNanos();
+    }
+
+    private void ensureOpen() throws SocketClosedException {
+        if (closed) {
+            throw new SocketClosedException("socket is closed");
+        }
+    }
+
+    /** Up to {@code length} bytes into {@code buffer}: at least one, or -1 at the end of the stream. */
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, buffer.length);
+        ensureOpen();
+        return tcp.read(connection, buffer, offset, length, timeoutNanos);
+    }
+
+    public int read(byte[] buffer) throws IOException {
+        return read(buffer, 0, buffer.length);
+    }
+
+    /** Writes every byte, waiting for room in the send buffer. */
+    public void write(byte[] data, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, data.length);
+        ensureOpen();
+        tcp.write(connection, data, offset, length, timeoutNanos);
+    }
+
+    public void write(byte[] data) throws IOException {
+        write(data, 0, data.length);
+    }
+
+    /** No more data from this end (the peer reads to the end of the stream); reading goes on. */
+    public void shutdownOutput() throws SocketException {
+        ensureOpen();
+        tcp.shutdownOutput(connection);
+    }
+
+    /** Ends the connection at once with a RST. */
+    public void abort() throws SocketException {
+        if (!closed) {
+            closed = true;
+            tcp.abort(connection);
+        }
+    }
+
+    /** Closes the handle; what was written is still delivered, then the connection closes in the background. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            tcp.close(connection);
+        } catch (SocketException hostGone) {
+            // the host stopped: there is nothing left to close
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    public int localPort() {
+        return connection.localPort();
+    }
+
+    public int remotePort() {
+        return connection.remotePort();
+    }
+
+    public int remoteAddress() {
+        return connection.remoteAddress();
+    }
+
+    /** What {@code ss -ti} would show of this connection (a snapshot). */
+    public TcpConnection.Info info() {
+        return connection.info();
+    }
+
+    /** A stream view: reads as {@link #read}, -1 at the end of the stream. */
+    public InputStream inputStream() {
+        return new InputStream() {
+            private final byte[] one = new byte[1];
+
+            @Override
+            public int read() throws IOException {
+                int n = TcpSocket.this.read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xFF;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return len == 0 ? 0 : TcpSocket.this.read(b, off, len);
+            }
+        };
+    }
+
+    /** A stream view: writes as {@link #write}; closing it shuts the output down. */
+    public OutputStream outputStream() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                TcpSocket.this.write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                TcpSocket.this.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (!closed) {
+                    shutdownOutput();
+                }
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "TcpSocket[" + host.name() + ":" + localPort() + " -> " + Ipv4Address.format(remoteAddress()) + ":"
+                + remotePort() + (closed ? ", closed" : "") + "]";
+    }
+}

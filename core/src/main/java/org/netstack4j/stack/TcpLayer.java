@@ -1,0 +1,587 @@
+package org.netstack4j.stack;
+
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.exec.Applications;
+import org.netstack4j.exec.Cpu;
+import org.netstack4j.exec.Job;
+import org.netstack4j.exec.Timeline;
+import org.netstack4j.exec.Timer;
+import org.netstack4j.stack.tcp.ConnectionTable;
+import org.netstack4j.stack.tcp.InitialSequenceNumbers;
+import org.netstack4j.stack.tcp.TcpConfig;
+import org.netstack4j.stack.tcp.TcpConnection;
+import org.netstack4j.stack.tcp.TcpState;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.Ipv4Packet;
+import org.netstack4j.wire.TcpOptions;
+import org.netstack4j.wire.TcpSegment;
+
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayDeque;
+
+/**
+ * A host's TCP: the connection table (by 4-tuple) and the listeners (by port), segments in and
+ * out through IPv4, RSTs for segments nobody expects, the connections' timers, and the calls
+ * applications make, each handed to the loop. Connections themselves ({@link TcpConnection})
+ * know nothing of this: they get segments, calls and the time, and hand segments back.
+ *
+ * <p>Blocking: a call that cannot complete (no data to read, no room to write, no connection to
+ * accept) records the calling thread with the connection on the loop, returns, and the thread
+ * blocks through {@link Applications} until the loop wakes it after the event it waits for.
+ *
+ * <p>Handles: a socket holds its {@link TcpConnection} object, which is never reused for another
+ * connection; a new connection on the same 4-tuple is a new object. So a handle kept across the
+ * close of its connection can never reach a later one: every call on it fails.
+ */
+public final class TcpLayer {
+    private static final int EPHEMERAL_LOW = 32_768;
+    private static final int EPHEMERAL_HIGH = 60_999;
+
+    private final Host host;
+    private final StackCounters c;
+    private final TcpConfig config;
+    private final ConnectionTable table;
+    private final Listener[] listeners = new Listener[65_536];
+    private final InitialSequenceNumbers isn;
+    private final TcpOptions options = new TcpOptions();
+    private final Output output = new Output();
+    private final Job timerJob;
+    private final Timer timer;
+    private long timerAt = -1;
+    private TcpConnection[] due = new TcpConnection[16];
+
+    /**
+     * One thread's wait for an event, set by the loop before it wakes the thread. Blocking is
+     * re-checked against this flag, not against the wake alone: a thread's wake-ups do not add up
+     * (the loop's answer to the call that registered the wait and the event's own wake may come as
+     * one), so a wait that trusted the wake could sleep through its event.
+     */
+    private static final class Wakeup {
+        final Thread thread;
+        volatile boolean fired;
+
+        Wakeup(Thread thread) {
+            this.thread = thread;
+        }
+
+        @Override
+        public String toString() {
+            return thread.getName() + (fired ? " (woken)" : "");
+        }
+    }
+
+    /** What the layer keeps with each connection. */
+    private static final class Waiters {
+        Wakeup reader;
+        Wakeup writer;
+        Wakeup connector;
+        Listener listener;
+        boolean established;
+        boolean closedByApplication;
+
+        @Override
+        public String toString() {
+            return "Waiters[reader=" + reader + " writer=" + writer + " connector=" + connector + "]";
+        }
+    }
+
+    /** A listening port: its bound, its half-open count, its queue of connections ready to accept. */
+    public static final class Listener {
+        final int address;
+        final int port;
+        final int backlog;
+        final ArrayDeque<TcpConnection> ready = new ArrayDeque<>();
+        int halfOpen;
+        Wakeup acceptor;
+        boolean closed;
+
+        Listener(int address, int port, int backlog) {
+            this.address = address;
+            this.port = port;
+            this.backlog = backlog;
+        }
+
+        public int port() {
+            return port;
+        }
+    }
+
+    /** @param keySeed the secret for the table's hash and the ISNs (a seeded host's run is deterministic) */
+    TcpLayer(Host host, Cpu cpu, Timeline timeline, TcpConfig config, int maxConnections, long keySeed) {
+        this.host = host;
+        this.c = host.counters();
+        this.config = config;
+        java.util.SplittableRandom keys = new java.util.SplittableRandom(keySeed);
+        this.table = new ConnectionTable(keys.nextLong(), keys.nextLong(), maxConnections);
+        this.isn = new InitialSequenceNumbers(keys.nextLong(), keys.nextLong());
+        this.timerJob = cpu.newJob(host.name() + "-tcp-timers", this::onTimers);
+        this.timer = timeline.newTimer(host.name() + "-tcp", timerJob::schedule);
+    }
+
+    /** Where connections' segments go: frame buffers from the host, out through IPv4. */
+    private final class Output implements TcpConnection.Output {
+        @Override
+        public PacketBuffer take() {
+            PacketBuffer b = host.takeTxBuffer();
+            if (b == null) {
+                c.count(Counter.TCP_OUT_NO_BUFFER);
+            }
+            return b;
+        }
+
+        @Override
+        public void send(TcpConnection connection, PacketBuffer segment) {
+            c.count(Counter.TCP_OUT_SEGS);
+            if ((TcpSegment.flags(segment) & TcpSegment.RST) != 0) {
+                c.count(Counter.TCP_OUT_RSTS);
+            }
+            host.ip().output(segment, connection.localAddress(), connection.remoteAddress(), Ipv4Packet.PROTO_TCP);
+        }
+    }
+
+    // ==== Input (the loop) ==================================================================
+
+    /** A segment for us; the buffer starts at the IPv4 header. Takes the buffer. */
+    void input(PacketBuffer b, int headerLength, int source, int destination, boolean linkBroadcast) {
+        b.trimFront(headerLength);
+        c.count(Counter.TCP_IN_SEGS);
+        TcpSegment.Verdict v = TcpSegment.check(b, source, destination);
+        if (v != TcpSegment.Verdict.OK || linkBroadcast || host.ip().isBroadcast(destination)) {
+            c.count(Counter.TCP_IN_ERRS); // TCP is unicast only (RFC 1122 4.2.3.10)
+            if (v == TcpSegment.Verdict.BAD_CHECKSUM) {
+                c.count(Counter.TCP_IN_CSUM_ERRORS);
+            }
+            b.release();
+            return;
+        }
+        options.parse(b);
+        int localPort = TcpSegment.destinationPort(b);
+        int remotePort = TcpSegment.sourcePort(b);
+        long now = host.nanos();
+        TcpConnection conn = table.find(destination, localPort, source, remotePort);
+        if (conn != null) {
+            long retransmittedBefore = conn.retransmitted();
+            conn.input(b, options, now);
+            after(conn, retransmittedBefore, now);
+        } else {
+            Listener l = listeners[localPort];
+            int flags = TcpSegment.flags(b);
+            if (l != null && !l.closed && (l.address == 0 || l.address == destination)
+                    && (flags & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.SYN
+                    && remotePort != 0) {
+                passiveOpen(l, b, source, destination, now);
+            } else {
+                c.count(Counter.TCP_IN_NO_LISTENER);
+                reset(b, source, destination);
+            }
+        }
+        b.release();
+    }
+
+    private void passiveOpen(Listener l, PacketBuffer syn, int source, int destination, long now) {
+        if (l.ready.size() + l.halfOpen >= l.backlog) {
+            c.count(Counter.TCP_LISTEN_OVERFLOWS); // the peer's SYN retransmission will try again
+            return;
+        }
+        if (table.isFull()) {
+            c.count(Counter.TCP_TABLE_FULL);
+            return;
+        }
+        int iss = isn.next(destination, l.port, source, TcpSegment.sourcePort(syn), now);
+        TcpConnection conn = TcpConnection.accept(config, output, destination, source, syn, options, iss, now);
+        Waiters w = new Waiters();
+        w.listener = l;
+        conn.attach(w);
+        table.add(conn);
+        l.halfOpen++;
+        c.count(Counter.TCP_PASSIVE_OPENS);
+        after(conn, 0, now);
+    }
+
+    /**
+     * RFC 9293 3.10.7.1: a segment for no connection is answered with RST, unless it is one: with
+     * its ACK as our sequence number, or acknowledging what it occupied.
+     */
+    private void reset(PacketBuffer seg, int source, int destination) {
+        int flags = TcpSegment.flags(seg);
+        if ((flags & TcpSegment.RST) != 0) {
+            return;
+        }
+        PacketBuffer r = host.takeTxBuffer();
+        if (r == null) {
+            c.count(Counter.TCP_OUT_NO_BUFFER);
+            return;
+        }
+        r.prepend(TcpSegment.HEADER_LENGTH);
+        boolean ack = (flags & TcpSegment.ACK) != 0;
+        int seq = ack ? TcpSegment.acknowledgment(seg) : 0;
+        int ackNumber = ack ? 0 : TcpSegment.sequence(seg) + TcpSegment.sequenceLength(seg);
+        TcpSegment.write(r, TcpSegment.destinationPort(seg), TcpSegment.sourcePort(seg), seq, ackNumber,
+                TcpSegment.RST | (ack ? 0 : TcpSegment.ACK), 0, 0, destination, source);
+        c.count(Counter.TCP_OUT_SEGS);
+        c.count(Counter.TCP_OUT_RSTS);
+        host.ip().output(r, destination, source, Ipv4Packet.PROTO_TCP);
+    }
+
+    /** After anything happened to {@code conn}: counters, wake-ups, the listener's queue, removal, the timer. */
+    private void after(TcpConnection conn, long retransmittedBefore, long now) {
+        c.add(Counter.TCP_RETRANS_SEGS, conn.retransmitted() - retransmittedBefore);
+        Waiters w = (Waiters) conn.attachment();
+        TcpState s = conn.state();
+        boolean established = s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT;
+        if (established != w.established) {
+            c.add(Counter.TCP_CURR_ESTAB, established ? 1 : -1);
+            if (!established && conn.failure() == TcpConnection.Failure.RESET) {
+                c.count(Counter.TCP_ESTAB_RESETS);
+            }
+            w.established = established;
+        }
+        if (w.listener != null && s != TcpState.SYN_RECEIVED) {
+            Listener l = w.listener;
+            w.listener = null;
+            l.halfOpen--;
+            if (s == TcpState.CLOSED) {
+                c.count(Counter.TCP_ATTEMPT_FAILS); // SYN-RECEIVED to CLOSED (RFC 4022)
+            } else if (s.synchronized_() && !l.closed) {
+                l.ready.add(conn);
+                wake(l.acceptor);
+                l.acceptor = null;
+            } else if (l.closed) {
+                conn.abort(); // the listener went while it was being set up
+                s = conn.state();
+            }
+        }
+        if (s == TcpState.CLOSED) {
+            table.remove(conn);
+        }
+        if (w.reader != null && (conn.readable() > 0 || conn.endOfStream() || s == TcpState.CLOSED)) {
+            wake(w.reader);
+            w.reader = null;
+        }
+        if (w.writer != null && (conn.writable() > 0 || s == TcpState.CLOSED)) {
+            wake(w.writer);
+            w.writer = null;
+        }
+        if (w.connector != null && s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED) {
+            if (conn.failure() != null) {
+                c.count(Counter.TCP_ATTEMPT_FAILS);
+            }
+            wake(w.connector);
+            w.connector = null;
+        }
+        long d = conn.nextDeadline();
+        if (d >= 0 && (timerAt < 0 || d < timerAt)) {
+            timerAt = d;
+            timer.arm(d);
+        }
+    }
+
+    private void wake(Wakeup w) {
+        if (w != null) {
+            w.fired = true;
+            host.applications().wake(w.thread);
+        }
+    }
+
+    /** Blocks until the loop fires {@code w} or the deadline passes (application threads). */
+    private void await(Wakeup w, long deadline) {
+        Applications apps = host.applications();
+        while (!w.fired && apps.clock().nanos() < deadline) {
+            apps.block(deadline);
+        }
+    }
+
+    /** The timer: every connection whose deadline has come; then the next deadline of all. */
+    private Job.Result onTimers() {
+        long now = host.nanos();
+        // First collect what is due, then run it: running may remove connections from the table.
+        int n = 0;
+        for (TcpConnection conn : table.slots()) {
+            if (conn != null) {
+                long d = conn.nextDeadline();
+                if (d >= 0 && d <= now) {
+                    if (n == due.length) {
+                        due = java.util.Arrays.copyOf(due, 2 * n);
+                    }
+                    due[n++] = conn;
+                }
+            }
+        }
+        host.beginBatch();
+        for (int k = 0; k < n; k++) {
+            TcpConnection conn = due[k];
+            due[k] = null;
+            long before = conn.retransmitted();
+            conn.onTimer(now);
+            after(conn, before, now);
+        }
+        host.endBatch();
+        // The next deadline of all (a walk per timer, not per segment; a timing wheel will replace it).
+        timerAt = -1;
+        for (TcpConnection conn : table.slots()) {
+            long d = conn == null ? -1 : conn.nextDeadline();
+            if (d >= 0 && (timerAt < 0 || d < timerAt)) {
+                timerAt = d;
+            }
+        }
+        if (timerAt >= 0) {
+            timer.arm(timerAt);
+        }
+        return Job.Result.DONE;
+    }
+
+    // ==== Applications (each call handed to the loop) ===========================================
+
+    /** Listens on {@code port} (0: any address of this host) with an accept queue of {@code backlog}. */
+    public Listener listen(int address, int port, int backlog) throws SocketException {
+        if (port < 1 || port > 65_535 || backlog < 1) {
+            throw new SocketException("listen needs a port 1..65535 and a backlog of at least 1");
+        }
+        return host.call(() -> {
+            if (listeners[port] != null) {
+                throw new BindException("port " + port + " is already listening");
+            }
+            Listener l = new Listener(address, port, backlog);
+            listeners[port] = l;
+            return l;
+        });
+    }
+
+    /** The next connection on {@code l}, waiting up to {@code timeoutNanos} (0: for ever). */
+    public TcpConnection accept(Listener l, long timeoutNanos) throws SocketException, SocketTimeoutException {
+        Applications apps = host.applications();
+        long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
+        while (true) {
+            Wakeup me = new Wakeup(Thread.currentThread());
+            TcpConnection next = host.call(() -> {
+                if (l.closed) {
+                    throw new SocketClosedException("listener is closed");
+                }
+                TcpConnection ready = l.ready.poll();
+                if (ready == null) {
+                    l.acceptor = me;
+                }
+                return ready;
+            });
+            if (next != null) {
+                return next;
+            }
+            if (apps.clock().nanos() >= deadline) {
+                throw new SocketTimeoutException("no connection within the timeout");
+            }
+            await(me, deadline);
+        }
+    }
+
+    /** Stops listening; connections not yet accepted are reset. */
+    public void close(Listener l) throws SocketException {
+        host.call(() -> {
+            if (!l.closed) {
+                l.closed = true;
+                listeners[l.port] = null;
+                for (TcpConnection conn; (conn = l.ready.poll()) != null; ) {
+                    conn.abort();
+                    after(conn, conn.retransmitted(), host.nanos());
+                }
+                wake(l.acceptor);
+            }
+            return null;
+        });
+    }
+
+    /** An active open to {@code address:port}; waits until established, refused or timed out. */
+    public TcpConnection connect(int address, int port, long timeoutNanos)
+            throws SocketException, SocketTimeoutException {
+        if (port < 1 || port > 65_535 || !host.ip().isValidDestination(address, port)) {
+            throw new SocketException("cannot connect to " + Ipv4Address.format(address) + ":" + port);
+        }
+        Wakeup first = new Wakeup(Thread.currentThread());
+        TcpConnection conn = host.call(() -> {
+            int local = host.ip().sourceFor(address);
+            if (local == 0) {
+                throw new java.net.NoRouteToHostException("no route to " + Ipv4Address.format(address));
+            }
+            if (table.isFull()) {
+                c.count(Counter.TCP_TABLE_FULL);
+                throw new SocketException("too many TCP connections on " + host.name());
+            }
+            int localPort = ephemeralPort(local, address, port);
+            long now = host.nanos();
+            TcpConnection created = TcpConnection.connect(config, output, local, localPort, address, port,
+                    isn.next(local, localPort, address, port, now), now);
+            Waiters w = new Waiters();
+            w.connector = first;
+            created.attach(w);
+            table.add(created);
+            c.count(Counter.TCP_ACTIVE_OPENS);
+            after(created, 0, now);
+            return created;
+        });
+        Applications apps = host.applications();
+        long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
+        Wakeup me = first;
+        while (true) {
+            Wakeup waiting = me;
+            TcpState s = host.call(() -> {
+                TcpState now = conn.state();
+                if (now == TcpState.SYN_SENT || now == TcpState.SYN_RECEIVED) {
+                    ((Waiters) conn.attachment()).connector = waiting;
+                }
+                return now;
+            });
+            if (s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED) {
+                if (conn.failure() == TcpConnection.Failure.REFUSED || conn.failure() == TcpConnection.Failure.RESET) {
+                    throw new ConnectException("connection refused by " + Ipv4Address.format(address) + ":" + port);
+                }
+                if (conn.failure() != null) {
+                    throw new ConnectException("connection to " + Ipv4Address.format(address) + ":" + port + " failed: "
+                            + conn.failure().name().toLowerCase());
+                }
+                return conn;
+            }
+            if (apps.clock().nanos() >= deadline) {
+                abort(conn);
+                throw new SocketTimeoutException("connect to " + Ipv4Address.format(address) + ":" + port + " timed out");
+            }
+            await(me, deadline);
+            me = new Wakeup(Thread.currentThread());
+        }
+    }
+
+    /** A port no connection to {@code address:port} from {@code local} uses, and no listener holds (RFC 6056). */
+    private int ephemeralPort(int local, int address, int port) throws BindException {
+        int range = EPHEMERAL_HIGH - EPHEMERAL_LOW + 1;
+        int start = host.random().nextInt(range);
+        for (int i = 0; i < range; i++) {
+            int candidate = EPHEMERAL_LOW + (start + i) % range;
+            if (listeners[candidate] == null && table.find(local, candidate, address, port) == null) {
+                return candidate;
+            }
+        }
+        throw new BindException("no ephemeral port is free towards " + Ipv4Address.format(address) + ":" + port);
+    }
+
+    /**
+     * Reads up to {@code len} bytes into {@code dst}: at least one, waiting for them until
+     * {@code timeoutNanos} (0: for ever); -1 at the end of the stream.
+     */
+    public int read(TcpConnection conn, byte[] dst, int off, int len, long timeoutNanos)
+            throws SocketException, SocketTimeoutException {
+        Applications apps = host.applications();
+        long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
+        while (true) {
+            Wakeup me = new Wakeup(Thread.currentThread());
+            int n = host.call(() -> {
+                Waiters w = (Waiters) conn.attachment();
+                if (w.closedByApplication) {
+                    throw new SocketClosedException("socket is closed");
+                }
+                int got = conn.read(dst, off, len, host.nanos());
+                if (got > 0) {
+                    after(conn, conn.retransmitted(), host.nanos());
+                    return got;
+                }
+                if (conn.endOfStream()) {
+                    return -1;
+                }
+                failIfEnded(conn);
+                w.reader = me;
+                return 0;
+            });
+            if (n != 0 || len == 0) {
+                return n;
+            }
+            if (apps.clock().nanos() >= deadline) {
+                throw new SocketTimeoutException("no data within the timeout");
+            }
+            await(me, deadline);
+        }
+    }
+
+    /** Writes all {@code len} bytes, waiting for room until {@code timeoutNanos} (0: for ever). */
+    public void write(TcpConnection conn, byte[] src, int off, int len, long timeoutNanos)
+            throws SocketException, SocketTimeoutException {
+        Applications apps = host.applications();
+        long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
+        int done = 0;
+        while (done < len) {
+            int from = off + done;
+            int left = len - done;
+            Wakeup me = new Wakeup(Thread.currentThread());
+            int n = host.call(() -> {
+                Waiters w = (Waiters) conn.attachment();
+                if (w.closedByApplication) {
+                    throw new SocketClosedException("socket is closed");
+                }
+                failIfEnded(conn);
+                if (conn.writable() == 0) {
+                    w.writer = me;
+                    return 0;
+                }
+                long before = conn.retransmitted();
+                int taken;
+                try {
+                    taken = conn.write(src, from, left, host.nanos());
+                } catch (IllegalStateException shut) {
+                    throw new SocketException("cannot write: " + shut.getMessage());
+                }
+                after(conn, before, host.nanos());
+                return taken;
+            });
+            done += n;
+            if (n == 0) {
+                if (apps.clock().nanos() >= deadline) {
+                    throw new SocketTimeoutException("no room to write within the timeout (" + done + " of " + len + " written)");
+                }
+                await(me, deadline);
+            }
+        }
+    }
+
+    private static void failIfEnded(TcpConnection conn) throws SocketException {
+        if (conn.state() == TcpState.CLOSED && conn.failure() != null) {
+            throw switch (conn.failure()) {
+                case RESET, REFUSED -> new SocketException("connection reset by peer");
+                case TIMED_OUT -> new SocketException("connection timed out");
+                case ABORTED -> new SocketClosedException("connection aborted");
+            };
+        }
+    }
+
+    /** No more data from this end: a FIN follows what was written. */
+    public void shutdownOutput(TcpConnection conn) throws SocketException {
+        host.call(() -> {
+            conn.shutdownOutput(host.nanos());
+            after(conn, conn.retransmitted(), host.nanos());
+            return null;
+        });
+    }
+
+    /** Closes the handle: a FIN after what was written; the connection finishes on its own. */
+    public void close(TcpConnection conn) throws SocketException {
+        host.call(() -> {
+            Waiters w = (Waiters) conn.attachment();
+            w.closedByApplication = true;
+            conn.shutdownOutput(host.nanos());
+            after(conn, conn.retransmitted(), host.nanos());
+            return null;
+        });
+    }
+
+    /** Ends the connection at once with RST. */
+    public void abort(TcpConnection conn) throws SocketException {
+        host.call(() -> {
+            conn.abort();
+            after(conn, conn.retransmitted(), host.nanos());
+            return null;
+        });
+    }
+
+    /** Connections in the table now (TIME-WAIT included). */
+    public int connections() {
+        return table.size();
+    }
+}

@@ -1,0 +1,922 @@
+package org.netstack4j.stack.tcp;
+
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.wire.TcpOptions;
+import org.netstack4j.wire.TcpSegment;
+import org.netstack4j.wire.TcpSequence;
+
+import static org.netstack4j.wire.TcpSegment.ACK;
+import static org.netstack4j.wire.TcpSegment.FIN;
+import static org.netstack4j.wire.TcpSegment.PSH;
+import static org.netstack4j.wire.TcpSegment.RST;
+import static org.netstack4j.wire.TcpSegment.SYN;
+import static org.netstack4j.wire.TcpSequence.ge;
+import static org.netstack4j.wire.TcpSequence.gt;
+import static org.netstack4j.wire.TcpSequence.le;
+import static org.netstack4j.wire.TcpSequence.lt;
+
+/**
+ * One TCP connection (a TCB, RFC 9293 3.3.1): its state machine, both directions of its byte
+ * stream and its timers, driven by three kinds of call, all on the owning host's loop: a segment
+ * arrives ({@link #input}), the application reads, writes or closes, and time passes ({@link
+ * #onTimer} when {@link #nextDeadline} comes). Segments go out through an {@link Output}. Nothing
+ * here knows about hosts, sockets or threads, so a connection can be driven by crafted segments
+ * in a test.
+ *
+ * <p>Sending: data the application wrote waits in a ring until acknowledged; the sender sends
+ * what the peer's window and the congestion window allow, in segments of the peer's MSS, with
+ * Nagle's rule unless no-delay is set; the retransmission timer (RFC 6298) resends from the first
+ * unacknowledged byte, and three duplicate ACKs resend it at once (NewReno). A zero window is
+ * probed on the same timer. Receiving: in-order data goes to the ring the application reads;
+ * out-of-order data is kept in place in the same ring (it lies inside the window, which is the
+ * ring's free space) with its ranges in {@link ReceivedRanges}, and reported by SACK. The right
+ * edge of the offered window never moves left, and moves right only in steps worth announcing
+ * (receiver-side silly-window avoidance).
+ */
+public final class TcpConnection {
+
+    /** Where a connection's segments go: buffers to build them in, and the send itself. */
+    public interface Output {
+        /** An empty buffer with room in front for the IP and link headers; null if none is free now. */
+        PacketBuffer take();
+
+        /** A whole segment, header and checksum written, starting at the buffer's data. Takes the buffer. */
+        void send(TcpConnection connection, PacketBuffer segment);
+    }
+
+    /** Why a connection ended other than by an orderly close. */
+    public enum Failure { RESET, REFUSED, TIMED_OUT, ABORTED }
+
+    /** RFC 9293 3.7.1: the MSS assumed when the peer sends none. */
+    static final int DEFAULT_PEER_MSS = 536;
+    private static final int TIMESTAMP_OPTION_BYTES = 12;
+    /** The timestamp clock: milliseconds (RFC 7323 5.4 asks for 1 ms to 1 s per tick). */
+    private static final long TS_TICK_NANOS = 1_000_000L;
+    static final long OUT_OF_WINDOW_ACK_INTERVAL_NANOS = 500_000_000L;
+
+    private final TcpConfig config;
+    private final Output out;
+    private final int localAddress;
+    private final int localPort;
+    private final int remoteAddress;
+    private final int remotePort;
+    private final TcpOptions scratch = new TcpOptions();
+    private TcpState state = TcpState.CLOSED;
+    private Object attachment;
+    private Failure failure;
+
+    // ==== Send side (RFC 9293 3.3.1's SND.*) ====
+    private final int iss;
+    private int sndUna;
+    private int sndNxt;
+    /** The highest sequence number sent so far plus one: ACKs up to it are acceptable after a go-back. */
+    private int sndMax;
+    private long sndWnd;
+    private long maxSndWnd;
+    private int sndWl1;
+    private int sndWl2;
+    private int sndShift;
+    private int peerMss = DEFAULT_PEER_MSS;
+    private final ByteRing sendRing;
+    /** The sequence number of the first byte in {@link #sendRing}. */
+    private int ringSeq;
+    private boolean finQueued;
+    private final RttEstimator rtt;
+    private CongestionControl cc;
+    private int timedSeq;
+    private long timedAt = -1;
+    private int retransmits;
+    /** The timestamp clock when data was last sent again, or -1. */
+    private long lastRetransmitTs = -1;
+
+    // ==== Receive side ====
+    private int irs;
+    private int rcvNxt;
+    private final int rcvShift;
+    private final ByteRing receiveRing;
+    /** The sequence number of the first byte in {@link #receiveRing}: the next the application reads. */
+    private int readSeq;
+    /** The right edge of the window last offered: never moves left. */
+    private int rcvRightEdge;
+    private final ReceivedRanges outOfOrder;
+    private boolean peerFin;
+    private int peerFinSeq;
+    private int segmentsUnacked;
+
+    // ==== Options negotiated ====
+    private boolean timestamps;
+    private boolean sackOk;
+    private boolean peerScales;
+    private int tsRecent;
+    private int lastAckSent;
+
+    // ==== Timers (nanoseconds; -1 when not armed) ====
+    private long retransmitAt = -1;
+    private long delayedAckAt = -1;
+    private long timeWaitAt = -1;
+
+    // ==== Counters ====
+    private long segmentsIn;
+    private long segmentsOut;
+    private long retransmitted;
+    private long bytesAcked;
+    private long bytesReceived;
+    private long droppedOutOfWindow;
+    private long droppedOutOfOrderFull;
+    private long droppedNoBuffer;
+    private long challengeAcks;
+    private long outOfWindowAcksSuppressed;
+    private long lastOutOfWindowAck = -1;
+
+    private TcpConnection(TcpConfig config, Output out, int localAddress, int localPort, int remoteAddress,
+                          int remotePort, int iss) {
+        this.config = config;
+        this.out = out;
+        this.localAddress = localAddress;
+        this.localPort = localPort;
+        this.remoteAddress = remoteAddress;
+        this.remotePort = remotePort;
+        this.iss = iss;
+        this.sndUna = iss;
+        this.sndNxt = iss;
+        this.sndMax = iss;
+        this.ringSeq = iss + 1;
+        this.sendRing = new ByteRing(config.sendBuffer());
+        this.receiveRing = new ByteRing(config.receiveBuffer());
+        this.outOfOrder = new ReceivedRanges(config.outOfOrderRanges());
+        this.rcvShift = config.windowShift();
+        this.rtt = new RttEstimator(config.minRtoNanos(), config.maxRtoNanos(), TS_TICK_NANOS);
+        this.cc = new NewReno(DEFAULT_PEER_MSS);
+    }
+
+    /** An active open: sends a SYN and waits in SYN-SENT. */
+    public static TcpConnection connect(TcpConfig config, Output out, int localAddress, int localPort,
+                                        int remoteAddress, int remotePort, int iss, long now) {
+        TcpConnection c = new TcpConnection(config, out, localAddress, localPort, remoteAddress, remotePort, iss);
+        c.state = TcpState.SYN_SENT;
+        c.sendSyn(now);
+        return c;
+    }
+
+    /**
+     * A passive open: {@code syn} (checked, its options in {@code synOptions}) arrived at a
+     * listener; answers with a SYN-ACK and waits in SYN-RECEIVED.
+     */
+    public static TcpConnection accept(TcpConfig config, Output out, int localAddress, int remoteAddress,
+                                       PacketBuffer syn, TcpOptions synOptions, int iss, long now) {
+        TcpConnection c = new TcpConnection(config, out, localAddress, TcpSegment.destinationPort(syn),
+                remoteAddress, TcpSegment.sourcePort(syn), iss);
+        c.state = TcpState.SYN_RECEIVED;
+        c.learnFromSyn(syn, synOptions, now);
+        c.sndWnd = TcpSegment.window(syn); // a SYN's window is never scaled
+        c.maxSndWnd = c.sndWnd;
+        c.sndWl1 = TcpSegment.sequence(syn);
+        c.sndWl2 = iss;
+        c.sendSyn(now);
+        return c;
+    }
+
+    // ==== Segment arrives (RFC 9293 3.10.7) ==============================================
+
+    /**
+     * A segment for this connection: {@code seg} starts at its TCP header and has passed {@link
+     * TcpSegment#check}; {@code options} holds its parsed options. The caller keeps the buffer.
+     */
+    public void input(PacketBuffer seg, TcpOptions options, long now) {
+        segmentsIn++;
+        switch (state) {
+            case CLOSED -> { }
+            case SYN_SENT -> synSentInput(seg, options, now);
+            default -> synchronizedInput(seg, options, now);
+        }
+        transmit(now);
+    }
+
+    private void synSentInput(PacketBuffer seg, TcpOptions options, long now) {
+        int flags = TcpSegment.flags(seg);
+        int ack = TcpSegment.acknowledgment(seg);
+        boolean ackOk = (flags & ACK) != 0 && gt(ack, iss) && le(ack, sndMax);
+        if ((flags & ACK) != 0 && !ackOk) {
+            if ((flags & RST) == 0) {
+                sendReset(ack, 0, false);
+            }
+            return;
+        }
+        if ((flags & RST) != 0) {
+            if (ackOk) {
+                fail(Failure.REFUSED);
+            }
+            return;
+        }
+        if ((flags & SYN) == 0) {
+            return;
+        }
+        learnFromSyn(seg, options, now);
+        if (ackOk) {
+            sampleRtt(ack, options, now);
+            acknowledge(ack, now);
+            state = TcpState.ESTABLISHED;
+            setWindow(seg, TcpSegment.sequence(seg), ack);
+            sendAck(now);
+        } else {
+            state = TcpState.SYN_RECEIVED; // simultaneous open: our SYN again, now with an ACK
+            sndWnd = TcpSegment.window(seg);
+            sndNxt = iss;
+            sendSyn(now);
+        }
+    }
+
+    /** The options and sequence number a SYN (or SYN-ACK) brings. */
+    private void learnFromSyn(PacketBuffer syn, TcpOptions options, long now) {
+        irs = TcpSegment.sequence(syn);
+        rcvNxt = irs + 1;
+        readSeq = rcvNxt;
+        rcvRightEdge = rcvNxt + Math.min(config.receiveBuffer(), 0xFFFF << rcvShift);
+        if (options.mss > 0) {
+            peerMss = Math.max(64, options.mss);
+        }
+        peerScales = config.windowScaling() && options.windowScale >= 0;
+        sndShift = peerScales ? options.windowScale : 0;
+        timestamps = config.timestamps() && options.hasTimestamps;
+        if (timestamps) {
+            tsRecent = options.tsVal;
+        }
+        sackOk = config.sack() && options.sackPermitted;
+        cc = new NewReno(sendMss());
+    }
+
+    private void synchronizedInput(PacketBuffer seg, TcpOptions options, long now) {
+        int flags = TcpSegment.flags(seg);
+        int seq = TcpSegment.sequence(seg);
+        int length = TcpSegment.sequenceLength(seg);
+        if (timestamps && options.hasTimestamps && (flags & RST) == 0 && lt(options.tsVal, tsRecent)) {
+            droppedOutOfWindow++; // PAWS (RFC 7323 5.3): an old duplicate
+            outOfWindowAck(now);
+            return;
+        }
+        if (!acceptable(seq, length)) {
+            droppedOutOfWindow++;
+            if ((flags & RST) == 0) {
+                outOfWindowAck(now);
+            }
+            return;
+        }
+        if ((flags & RST) != 0) {
+            if (seq == rcvNxt) {
+                fail(Failure.RESET);
+            } else {
+                challengeAck(now); // RFC 5961 3: in the window but not exact, perhaps blind
+            }
+            return;
+        }
+        if ((flags & SYN) != 0) {
+            challengeAck(now); // RFC 5961 4: a SYN in a synchronized state
+            return;
+        }
+        if ((flags & ACK) == 0) {
+            return;
+        }
+        if (timestamps && options.hasTimestamps && le(seq, lastAckSent) && ge(options.tsVal, tsRecent)) {
+            tsRecent = options.tsVal; // RFC 7323 4.3
+        }
+        int ack = TcpSegment.acknowledgment(seg);
+        if (state == TcpState.SYN_RECEIVED) {
+            if (!(gt(ack, sndUna) && le(ack, sndMax))) {
+                sendReset(ack, 0, false);
+                return;
+            }
+            state = TcpState.ESTABLISHED;
+            setWindow(seg, seq, ack);
+        }
+        if (!processAck(seg, options, seq, ack, length, now)) {
+            return;
+        }
+        if (state.receivesData()) {
+            receive(seg, seq, now);
+        }
+        if ((flags & FIN) != 0) {
+            int finAt = seq + TcpSegment.payloadLength(seg);
+            if (!peerFin || finAt == peerFinSeq) {
+                peerFin = true;
+                peerFinSeq = finAt;
+            }
+        }
+        takeFinIfDue(now);
+        if (state == TcpState.TIME_WAIT && (flags & FIN) != 0) {
+            timeWaitAt = now + config.timeWaitNanos(); // the peer resent its FIN: our ACK was lost
+            sendAck(now);
+        }
+    }
+
+    /** RFC 9293 3.10.7.4's acceptability test, against the window offered. */
+    private boolean acceptable(int seq, int length) {
+        int window = TcpSequence.distance(rcvNxt, rcvRightEdge);
+        if (length == 0) {
+            return window == 0 ? seq == rcvNxt : TcpSequence.inWindow(seq, rcvNxt, rcvRightEdge);
+        }
+        if (window == 0) {
+            return false;
+        }
+        return TcpSequence.inWindow(seq, rcvNxt, rcvRightEdge)
+                || TcpSequence.inWindow(seq + length - 1, rcvNxt, rcvRightEdge);
+    }
+
+    /** The ACK field: what it acknowledges, the window, duplicates. False if the segment is to be dropped. */
+    private boolean processAck(PacketBuffer seg, TcpOptions options, int seq, int ack, int length, long now) {
+        if (gt(ack, sndMax)) {
+            outOfWindowAck(now); // acknowledges what we never sent
+            return false;
+        }
+        if (lt(ack, sndUna)) {
+            return true; // an old ACK: its data may still be new
+        }
+        long flightBefore = TcpSequence.distance(sndUna, sndMax);
+        if (gt(ack, sndUna)) {
+            int acked = TcpSequence.distance(sndUna, ack);
+            sampleRtt(ack, options, now);
+            acknowledge(ack, now);
+            cc.onAck(acked, ack, flightBefore);
+            if (cc.inRecovery() && lt(sndUna, sndMax)) {
+                retransmitFirst(now); // NewReno partial ACK: the next hole
+            }
+            updateWindow(seg, seq, ack);
+        } else if (length == 0 && TcpSegment.window(seg) << sndShift == sndWnd && lt(sndUna, sndMax)) {
+            if (cc.onDuplicateAck(flightBefore, sndMax)) {
+                retransmitFirst(now); // fast retransmit
+            }
+        } else {
+            updateWindow(seg, seq, ack);
+        }
+        ourFinAcknowledged(now);
+        return true;
+    }
+
+    private void sampleRtt(int ack, TcpOptions options, long now) {
+        if (timestamps && options.hasTimestamps && options.tsEcr != 0) {
+            // Karn's rule with timestamps: an echo of a transmission older than the last
+            // retransmission would time the whole loss episode, not a round trip.
+            if (lastRetransmitTs >= 0 && lt(options.tsEcr, (int) lastRetransmitTs)) {
+                return;
+            }
+            long ms = tsNow(now) - Integer.toUnsignedLong(options.tsEcr);
+            if (ms >= 0 && ms < 600_000) {
+                rtt.sample(ms * TS_TICK_NANOS);
+            }
+        } else if (timedAt >= 0 && gt(ack, timedSeq)) {
+            rtt.sample(now - timedAt);
+        }
+        if (timedAt >= 0 && gt(ack, timedSeq)) {
+            timedAt = -1;
+        }
+    }
+
+    /** SND.UNA moves to {@code ack}: frees acknowledged data, restarts or stops the timer. */
+    private void acknowledge(int ack, long now) {
+        int dataStart = TcpSequence.max(sndUna, ringSeq);
+        int dataAcked = Math.max(0, Math.min(TcpSequence.distance(dataStart, ack), sendRing.length()
+                - TcpSequence.distance(ringSeq, dataStart)));
+        if (dataAcked > 0) {
+            sendRing.skip(dataAcked);
+            ringSeq += dataAcked;
+            bytesAcked += dataAcked;
+        }
+        sndUna = ack;
+        if (lt(sndNxt, sndUna)) {
+            sndNxt = sndUna;
+        }
+        retransmits = 0;
+        sendRing.releaseIfEmpty(true);
+        retransmitAt = sndUna == sndMax ? -1 : now + rtt.rtoNanos();
+    }
+
+    /** The peer's window, from a segment newer than the one it was last taken from (RFC 9293 3.10.7.4). */
+    private void updateWindow(PacketBuffer seg, int seq, int ack) {
+        if (lt(sndWl1, seq) || (sndWl1 == seq && le(sndWl2, ack))) {
+            setWindow(seg, seq, ack);
+        }
+    }
+
+    /** Takes the window of {@code seg} as it is (on entering ESTABLISHED, and from newer segments). */
+    private void setWindow(PacketBuffer seg, int seq, int ack) {
+        int shift = (TcpSegment.flags(seg) & SYN) != 0 ? 0 : sndShift;
+        sndWnd = (long) TcpSegment.window(seg) << shift;
+        maxSndWnd = Math.max(maxSndWnd, sndWnd);
+        sndWl1 = seq;
+        sndWl2 = ack;
+    }
+
+    private void ourFinAcknowledged(long now) {
+        boolean finAcked = finQueued && sndUna == sndMax && sndMax == finSeq() + 1;
+        if (!finAcked) {
+            return;
+        }
+        switch (state) {
+            case FIN_WAIT_1 -> state = TcpState.FIN_WAIT_2;
+            case CLOSING -> enterTimeWait(now);
+            case LAST_ACK -> state = TcpState.CLOSED;
+            default -> { }
+        }
+    }
+
+    /** Data of an acceptable segment: in order to the ring, out of order in place and in the ranges. */
+    private void receive(PacketBuffer seg, int seq, long now) {
+        int header = TcpSegment.headerLength(seg);
+        int length = TcpSegment.payloadLength(seg);
+        if (length == 0) {
+            return;
+        }
+        // Trim to the window: what lies before RCV.NXT was had, what lies past the right edge is not ours yet.
+        int skip = Math.max(0, TcpSequence.distance(seq, rcvNxt));
+        int end = TcpSequence.min(seq + length, rcvRightEdge);
+        int from = seq + skip;
+        int n = TcpSequence.distance(from, end);
+        if (n <= 0) {
+            sendAck(now); // a duplicate: tell the sender where we are
+            return;
+        }
+        int offset = TcpSequence.distance(readSeq, from);
+        if (from != rcvNxt) {
+            if (!outOfOrder.add(from, end)) {
+                droppedOutOfOrderFull++;
+                return;
+            }
+            receiveRing.writeAt(offset, seg, header + skip, n);
+            sendAck(now); // out of order: a duplicate ACK at once, with SACK (RFC 5681 4.2)
+            return;
+        }
+        receiveRing.writeAt(offset, seg, header + skip, n);
+        int before = rcvNxt;
+        boolean gapFilled = outOfOrder.count() > 0;
+        rcvNxt = outOfOrder.advance(end);
+        int added = TcpSequence.distance(before, rcvNxt);
+        receiveRing.extend(added);
+        bytesReceived += added;
+        if (gapFilled || ++segmentsUnacked >= 2) {
+            sendAck(now); // every second full segment, and at once when a hole closes
+        } else if (delayedAckAt < 0) {
+            delayedAckAt = now + config.delayedAckNanos();
+        }
+    }
+
+    /** The peer's FIN counts once every byte before it has arrived. */
+    private void takeFinIfDue(long now) {
+        if (!peerFin || rcvNxt != peerFinSeq || !state.receivesData()) {
+            return;
+        }
+        rcvNxt++;
+        switch (state) {
+            case ESTABLISHED -> state = TcpState.CLOSE_WAIT;
+            case FIN_WAIT_1 -> {
+                if (finQueued && sndUna == sndMax && sndMax == finSeq() + 1) {
+                    enterTimeWait(now);
+                } else {
+                    state = TcpState.CLOSING;
+                }
+            }
+            case FIN_WAIT_2 -> enterTimeWait(now);
+            default -> { }
+        }
+        sendAck(now);
+    }
+
+    private void enterTimeWait(long now) {
+        state = TcpState.TIME_WAIT;
+        retransmitAt = -1;
+        delayedAckAt = -1;
+        timeWaitAt = now + config.timeWaitNanos();
+        sendRing.releaseIfEmpty(true);
+    }
+
+    // ==== The application ===================================================================
+
+    /** Queues up to {@code n} bytes for sending; returns how many the send buffer took (0 when full). */
+    public int write(byte[] src, int off, int n, long now) {
+        if (finQueued || !(state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
+                || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)) {
+            throw new IllegalStateException("connection is " + state + (finQueued ? ", output shut down" : ""));
+        }
+        int taken = sendRing.append(src, off, n);
+        transmit(now);
+        return taken;
+    }
+
+    /** Takes up to {@code n} received bytes; 0 if none wait (see {@link #endOfStream}). */
+    public int read(byte[] dst, int off, int n, long now) {
+        int got = receiveRing.read(dst, off, n);
+        readSeq += got;
+        receiveRing.releaseIfEmpty(outOfOrder.count() == 0);
+        if (got > 0 && state.synchronized_() && windowUpdateWorthSending()) {
+            sendAck(now);
+        }
+        return got;
+    }
+
+    /** Bytes the application can read now. */
+    public int readable() {
+        return receiveRing.length();
+    }
+
+    /** Room in the send buffer now. */
+    public int writable() {
+        return finQueued ? 0 : sendRing.free();
+    }
+
+    /** The peer sent FIN and every byte before it has been read. */
+    public boolean endOfStream() {
+        return peerFin && rcvNxt == peerFinSeq + 1 && receiveRing.length() == 0;
+    }
+
+    /** No more data from this end: a FIN follows what was written (half-close). */
+    public void shutdownOutput(long now) {
+        if (finQueued) {
+            return;
+        }
+        switch (state) {
+            case SYN_SENT -> {
+                state = TcpState.CLOSED;
+                return;
+            }
+            case SYN_RECEIVED, ESTABLISHED -> state = TcpState.FIN_WAIT_1;
+            case CLOSE_WAIT -> state = TcpState.LAST_ACK;
+            default -> {
+                return;
+            }
+        }
+        finQueued = true;
+        transmit(now);
+    }
+
+    /** Ends the connection at once with a RST; unsent and unread data are dropped. */
+    public void abort() {
+        if (state.synchronized_() || state == TcpState.SYN_RECEIVED) {
+            sendReset(sndNxt, 0, false);
+        }
+        fail(Failure.ABORTED);
+    }
+
+    // ==== Time ===========================================================================
+
+    /** The next moment {@link #onTimer} has work, or -1 if none. */
+    public long nextDeadline() {
+        return earliest(earliest(retransmitAt, delayedAckAt), timeWaitAt);
+    }
+
+    private static long earliest(long a, long b) {
+        return a < 0 ? b : b < 0 ? a : Math.min(a, b);
+    }
+
+    /** Runs whatever timers are due at {@code now}. */
+    public void onTimer(long now) {
+        if (timeWaitAt >= 0 && now >= timeWaitAt) {
+            timeWaitAt = -1;
+            state = TcpState.CLOSED;
+            return;
+        }
+        if (delayedAckAt >= 0 && now >= delayedAckAt) {
+            sendAck(now);
+        }
+        if (retransmitAt >= 0 && now >= retransmitAt) {
+            retransmitAt = -1;
+            onRetransmitTimeout(now);
+        }
+        transmit(now);
+    }
+
+    private void onRetransmitTimeout(long now) {
+        if (sndUna == sndMax) {
+            if (unsentBytes() > 0) {
+                sendWindowProbe(now);
+            }
+            return;
+        }
+        if (++retransmits > config.maxRetransmits()) {
+            fail(Failure.TIMED_OUT);
+            return;
+        }
+        rtt.backOff();
+        cc.onTimeout(TcpSequence.distance(sndUna, sndMax));
+        timedAt = -1; // Karn: nothing sent before this timeout times a round trip
+        sndNxt = sndUna; // go back: resend from the first byte not acknowledged
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+            retransmitted++;
+            sendSyn(now);
+        }
+        retransmitAt = now + rtt.rtoNanos();
+    }
+
+    // ==== Sending ==========================================================================
+
+    private int finSeq() {
+        return ringSeq + sendRing.length();
+    }
+
+    private int unsentBytes() {
+        int sentInRing = Math.max(0, TcpSequence.distance(ringSeq, sndNxt));
+        return Math.max(0, sendRing.length() - sentInRing);
+    }
+
+    /** Data bytes per segment: the peer's MSS less the options every segment carries. */
+    private int sendMss() {
+        return Math.max(1, peerMss - (timestamps ? TIMESTAMP_OPTION_BYTES : 0));
+    }
+
+    /** Sends what the windows allow: new data (or data again after a go-back), then a FIN. */
+    private void transmit(long now) {
+        if (!(state.synchronized_()) || state == TcpState.TIME_WAIT) {
+            return;
+        }
+        while (true) {
+            long window = Math.min(sndWnd, cc.cwnd());
+            long inFlight = TcpSequence.distance(sndUna, sndNxt);
+            int unsent = unsentBytes();
+            if (unsent > 0) {
+                int room = (int) Math.max(0, Math.min(window - inFlight, Integer.MAX_VALUE));
+                int len = Math.min(Math.min(unsent, sendMss()), room);
+                if (len <= 0 || !worthSending(len, unsent, inFlight)) {
+                    break;
+                }
+                boolean last = len == unsent;
+                if (!sendData(len, last && finQueued, now)) {
+                    break;
+                }
+                continue;
+            }
+            if (finQueued && sndNxt == finSeq()) {
+                sendData(0, true, now);
+            }
+            break;
+        }
+        if (retransmitAt < 0 && (sndUna != sndMax || unsentBytes() > 0)) {
+            // Data in flight: the retransmission timer. Data held back with nothing in flight (a
+            // window too small to use): the same timer persists, and probes when it fires.
+            retransmitAt = now + rtt.rtoNanos();
+        }
+    }
+
+    /** Nagle (RFC 896) and sender-side silly-window avoidance (RFC 1122 4.2.3.4). */
+    private boolean worthSending(int len, int unsent, long inFlight) {
+        if (len >= sendMss()) {
+            return true;
+        }
+        if (len == unsent && (inFlight == 0 || config.noDelay() || finQueued)) {
+            return true;
+        }
+        return maxSndWnd > 0 && len >= maxSndWnd / 2;
+    }
+
+    /** One segment of {@code len} bytes from SND.NXT, with FIN if {@code fin}. False if no buffer was free. */
+    private boolean sendData(int len, boolean fin, long now) {
+        int flags = ACK | (len > 0 && fin ? FIN | PSH : len > 0 ? PSH : fin ? FIN : 0);
+        int offset = TcpSequence.distance(ringSeq, sndNxt);
+        if (!emit(flags, sndNxt, offset, len, now, false)) {
+            return false;
+        }
+        boolean again = lt(sndNxt, sndMax);
+        if (again) {
+            retransmitted++;
+            lastRetransmitTs = tsNow(now);
+        } else if (timedAt < 0 && len > 0) {
+            timedSeq = sndNxt;
+            timedAt = now;
+        }
+        sndNxt += len + (fin ? 1 : 0);
+        if (gt(sndNxt, sndMax)) {
+            sndMax = sndNxt;
+        }
+        return true;
+    }
+
+    private void retransmitFirst(long now) {
+        int save = sndNxt;
+        sndNxt = sndUna;
+        int inRing = sendRing.length() - Math.max(0, TcpSequence.distance(ringSeq, sndUna));
+        int len = Math.min(sendMss(), Math.max(0, inRing));
+        boolean fin = finQueued && len == inRing;
+        if (len > 0 || fin) {
+            sendData(len, fin, now);
+        }
+        timedAt = -1; // Karn
+        sndNxt = TcpSequence.max(save, sndNxt);
+    }
+
+    /**
+     * The window kept data back with nothing in flight: into a window too small to be worth a
+     * segment, send what fits anyway; past a zero window, a probe to learn when it opens (RFC
+     * 9293 3.8.6.1), an acknowledgment it must answer. The persist timer backs off like the retransmission timer.
+     */
+    private void sendWindowProbe(long now) {
+        int fits = (int) Math.min(Math.min(sndWnd, unsentBytes()), sendMss());
+        if (fits > 0) {
+            sendData(fits, false, now);
+        } else {
+            // An ACK with an old sequence number (SND.UNA - 1): never accepted as data, always
+            // answered with the receiver's window (Linux probes so too).
+            emit(ACK, sndUna - 1, 0, 0, now, false);
+        }
+        rtt.backOff();
+        retransmitAt = now + rtt.rtoNanos();
+    }
+
+    private void sendSyn(long now) {
+        int flags = state == TcpState.SYN_SENT ? SYN : SYN | ACK;
+        if (emit(flags, iss, 0, 0, now, true)) {
+            if (sndMax == iss) {
+                sndMax = iss + 1;
+                timedSeq = iss;
+                timedAt = now;
+            }
+            sndNxt = iss + 1;
+        }
+        retransmitAt = now + rtt.rtoNanos();
+    }
+
+    private void sendAck(long now) {
+        emit(ACK, sndNxt, 0, 0, now, false);
+    }
+
+    private void challengeAck(long now) {
+        challengeAcks++;
+        outOfWindowAck(now);
+    }
+
+    /**
+     * The ACK owed to a segment that is not acceptable, at most one per {@link
+     * #OUT_OF_WINDOW_ACK_INTERVAL_NANOS} (Linux's tcp_invalid_ratelimit, and RFC 5961 7): two ends
+     * that disagree must not answer each other's answers for ever, and a spoofer gets little back.
+     */
+    private void outOfWindowAck(long now) {
+        if (lastOutOfWindowAck >= 0 && now - lastOutOfWindowAck < OUT_OF_WINDOW_ACK_INTERVAL_NANOS) {
+            outOfWindowAcksSuppressed++;
+            return;
+        }
+        lastOutOfWindowAck = now;
+        sendAck(now);
+    }
+
+    /** A RST for a segment that should not have come (its ACK field as our sequence number). */
+    private void sendReset(int seq, int ack, boolean withAck) {
+        PacketBuffer b = out.take();
+        if (b == null) {
+            droppedNoBuffer++;
+            return;
+        }
+        b.prepend(TcpSegment.HEADER_LENGTH);
+        TcpSegment.write(b, localPort, remotePort, seq, ack, RST | (withAck ? ACK : 0), 0, 0, localAddress,
+                remoteAddress);
+        segmentsOut++;
+        out.send(this, b);
+    }
+
+    /** Builds and sends one segment; every segment but a RST carries our ACK and window. */
+    private boolean emit(int flags, int seq, int ringOffset, int len, long now, boolean syn) {
+        PacketBuffer b = out.take();
+        if (b == null) {
+            droppedNoBuffer++;
+            if (retransmitAt < 0) {
+                retransmitAt = now + rtt.rtoNanos(); // try again later
+            }
+            return false;
+        }
+        if (len > 0) {
+            int at = b.append(len);
+            sendRing.copyOut(ringOffset, b, at, len);
+        }
+        TcpOptions o = scratch.clear();
+        if (syn) {
+            o.mss = config.mss();
+            boolean answering = state != TcpState.SYN_SENT;
+            if (config.windowScaling() && (!answering || peerScales)) {
+                o.windowScale = rcvShift;
+            }
+            o.sackPermitted = config.sack() && (!answering || sackOk);
+            if (config.timestamps() && (!answering || timestamps)) {
+                o.timestamps((int) tsNow(now), answering ? tsRecent : 0);
+            }
+        } else {
+            if (timestamps) {
+                o.timestamps((int) tsNow(now), tsRecent);
+            }
+            if (sackOk && outOfOrder.count() > 0) {
+                outOfOrder.reportTo(o, TcpOptions.MAX_SACK_BLOCKS);
+            }
+        }
+        int optionsLength = o.length();
+        b.prepend(TcpSegment.HEADER_LENGTH + optionsLength);
+        o.write(b, TcpSegment.HEADER_LENGTH);
+        int ackField = (flags & ACK) != 0 ? rcvNxt : 0;
+        TcpSegment.write(b, localPort, remotePort, seq, ackField, flags, syn ? offeredWindowUnscaled()
+                : advertisedWindow(), optionsLength, localAddress, remoteAddress);
+        if ((flags & ACK) != 0) {
+            lastAckSent = rcvNxt;
+            delayedAckAt = -1;
+            segmentsUnacked = 0;
+        }
+        segmentsOut++;
+        out.send(this, b);
+        return true;
+    }
+
+    private long tsNow(long now) {
+        return (now / TS_TICK_NANOS) & 0xFFFF_FFFFL;
+    }
+
+    /** A SYN's window: unscaled, at most 65,535. */
+    private int offeredWindowUnscaled() {
+        return Math.min(0xFFFF, config.receiveBuffer());
+    }
+
+    /**
+     * The window field: from RCV.NXT to the right edge, which moves right only by at least
+     * min(buffer / 2, MSS) at a time (RFC 1122 4.2.3.3) and never left.
+     */
+    private int advertisedWindow() {
+        int candidate = readSeq + receiveRing.capacity();
+        int step = Math.min(receiveRing.capacity() / 2, config.mss());
+        if (TcpSequence.distance(rcvRightEdge, candidate) >= step || le(rcvRightEdge, rcvNxt)) {
+            rcvRightEdge = TcpSequence.max(rcvRightEdge, candidate);
+        }
+        long window = TcpSequence.distance(rcvNxt, rcvRightEdge);
+        return (int) Math.min(0xFFFF, Math.max(0, window) >> rcvShift);
+    }
+
+    private boolean windowUpdateWorthSending() {
+        int candidate = readSeq + receiveRing.capacity();
+        return TcpSequence.distance(rcvRightEdge, candidate) >= Math.max(2 * config.mss(), receiveRing.capacity() / 2)
+                || TcpSequence.distance(rcvNxt, rcvRightEdge) < config.mss();
+    }
+
+    private void fail(Failure why) {
+        failure = why;
+        state = TcpState.CLOSED;
+        retransmitAt = -1;
+        delayedAckAt = -1;
+        timeWaitAt = -1;
+        sendRing.skip(sendRing.length());
+        sendRing.releaseIfEmpty(true);
+    }
+
+    // ==== What it is ==========================================================================
+
+    public TcpState state() {
+        return state;
+    }
+
+    /** Why the connection ended abnormally, or null. */
+    public Failure failure() {
+        return failure;
+    }
+
+    public int localPort() {
+        return localPort;
+    }
+
+    public int remotePort() {
+        return remotePort;
+    }
+
+    public int remoteAddress() {
+        return remoteAddress;
+    }
+
+    public int localAddress() {
+        return localAddress;
+    }
+
+    /** Segments sent again so far (for the host's RetransSegs). */
+    public long retransmitted() {
+        return retransmitted;
+    }
+
+    /** What the owner (the host's TCP layer) keeps with this connection: its waiting threads, its listener. */
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attach(Object owner) {
+        this.attachment = owner;
+    }
+
+    /** True while either direction holds buffer memory. */
+    public boolean holdsBuffers() {
+        return sendRing.allocated() || receiveRing.allocated();
+    }
+
+    /** What {@code ss -ti} shows of a connection. */
+    public record Info(TcpState state, long cwnd, long ssthresh, long srttNanos, long rtoNanos, long retransmits,
+                       long bytesAcked, long bytesReceived, long segmentsIn, long segmentsOut, long sendWindow,
+                       int peerMss, boolean timestamps, boolean sack, int sendShift, int receiveShift,
+                       long droppedOutOfWindow, long droppedOutOfOrderFull, long droppedNoBuffer, long challengeAcks,
+                       long outOfWindowAcksSuppressed) {
+    }
+
+    public Info info() {
+        return new Info(state, cc.cwnd(), cc.ssthresh(), rtt.srttNanos(), rtt.rtoNanos(), retransmitted, bytesAcked,
+                bytesReceived, segmentsIn, segmentsOut, sndWnd, peerMss, timestamps, sackOk, sndShift, rcvShift,
+                droppedOutOfWindow, droppedOutOfOrderFull, droppedNoBuffer, challengeAcks, outOfWindowAcksSuppressed);
+    }
+
+    @Override
+    public String toString() {
+        return "TcpConnection[" + localPort + "->" + remotePort + " " + state + "]";
+    }
+}

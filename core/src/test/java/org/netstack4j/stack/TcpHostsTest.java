@@ -1,0 +1,142 @@
+package org.netstack4j.stack;
+
+import org.junit.jupiter.api.Test;
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.lab.Network;
+import org.netstack4j.socket.TcpListener;
+import org.netstack4j.socket.TcpSocket;
+import org.netstack4j.wire.Ipv4Address;
+
+import java.io.ByteArrayOutputStream;
+import java.net.ConnectException;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** TCP between two hosts on a cable, through sockets: an echo service, a closed port, handles after close. */
+class TcpHostsTest {
+    private static final int GATEWAY = Ipv4Address.parseBits("10.0.2.2");
+
+    /** An echo service on the gateway's port 7: each connection on a thread of its own, echoed until the client's FIN. */
+    private static TcpListener startEcho(Network net) throws Exception {
+        Host gateway = net.nodes().get(1).host();
+        TcpListener listener = net.run("listen", () -> TcpListener.listen(gateway, 7, 16));
+        net.startApplication("echo-acceptor", () -> {
+            try {
+                while (true) {
+                    TcpSocket s = listener.accept();
+                    net.startApplication("echo-" + s.remotePort(), () -> {
+                        byte[] buf = new byte[16_384];
+                        s.setTimeout(Duration.ofSeconds(60)); // a stall fails the test with its cause, not at the suite's timeout
+                        try (s) {
+                            int n;
+                            while ((n = s.read(buf)) >= 0) {
+                                s.write(buf, 0, n);
+                            }
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                }
+            } catch (SocketClosedException closed) {
+                // the listener closed: the service is over
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return listener;
+    }
+
+    /** Sends {@code data} to the echo service from one thread while reading the echo on this one. */
+    private static byte[] echo(Network net, byte[] data, boolean oneWrite) throws Exception {
+        Host client = net.nodes().get(0).host();
+        return net.run("client", () -> {
+            TcpSocket s = TcpSocket.connect(client, GATEWAY, 7, Duration.ofSeconds(5));
+            s.setTimeout(Duration.ofSeconds(10));
+            net.startApplication("writer", () -> {
+                try {
+                    if (oneWrite) {
+                        s.write(data); // one call that waits for room many times (this found a lost wake-up)
+                    } else {
+                        for (int off = 0; off < data.length; off += 10_000) {
+                            s.write(data, off, Math.min(10_000, data.length - off));
+                        }
+                    }
+                    s.shutdownOutput();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            int n;
+            while ((n = s.read(buf)) >= 0) {
+                got.write(buf, 0, n);
+            }
+            s.close();
+            assertThatThrownBy(() -> s.write(new byte[1])).as("a closed handle reaches nothing")
+                    .isInstanceOf(SocketClosedException.class);
+            return got.toByteArray();
+        });
+    }
+
+    private static void exchange(Network net, int size, boolean oneWrite) throws Exception {
+        TcpListener listener = startEcho(net);
+        byte[] data = new byte[size];
+        new SplittableRandom(size).nextBytes(data);
+        byte[] back = echo(net, data, oneWrite);
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        assertThat(sha.digest(back)).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
+        Host client = net.nodes().get(0).host();
+        Host gateway = net.nodes().get(1).host();
+        assertThat(client.counters().get(Counter.TCP_ACTIVE_OPENS)).isEqualTo(1);
+        assertThat(gateway.counters().get(Counter.TCP_PASSIVE_OPENS)).isEqualTo(1);
+        net.idle(200_000_000L);
+        assertThat(client.counters().get(Counter.TCP_CURR_ESTAB)).as("both closed").isZero();
+        assertThat(gateway.counters().get(Counter.TCP_CURR_ESTAB)).isZero();
+        net.run("stop", () -> {
+            listener.close();
+            return null;
+        });
+    }
+
+    @Test
+    void aMegabyteEchoedByteExactInSimulatedTime() throws Exception {
+        Network net = TwoHosts.start(Network.simulated(31), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
+        exchange(net, 1 << 20, false);
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+
+    @Test
+    void aMegabyteEchoedByteExactOnRealThreads() throws Exception {
+        Network net = TwoHosts.start(Network.real(32), "client", WakeMode.NAPI, "gateway", WakeMode.INTERRUPT);
+        exchange(net, 1 << 20, true);
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+
+    @Test
+    void aClosedPortAnswersWithRstAndConnectSaysRefused() throws Exception {
+        Network net = TwoHosts.start(Network.simulated(33), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
+        Host client = net.nodes().get(0).host();
+        Host gateway = net.nodes().get(1).host();
+        Throwable t = net.run("connect", () -> {
+            try (TcpSocket s = TcpSocket.connect(client, GATEWAY, 9999, Duration.ofSeconds(5))) {
+                return null;
+            } catch (ConnectException e) {
+                return e;
+            }
+        });
+        assertThat(t).hasMessageContaining("refused");
+        assertThat(gateway.counters().get(Counter.TCP_IN_NO_LISTENER)).isEqualTo(1);
+        assertThat(gateway.counters().get(Counter.TCP_OUT_RSTS)).isEqualTo(1);
+        assertThat(client.counters().get(Counter.TCP_ATTEMPT_FAILS)).isEqualTo(1);
+        assertThat(client.tcp().connections()).isZero();
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+}

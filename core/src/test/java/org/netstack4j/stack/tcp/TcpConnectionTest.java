@@ -1,0 +1,354 @@
+package org.netstack4j.stack.tcp;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.netstack4j.stack.tcp.TcpPair.MS;
+import static org.netstack4j.wire.TcpSegment.ACK;
+import static org.netstack4j.wire.TcpSegment.FIN;
+import static org.netstack4j.wire.TcpSegment.RST;
+import static org.netstack4j.wire.TcpSegment.SYN;
+
+/** One connection's mechanisms, each driven through a wire of crafted faults, with no host. */
+class TcpConnectionTest {
+    private static final long SECOND = 1000 * MS;
+
+    private static byte[] pattern(int n, long seed) {
+        byte[] b = new byte[n];
+        new SplittableRandom(seed).nextBytes(b);
+        return b;
+    }
+
+    private static TcpPair established(TcpPair p, int iss) {
+        p.connect(iss);
+        p.runUntil(() -> p.server != null && p.server.state() == TcpState.ESTABLISHED
+                && p.client.state() == TcpState.ESTABLISHED, 60 * SECOND);
+        return p;
+    }
+
+    /**
+     * Writes {@code data} from one side, shuts its output, and reads on the other until end of
+     * stream; returns what arrived. The reader reads only when {@code reading} says so.
+     */
+    private static byte[] send(TcpPair p, boolean fromClient, byte[] data, long limitNanos) {
+        TcpConnection writer = fromClient ? p.client : p.server;
+        TcpConnection reader = fromClient ? p.server : p.client;
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        int[] written = {0};
+        p.runUntil(() -> {
+            while (written[0] < data.length && writer.writable() > 0) {
+                written[0] += writer.write(data, written[0], data.length - written[0], p.now);
+            }
+            if (written[0] == data.length) {
+                writer.shutdownOutput(p.now);
+            }
+            int n;
+            while ((n = reader.read(buf, 0, buf.length, p.now)) > 0) {
+                got.write(buf, 0, n);
+            }
+            return reader.endOfStream() || reader.state() == TcpState.CLOSED;
+        }, limitNanos);
+        return got.toByteArray();
+    }
+
+    @Test
+    void theHandshakeNegotiatesEveryOptionBothSidesOffer() {
+        try (TcpPair p = established(new TcpPair(1), 1000)) {
+            for (TcpConnection c : List.of(p.client, p.server)) {
+                TcpConnection.Info i = c.info();
+                assertThat(i.timestamps()).isTrue();
+                assertThat(i.sack()).isTrue();
+                assertThat(i.peerMss()).isEqualTo(1460);
+                assertThat(i.sendShift()).as("256 KB needs a shift of 3").isEqualTo(3);
+            }
+            List<TcpPair.Sent> handshake = p.sent.subList(0, 3);
+            assertThat(handshake).extracting(TcpPair.Sent::flags).containsExactly(SYN, SYN | ACK, ACK);
+            assertThat(handshake.get(1).ack()).isEqualTo(1001);
+            assertThat(handshake.get(2).ack()).isEqualTo(p.serverIss + 1);
+            assertThat(p.client.holdsBuffers() || p.server.holdsBuffers()).as("idle: no buffer memory").isFalse();
+        }
+    }
+
+    @Test
+    void withoutOptionsTheDefaultsHold() {
+        TcpConfig plain = TcpConfig.DEFAULT.withOptions(false, false, false);
+        try (TcpPair p = established(new TcpPair(2, TcpConfig.DEFAULT, plain), 1)) {
+            TcpConnection.Info i = p.client.info();
+            assertThat(i.timestamps()).isFalse();
+            assertThat(i.sack()).isFalse();
+            assertThat(i.sendShift()).isZero();
+            assertThat(p.server.info().receiveShift()).isZero();
+            byte[] data = pattern(300_000, 2);
+            assertThat(send(p, true, data, 60 * SECOND)).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void aMegabyteCrossesACleanWireByteExactAndBothSidesCloseThroughTimeWait() throws Exception {
+        try (TcpPair p = established(new TcpPair(3), 7)) {
+            byte[] data = pattern(1 << 20, 3);
+            assertThat(send(p, true, data, 60 * SECOND)).isEqualTo(data);
+            p.runUntil(() -> p.client.state() == TcpState.FIN_WAIT_2, SECOND);
+            assertThat(p.client.info().retransmits()).isZero();
+            assertThat(p.client.info().bytesAcked()).isEqualTo(data.length);
+            assertThat(p.server.state()).isEqualTo(TcpState.CLOSE_WAIT);
+            // The server answers in the other direction, then closes: the client waits 2 MSL.
+            byte[] reply = pattern(10_000, 4);
+            assertThat(send(p, false, reply, 60 * SECOND)).isEqualTo(reply);
+            p.runUntil(() -> p.server.state() == TcpState.CLOSED, 10 * SECOND);
+            assertThat(p.client.state()).isEqualTo(TcpState.TIME_WAIT);
+            long closedAt = p.now;
+            p.runUntil(() -> p.client.state() == TcpState.CLOSED, 120 * SECOND);
+            assertThat(p.now - closedAt).isBetween(59 * SECOND, 61 * SECOND);
+            assertThat(p.client.failure()).isNull();
+            assertThat(p.client.holdsBuffers() || p.server.holdsBuffers()).isFalse();
+        }
+    }
+
+    @Test
+    void sequenceNumbersWrapInTheMiddleOfATransfer() {
+        try (TcpPair p = new TcpPair(4)) {
+            p.serverIss = 0xFFFF_FFF0;
+            established(p, 0xFFFF_0000); // the client's 100 KB pass 2^32 too
+            byte[] up = pattern(100_000, 5);
+            byte[] down = pattern(100_000, 6);
+            assertThat(send(p, true, up, 60 * SECOND)).isEqualTo(up);
+            assertThat(send(p, false, down, 60 * SECOND)).isEqualTo(down);
+        }
+    }
+
+    /** SHA-256 of what arrived equals that of what was sent, through every kind of fault. */
+    @Test
+    void transfersSurviveLossDuplicationReorderingAndCorruptionAcrossSeeds() throws Exception {
+        int seeds = 120;
+        long retransmits = 0;
+        for (int seed = 0; seed < seeds; seed++) {
+            try (TcpPair p = new TcpPair(1000 + seed)) {
+                p.loss = (seed % 5) * 0.05;          // 0, 5, 10, 15, 20 %
+                p.duplication = 0.02;
+                p.reordering = 0.05;
+                p.corruption = 0.01;
+                p.delayNanos = (1 + seed % 7) * MS;
+                established(p, seed * 0x1357_9BDF);
+                byte[] data = pattern(100_000 + seed * 1000, seed);
+                byte[] got;
+                try {
+                    got = send(p, true, data, 3600 * SECOND);
+                } catch (AssertionError e) {
+                    throw new AssertionError("seed " + seed + ": " + p.client.info() + " / " + p.server.info() + " / "
+                            + p.sent.subList(Math.max(0, p.sent.size() - 6), p.sent.size()), e);
+                }
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                assertThat(sha.digest(got)).as("seed %d", seed).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
+                retransmits += p.client.info().retransmits();
+                assertThat(p.client.failure()).as("seed %d", seed).isNull();
+            }
+        }
+        assertThat(retransmits).as("the faults did cost retransmissions").isPositive();
+    }
+
+    @Test
+    void aSynToAClosedPortIsRefused() {
+        try (TcpPair p = new TcpPair(5)) {
+            p.serverClosed = true;
+            p.connect(1);
+            p.runUntil(() -> p.client.state() == TcpState.CLOSED, 10 * SECOND);
+            assertThat(p.client.failure()).isEqualTo(TcpConnection.Failure.REFUSED);
+        }
+    }
+
+    @Test
+    void unansweredSynsBackOffOneTwoFourSecondsThenGiveUp() {
+        TcpConfig few = new TcpConfig(1460, 65_536, 65_536, true, true, true, false, 200 * MS, 120 * SECOND,
+                40 * MS, 60 * SECOND, 3, 32);
+        try (TcpPair p = new TcpPair(6, few, few)) {
+            p.drop = s -> true;
+            p.connect(1);
+            p.runUntil(() -> p.client.state() == TcpState.CLOSED, 60 * SECOND);
+            assertThat(p.client.failure()).isEqualTo(TcpConnection.Failure.TIMED_OUT);
+            List<Long> synTimes = p.sentBy(true, s -> s.flags() == SYN).stream().map(TcpPair.Sent::at).toList();
+            assertThat(synTimes).containsExactly(0L, SECOND, 3 * SECOND, 7 * SECOND);
+            assertThat(p.now).as("given up after the last timeout, 8 s later").isEqualTo(15 * SECOND);
+        }
+    }
+
+    @Test
+    void retransmissionTimeoutsDoubleAndKarnsRuleSkipsRetransmittedSegments() {
+        try (TcpPair p = established(new TcpPair(7, TcpConfig.DEFAULT.withOptions(true, false, true),
+                TcpConfig.DEFAULT.withOptions(true, false, true)), 1)) {
+            long rto = p.client.info().rtoNanos();
+            assertThat(rto).as("RTT 2 ms: the 200 ms floor").isEqualTo(200 * MS);
+            boolean[] blackhole = {true};
+            p.drop = s -> blackhole[0] && s.fromClient() && s.length() > 0;
+            long start = p.now;
+            p.client.write(new byte[100], 0, 100, p.now);
+            p.runUntil(start + 1500 * MS);
+            List<Long> times = p.sentBy(true, s -> s.length() == 100).stream().map(s -> s.at() - start).toList();
+            assertThat(times).containsExactly(0L, 200 * MS, 600 * MS, 1400 * MS);
+            assertThat(p.client.info().retransmits()).isEqualTo(3);
+            blackhole[0] = false;
+            p.runUntil(() -> p.client.info().bytesAcked() == 100, 10 * SECOND);
+            // The fourth copy, at 3.0 s, is the one acknowledged: no sample from it (it was resent).
+            assertThat(p.client.info().rtoNanos()).as("no sample from a retransmission: still backed off")
+                    .isEqualTo(3200 * MS);
+            p.client.write(new byte[100], 0, 100, p.now);
+            p.runUntil(() -> p.client.info().bytesAcked() == 200, 10 * SECOND);
+            assertThat(p.client.info().rtoNanos()).as("a clean sample ends the back-off").isEqualTo(200 * MS);
+        }
+    }
+
+    @Test
+    void oneLostSegmentIsResentOnThreeDuplicateAcksLongBeforeTheTimer() {
+        try (TcpPair p = established(new TcpPair(8), 1)) {
+            int[] dataSegments = {0};
+            p.drop = s -> s.fromClient() && s.length() > 0 && ++dataSegments[0] == 3;
+            byte[] data = pattern(20 * 1448, 8);
+            long start = p.now;
+            byte[] got = send(p, true, data, 10 * SECOND);
+            assertThat(got).isEqualTo(data);
+            assertThat(p.client.info().retransmits()).isEqualTo(1);
+            int lostSeq = p.sentBy(true, s -> s.length() > 0).get(2).seq();
+            List<TcpPair.Sent> copies = p.sentBy(true, s -> s.length() > 0 && s.seq() == lostSeq);
+            assertThat(copies).hasSize(2);
+            assertThat(copies.get(1).at() - start).as("resent within a few round trips, not after 200 ms")
+                    .isLessThan(20 * MS);
+            // The receiver reported the hole with SACK blocks in its duplicate ACKs.
+            assertThat(p.server.info().sack()).isTrue();
+        }
+    }
+
+    @Test
+    void aZeroWindowIsProbedAndTheTransferResumesWhenTheReaderReads() {
+        TcpConfig small = TcpConfig.DEFAULT.withBuffers(8 * 1448, 256 * 1024); // eight segments exactly
+        try (TcpPair p = established(new TcpPair(9, TcpConfig.DEFAULT, small), 1)) {
+            byte[] data = pattern(64 * 1024, 9);
+            int written = p.client.write(data, 0, data.length, p.now);
+            assertThat(written).isEqualTo(data.length);
+            p.runUntil(p.now + 5 * SECOND); // the server reads nothing: its window closes
+            assertThat(p.server.readable()).isEqualTo(8 * 1448);
+            assertThat(p.sentBy(false, s -> s.window() == 0)).as("the server said zero").isNotEmpty();
+            long closedAt = p.sentBy(false, s -> s.window() == 0).get(0).at();
+            // Probes: acknowledgments with an old sequence number, answered with the window.
+            List<Long> probes = p.sentBy(true, s -> s.at() > closedAt && s.length() == 0).stream()
+                    .map(s -> s.at() - closedAt).toList();
+            assertThat(probes).as("backing off from the 200 ms RTO").hasSize(4);
+            for (int i = 1; i < probes.size() - 1; i++) {
+                assertThat(probes.get(i + 1) - probes.get(i)).isEqualTo(2 * (probes.get(i) - probes.get(i - 1)));
+            }
+            // Each probe is answered, but for the second: 400 ms after the first, inside the 500 ms that
+            // answers to unacceptable segments are spaced by (as Linux's tcp_invalid_ratelimit).
+            assertThat(p.sentBy(false, s -> s.at() > closedAt && s.window() == 0)).hasSize(probes.size() - 1);
+            assertThat(p.server.info().outOfWindowAcksSuppressed()).isEqualTo(1);
+            assertThat(p.client.state()).isEqualTo(TcpState.ESTABLISHED);
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            p.runUntil(() -> {
+                int n;
+                while ((n = p.server.read(buf, 0, buf.length, p.now)) > 0) {
+                    got.write(buf, 0, n);
+                }
+                return got.size() == data.length;
+            }, 60 * SECOND);
+            assertThat(got.toByteArray()).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void anAbortResetsThePeer() {
+        try (TcpPair p = established(new TcpPair(10), 1)) {
+            p.server.abort();
+            p.runUntil(() -> p.client.state() == TcpState.CLOSED, SECOND);
+            assertThat(p.client.failure()).isEqualTo(TcpConnection.Failure.RESET);
+            assertThat(p.server.failure()).isEqualTo(TcpConnection.Failure.ABORTED);
+            assertThat(p.sentBy(false, s -> (s.flags() & RST) != 0)).hasSize(1);
+        }
+    }
+
+    @Test
+    void blindResetsAndSynsInTheWindowGetAChallengeAckAndOnlyAnExactResetEndsTheConnection() {
+        try (TcpPair p = established(new TcpPair(14), 1)) {
+            int next = p.serverIss + 1; // what the client expects from the server
+            long before = p.sentBy(true, s -> true).size();
+            p.inject(false, RST, next + 5000, 0);
+            p.runUntil(p.now + 10 * MS);
+            assertThat(p.client.state()).as("a RST in the window but not exact (RFC 5961 3)").isEqualTo(TcpState.ESTABLISHED);
+            assertThat(p.client.info().challengeAcks()).isEqualTo(1);
+            assertThat(p.sentBy(true, s -> true)).hasSize((int) before + 1);
+            p.runUntil(p.now + 600 * MS); // past the answers' rate limit
+            p.inject(false, SYN, next + 77, 0);
+            p.runUntil(p.now + 10 * MS);
+            assertThat(p.client.state()).as("a SYN in a synchronized state (RFC 5961 4)").isEqualTo(TcpState.ESTABLISHED);
+            assertThat(p.client.info().challengeAcks()).isEqualTo(2);
+            p.inject(false, RST, next + 300_000, 0);
+            p.runUntil(p.now + 10 * MS);
+            assertThat(p.client.state()).as("outside the window: ignored").isEqualTo(TcpState.ESTABLISHED);
+            byte[] data = pattern(5000, 14);
+            assertThat(send(p, true, data, 10 * SECOND)).as("the connection still works").isEqualTo(data);
+            p.inject(false, RST, next, 0);
+            p.runUntil(p.now + 10 * MS);
+            assertThat(p.client.failure()).isEqualTo(TcpConnection.Failure.RESET);
+        }
+    }
+
+    @Test
+    void simultaneousCloseGoesThroughClosingToTimeWaitOnBothSides() {
+        try (TcpPair p = established(new TcpPair(11), 1)) {
+            p.client.shutdownOutput(p.now);
+            p.server.shutdownOutput(p.now);
+            assertThat(p.client.state()).isEqualTo(TcpState.FIN_WAIT_1);
+            p.runUntil(() -> p.client.state() == TcpState.TIME_WAIT && p.server.state() == TcpState.TIME_WAIT,
+                    SECOND);
+            assertThat(p.sentBy(true, s -> (s.flags() & FIN) != 0)).hasSize(1);
+            p.runUntil(() -> p.client.state() == TcpState.CLOSED && p.server.state() == TcpState.CLOSED,
+                    120 * SECOND);
+        }
+    }
+
+    @Test
+    void aSingleSmallSegmentIsAcknowledgedAfterTheDelayAndTwoAtOnce() {
+        try (TcpPair p = established(new TcpPair(12), 1)) {
+            long start = p.now;
+            p.client.write(new byte[10], 0, 10, p.now);
+            p.runUntil(() -> p.client.info().bytesAcked() == 10, SECOND);
+            List<TcpPair.Sent> acks = p.sentBy(false, s -> s.at() >= start && s.length() == 0);
+            assertThat(acks).hasSize(1);
+            assertThat(acks.get(0).at() - start).as("1 ms to arrive, 40 ms delayed").isEqualTo(41 * MS);
+
+            long second = p.now;
+            byte[] two = new byte[2 * 1448];
+            p.client.write(two, 0, two.length, p.now);
+            p.runUntil(() -> p.client.info().bytesAcked() == 10 + two.length, SECOND);
+            List<TcpPair.Sent> acks2 = p.sentBy(false, s -> s.at() >= second && s.length() == 0);
+            assertThat(acks2).hasSize(1);
+            assertThat(acks2.get(0).at() - second).as("the second full segment is acknowledged at once").isEqualTo(MS);
+        }
+    }
+
+    @Test
+    void nagleHoldsSmallWritesWhileDataIsUnacknowledged() {
+        try (TcpPair p = established(new TcpPair(13), 1)) {
+            long start = p.now;
+            for (int i = 0; i < 10; i++) {
+                p.client.write(new byte[10], 0, 10, p.now); // all at once, 10 bytes each
+            }
+            p.runUntil(() -> p.client.info().bytesAcked() == 100, SECOND);
+            List<Integer> sizes = p.sentBy(true, s -> s.at() >= start && s.length() > 0).stream()
+                    .map(TcpPair.Sent::length).toList();
+            assertThat(sizes).containsExactly(10, 90);
+        }
+        try (TcpPair p = established(new TcpPair(13, TcpConfig.DEFAULT.withNoDelay(true), TcpConfig.DEFAULT), 1)) {
+            long start = p.now;
+            for (int i = 0; i < 10; i++) {
+                p.client.write(new byte[10], 0, 10, p.now);
+            }
+            p.runUntil(() -> p.client.info().bytesAcked() == 100, SECOND);
+            assertThat(p.sentBy(true, s -> s.at() >= start && s.length() > 0)).as("no delay: each write goes").hasSize(10);
+        }
+    }
+}

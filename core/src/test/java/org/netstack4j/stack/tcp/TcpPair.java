@@ -1,0 +1,235 @@
+package org.netstack4j.stack.tcp;
+
+import org.netstack4j.buffer.BufferPool;
+import org.netstack4j.buffer.DmaMemory;
+import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.wire.TcpOptions;
+import org.netstack4j.wire.TcpSegment;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two connections and a wire between them, in simulated time, with no host: a client at
+ * 10.0.2.15 and a server at 10.0.2.2 (made by {@link TcpConnection#accept} when the client's
+ * first SYN arrives, unless the test answers it otherwise). The wire delays each segment, and
+ * can lose, duplicate, reorder and corrupt them from a seed; a test can also drop or watch
+ * segments it picks. Segments are checked and parsed on arrival as the stack will.
+ */
+final class TcpPair implements AutoCloseable {
+    static final int CLIENT = 0x0A00020F;
+    static final int SERVER = 0x0A000202;
+    static final long MS = 1_000_000L;
+
+    /** A segment on the wire. */
+    record Flight(long at, long order, boolean toServer, PacketBuffer segment) {
+    }
+
+    /** What one segment looked like when it was sent. */
+    record Sent(long at, boolean fromClient, int flags, int seq, int ack, int window, int length) {
+    }
+
+    private final DmaMemory dma = new DmaMemory(64L << 20);
+    final BufferPool pool = new BufferPool("tcp-pair", dma, 4096, 2048, 64);
+    private final PriorityQueue<Flight> wire = new PriorityQueue<>(
+            (x, y) -> x.at != y.at ? Long.compare(x.at, y.at) : Long.compare(x.order, y.order));
+    private final TcpOptions options = new TcpOptions();
+    private final SplittableRandom random;
+    final TcpConfig clientConfig;
+    final TcpConfig serverConfig;
+    final List<Sent> sent = new ArrayList<>();
+    long now;
+    private long order;
+    TcpConnection client;
+    TcpConnection server;
+    long delayNanos = MS;
+    double loss;
+    double duplication;
+    double reordering;
+    double corruption;
+    /** Segments a test wants lost; checked before the random faults. */
+    Predicate<Sent> drop = s -> false;
+    /** When true, a SYN to the server is answered with RST, as by a port nobody listens on. */
+    boolean serverClosed;
+    int serverIss = 0x5000_0000;
+    long corrupted;
+    long lost;
+
+    TcpPair(long seed, TcpConfig client, TcpConfig server) {
+        this.random = new SplittableRandom(seed);
+        this.clientConfig = client;
+        this.serverConfig = server;
+    }
+
+    TcpPair(long seed) {
+        this(seed, TcpConfig.DEFAULT, TcpConfig.DEFAULT);
+    }
+
+    private final TcpConnection.Output toServer = output(true);
+    private final TcpConnection.Output toClient = output(false);
+
+    private TcpConnection.Output output(boolean toServer) {
+        return new TcpConnection.Output() {
+            @Override
+            public PacketBuffer take() {
+                return pool.take();
+            }
+
+            @Override
+            public void send(TcpConnection c, PacketBuffer segment) {
+                transmit(toServer, segment);
+            }
+        };
+    }
+
+    /** The client connects (with {@code iss}). */
+    TcpPair connect(int iss) {
+        client = TcpConnection.connect(clientConfig, toServer, CLIENT, 40_000, SERVER, 7, iss, now);
+        return this;
+    }
+
+    private void transmit(boolean toServer, PacketBuffer segment) {
+        Sent s = new Sent(now, toServer, TcpSegment.flags(segment), TcpSegment.sequence(segment),
+                TcpSegment.acknowledgment(segment), TcpSegment.window(segment), TcpSegment.payloadLength(segment));
+        sent.add(s);
+        if (drop.test(s) || random.nextDouble() < loss) {
+            lost++;
+            segment.release();
+            return;
+        }
+        if (random.nextDouble() < duplication) {
+            PacketBuffer copy = pool.take();
+            if (copy != null) {
+                int at = copy.append(segment.length());
+                byte[] bytes = segment.toByteArray();
+                copy.copyFrom(bytes, 0, at, bytes.length);
+                wire.add(new Flight(now + delayNanos + random.nextLong(2 * delayNanos), order++, toServer, copy));
+            }
+        }
+        if (random.nextDouble() < corruption) {
+            int i = random.nextInt(segment.length());
+            segment.setByte(i, segment.getByte(i) ^ (1 << random.nextInt(8)));
+        }
+        long extra = random.nextDouble() < reordering ? random.nextLong(1, 4 * delayNanos) : 0;
+        wire.add(new Flight(now + delayNanos + extra, order++, toServer, segment));
+    }
+
+    private void deliver(Flight f) {
+        PacketBuffer seg = f.segment;
+        try {
+            int src = f.toServer ? CLIENT : SERVER;
+            int dst = f.toServer ? SERVER : CLIENT;
+            if (TcpSegment.check(seg, src, dst) != TcpSegment.Verdict.OK) {
+                corrupted++;
+                return;
+            }
+            options.parse(seg);
+            if (!f.toServer) {
+                client.input(seg, options, now);
+                return;
+            }
+            if (server == null) {
+                int flags = TcpSegment.flags(seg);
+                if ((flags & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) != TcpSegment.SYN) {
+                    return; // nothing there yet for anything but a SYN
+                }
+                if (serverClosed) {
+                    refuse(seg);
+                    return;
+                }
+                server = TcpConnection.accept(serverConfig, toClient, SERVER, CLIENT, seg, options, serverIss, now);
+                return;
+            }
+            server.input(seg, options, now);
+        } finally {
+            seg.release();
+        }
+    }
+
+    /** RST, ACK for a SYN to a closed port (RFC 9293 3.10.7.1). */
+    private void refuse(PacketBuffer syn) {
+        PacketBuffer r = pool.take();
+        r.prepend(TcpSegment.HEADER_LENGTH);
+        TcpSegment.write(r, 7, TcpSegment.sourcePort(syn), 0, TcpSegment.sequence(syn) + 1,
+                TcpSegment.RST | TcpSegment.ACK, 0, 0, SERVER, CLIENT);
+        transmit(false, r);
+    }
+
+    /** Puts a crafted segment (no options, no data) on the wire, as a spoofer in the path would. */
+    void inject(boolean toServer, int flags, int seq, int ack) {
+        PacketBuffer b = pool.take();
+        b.prepend(TcpSegment.HEADER_LENGTH);
+        TcpSegment.write(b, toServer ? 40_000 : 7, toServer ? 7 : 40_000, seq, ack, flags, 1000, 0,
+                toServer ? CLIENT : SERVER, toServer ? SERVER : CLIENT);
+        wire.add(new Flight(now + delayNanos, order++, toServer, b));
+    }
+
+    /** Delivers and fires timers until {@code until} (simulated nanoseconds) or the wire and timers are quiet. */
+    void runUntil(long until) {
+        while (true) {
+            long next = nextEvent();
+            if (next < 0 || next > until) {
+                now = Math.max(now, until);
+                return;
+            }
+            step(next);
+        }
+    }
+
+    /** Runs until {@code done} holds, failing after {@code limitNanos} of simulated time. */
+    void runUntil(java.util.function.BooleanSupplier done, long limitNanos) {
+        long end = now + limitNanos;
+        while (!done.getAsBoolean()) {
+            long next = nextEvent();
+            assertThat(next).as("nothing left to happen, and the condition does not hold (at %d ns)", now)
+                    .isNotNegative();
+            assertThat(next).as("still not done after %d ns", limitNanos).isLessThanOrEqualTo(end);
+            step(next);
+        }
+    }
+
+    private long nextEvent() {
+        long next = wire.isEmpty() ? -1 : wire.peek().at;
+        for (TcpConnection c : new TcpConnection[] {client, server}) {
+            if (c != null) {
+                long d = c.nextDeadline();
+                if (d >= 0 && (next < 0 || d < next)) {
+                    next = d;
+                }
+            }
+        }
+        return next;
+    }
+
+    private void step(long at) {
+        now = Math.max(now, at);
+        if (!wire.isEmpty() && wire.peek().at <= now) {
+            deliver(wire.poll());
+            return;
+        }
+        for (TcpConnection c : new TcpConnection[] {client, server}) {
+            if (c != null && c.nextDeadline() >= 0 && c.nextDeadline() <= now) {
+                c.onTimer(now);
+            }
+        }
+    }
+
+    List<Sent> sentBy(boolean client, Predicate<Sent> which) {
+        return sent.stream().filter(s -> s.fromClient == client && which.test(s)).toList();
+    }
+
+    @Override
+    public void close() {
+        Flight f;
+        while ((f = wire.poll()) != null) {
+            f.segment.release();
+        }
+        assertThat(pool.isFull()).as("every segment buffer came back").isTrue();
+        dma.close();
+    }
+}
