@@ -224,6 +224,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     static List<String> checkNames() {
-        return List.of("arp", "udp_ping", "udp_100_pings", "udp_concurrent", "dns", "icmp_echo", "buffers");
+        return List.of("arp", "udp_ping", "udp_100_pings", "udp_concurrent", "dns", "icmp_echo", "tcp_http", "tcp_echo",
+                "buffers");
     }
 }

@@ -99,7 +99,7 @@ final class PingCommand implements Callable<Integer> {
     @CommandLine.Mixin
     Progress.Options progressOptions;
 
-    record Result(int address, int transmitted, List<Ping.Reply> replies, long elapsedNanos) {
+    record Result(int address, int transmitted, List<Ping.Reply> replies, int errors, long elapsedNanos) {
     }
 
     @Override
@@ -128,13 +128,21 @@ final class PingCommand implements Callable<Integer> {
                     out.flush();
                 }
                 List<Ping.Reply> replies = new ArrayList<>();
+                int[] errors = {0};
                 long started = apps.clock().nanos();
                 int sent = 0;
                 try (Ping ping = Ping.open(h, size)) {
                     for (int seq = 1; seq <= count && !interrupt.requested(); seq++) {
                         Ping.Reply r = ping.ping(address, seq, size, Duration.ofNanos(timeoutNanos));
                         sent = seq;
-                        if (r != null) {
+                        if (r != null && r.isError()) {
+                            errors[0]++;
+                            if (!json) {
+                                out.printf(Locale.ROOT, "From %s icmp_seq=%d %s%n", Ipv4Address.format(r.from()),
+                                        r.sequence(), icmpError(r.type(), r.code()));
+                                out.flush();
+                            }
+                        } else if (r != null) {
                             replies.add(r);
                             if (!json) {
                                 out.printf(Locale.ROOT, "%d bytes from %s: icmp_seq=%d ttl=%d time=%.3f ms%n",
@@ -154,7 +162,7 @@ final class PingCommand implements Callable<Integer> {
                         }
                     }
                 }
-                return new Result(address, sent, replies, apps.clock().nanos() - started);
+                return new Result(address, sent, replies, errors[0], apps.clock().nanos() - started);
             });
         } catch (Exception | Error e) {
             interrupt.finish(Main.EXIT_FAILED);
@@ -167,6 +175,26 @@ final class PingCommand implements Callable<Integer> {
         }
         print(out, result);
         return interrupt.finish(result.replies().isEmpty() ? Main.EXIT_FAILED : Main.EXIT_OK);
+    }
+
+    /** An ICMP error in iputils' words. */
+    static String icmpError(int type, int code) {
+        if (type == 3) {
+            return switch (code) {
+                case 0 -> "Destination Net Unreachable";
+                case 1 -> "Destination Host Unreachable";
+                case 2 -> "Destination Protocol Unreachable";
+                case 3 -> "Destination Port Unreachable";
+                case 4 -> "Frag needed and DF set";
+                case 13 -> "Communication prohibited by filter";
+                default -> "Dest Unreachable, Bad Code: " + code;
+            };
+        }
+        if (type == 11) {
+            return code == 0 ? "Time to live exceeded" : code == 1 ? "Frag reassembly time exceeded"
+                    : "Time exceeded, Bad Code: " + code;
+        }
+        return "ICMP type " + type + " code " + code;
     }
 
     /**
@@ -203,6 +231,7 @@ final class PingCommand implements Callable<Integer> {
             m.put("address", Ipv4Address.format(r.address()));
             m.put("transmitted", transmitted);
             m.put("received", received);
+            m.put("errors", r.errors());
             m.put("loss_percent", loss);
             m.put("time_ms", elapsedMs);
             m.put("rtt_min_us", min);
@@ -213,8 +242,8 @@ final class PingCommand implements Callable<Integer> {
                     "rtt_us", x.roundTripNanos() / 1e3)).toList());
             out.println(Json.write(m));
         } else {
-            out.printf(Locale.ROOT, "%n--- %s ping statistics ---%n%d packets transmitted, %d received, %s%% packet loss, time %dms%n",
-                    target, transmitted, received, new DecimalFormat("0.###", DecimalFormatSymbols.getInstance(Locale.ROOT)).format(loss),
+            out.printf(Locale.ROOT, "%n--- %s ping statistics ---%n%d packets transmitted, %d received, %s%s%% packet loss, time %dms%n",
+                    target, transmitted, received, r.errors() > 0 ? "+" + r.errors() + " errors, " : "", new DecimalFormat("0.###", DecimalFormatSymbols.getInstance(Locale.ROOT)).format(loss),
                     elapsedMs);
             if (received > 0) {
                 out.printf(Locale.ROOT, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms%n", min / 1e3, avg / 1e3,

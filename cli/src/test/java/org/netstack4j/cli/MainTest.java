@@ -203,12 +203,18 @@ class MainTest {
 
     @Test
     void pingResolvesNamesAndFragmentsLargeRequests() throws Exception {
-        // The name resolves through the gateway's DNS (nothing in the lab answers at that address).
+        // The name resolves through the gateway's DNS; the gateway, a router with no route beyond
+        // the lab, answers the request with ICMP net unreachable, which ping shows as iputils does.
         Run named = run("ping", "--seed", "2", "-c", "1", "-W", "0.1", "--json", "pdos.csail.mit.edu");
         assertThat(named.exit()).isEqualTo(1);
         Map<String, Object> json = MiniJsonParser.parseObject(named.out());
         assertThat(json).containsEntry("target", "pdos.csail.mit.edu").containsEntry("address", "128.52.129.126")
-                .containsEntry("transmitted", 1L);
+                .containsEntry("transmitted", 1L).containsEntry("received", 0L).containsEntry("errors", 1L);
+        Run text = run("ping", "--seed", "2", "-c", "2", "pdos.csail.mit.edu");
+        assertThat(text.exit()).isEqualTo(1);
+        assertThat(text.out()).contains("From 10.0.2.2 icmp_seq=1 Destination Net Unreachable",
+                "From 10.0.2.2 icmp_seq=2 Destination Net Unreachable",
+                "2 packets transmitted, 0 received, +2 errors, 100% packet loss");
 
         // 4000 bytes of payload: the request and the reply are fragmented, and each reply is whole.
         Run r = run("ping", "--seed", "2", "-c", "2", "-s", "4000", "10.0.2.2");

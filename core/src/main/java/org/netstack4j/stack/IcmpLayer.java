@@ -77,16 +77,41 @@ final class IcmpLayer {
                 if (IcmpPacket.code(b) == IcmpPacket.PORT_UNREACHABLE) {
                     portUnreachable(b);
                 }
+                echoError(b, source);
                 b.release();
             }
             case IcmpPacket.TIME_EXCEEDED -> {
                 c.count(Counter.ICMP_IN_TIME_EXCDS);
+                echoError(b, source);
                 b.release();
             }
             default -> {
                 c.count(Counter.ICMP_IN_OTHER);
                 b.release();
             }
+        }
+    }
+
+    /**
+     * Tells the ping client whose echo request is quoted (IP header + the first 8 bytes of the
+     * request: type, code, checksum, identifier, sequence) that a router or host reported an
+     * error for it, so ping can print "Destination Net Unreachable" as iputils does.
+     */
+    private void echoError(PacketBuffer b, int source) {
+        int quoted = IcmpPacket.HEADER_LENGTH;
+        if (b.length() < quoted + Ipv4Packet.MIN_HEADER) {
+            return;
+        }
+        int ihl = (b.getByte(quoted) & 0x0F) * 4;
+        if (ihl < Ipv4Packet.MIN_HEADER || b.length() < quoted + ihl + 8
+                || (b.getByte(quoted + 9) & 0xFF) != Ipv4Packet.PROTO_ICMP
+                || (b.getByte(quoted + ihl) & 0xFF) != IcmpPacket.ECHO_REQUEST) {
+            return;
+        }
+        EchoEndpoint e = find(b.getU16(quoted + ihl + 4));
+        if (e != null && !e.deadOnLoop
+                && !e.deliverError(source, IcmpPacket.type(b), IcmpPacket.code(b), b.getU16(quoted + ihl + 6), host.nanos())) {
+            c.count(Counter.ICMP_IN_ECHO_REPS_DROPPED);
         }
     }
 
