@@ -52,7 +52,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Where bench.csv and the PNG charts go (created if missing). Default: ${DEFAULT-VALUE}.")
     Path out;
 
-    @Option(names = "--modes", paramLabel = "MODE[,MODE...]", split = ",", converter = WakeModeConverter.class,
+    @Option(names = "--modes", paramLabel = "MODE[,MODE...]", hideParamSyntax = true, split = ",", converter = WakeModeConverter.class,
             defaultValue = "interrupt,napi,poll",
             description = "netstack4j wake modes to measure. Default: ${DEFAULT-VALUE}.")
     List<WakeMode> modes;

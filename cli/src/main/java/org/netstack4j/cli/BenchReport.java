@@ -243,7 +243,7 @@ final class BenchReport {
             }
         }
         out.println();
-        out.println("targets (issue 5), headline mode " + HEADLINE_MODE + ":");
+        out.println("targets (the project's performance goals), headline mode " + HEADLINE_MODE + ":");
         headline(BenchResult.UDP_ONE_WAY).ifPresent(r -> out.printf(Locale.ROOT,
                 "  UDP one-way >= %.0fx the JDK's best: %.1fx  %s%n", TARGET_PPS_RATIO, ratio(r), verdict(ratio(r) >= TARGET_PPS_RATIO)));
         headline(BenchResult.UDP_ECHO).ifPresent(r -> out.printf(Locale.ROOT,

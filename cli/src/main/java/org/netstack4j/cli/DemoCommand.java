@@ -65,7 +65,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--capture", paramLabel = "FILE", defaultValue = "netstack4j-demo.pcap",
+    @Option(names = "--capture", paramLabel = "FILE", converter = OutputFileConverter.class, defaultValue = "netstack4j-demo.pcap",
             description = "Where to write the pcap of the whole run. Default: ${DEFAULT-VALUE}.")
     Path capture;
 
@@ -100,6 +100,11 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The real peer the options name, or null for the lab's world; usage errors for half a choice. */
     private Demo.RealPeer realPeer() {
+        if (host.dhcp) {
+            // The demo's checks need the addresses fixed in advance; 'up --dhcp' is where DHCP runs.
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--dhcp is not for demo (its checks need a static --ip); 'netstack4j up --dhcp' takes a lease");
+        }
         MediumSpec chosen = medium.spec();
         if (chosen == null && peer == null) {
             for (String option : new String[] {"--ip", "--gw", "--mac"}) {
@@ -215,10 +220,11 @@ final class DemoCommand implements Callable<Integer> {
                 sb.append(sb.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
             }
         }
-        return sb.isEmpty() ? "(all zero)" : sb.toString();
+        return sb.isEmpty() ? "(every counter is zero)" : sb.toString();
     }
 
     static List<String> checkNames() {
-        return List.of("arp", "udp_ping", "udp_100_pings", "udp_concurrent", "dns", "icmp_echo", "buffers");
+        return List.of("arp", "udp_ping", "udp_100_pings", "udp_concurrent", "dns", "icmp_echo", "tcp_http", "tcp_echo",
+                "buffers");
     }
 }

@@ -27,6 +27,9 @@ final class FramesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** A bound that a run finishes well inside its default 600 s limit, even at 1 Mpps. */
+    static final long MAX_FRAMES = 100_000_000;
+
     long frames = 1_000_000;
     int size = 60;
 
@@ -38,7 +41,7 @@ final class FramesCommand implements Callable<Integer> {
     @Option(names = "--sim", description = "Run in simulated time on one thread, instead of one thread per machine.")
     boolean simulated;
 
-    @Option(names = "--capture", paramLabel = "FILE",
+    @Option(names = "--capture", paramLabel = "FILE", converter = OutputFileConverter.class,
             description = "Record both directions of the cable into FILE (classic pcap; open with wireshark or tshark -r).")
     Path capture;
 
@@ -67,10 +70,7 @@ final class FramesCommand implements Callable<Integer> {
     @Option(names = "--frames", paramLabel = "N", defaultValue = "1000000",
             description = "Frames in all, split between the two directions. Default: ${DEFAULT-VALUE}.")
     void setFrames(long n) {
-        if (n < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--frames must not be negative, not " + n);
-        }
-        frames = n;
+        frames = LabOptions.inRange(spec, "--frames", n, 0, MAX_FRAMES);
     }
 
     @Option(names = "--size", paramLabel = "BYTES", defaultValue = "60",

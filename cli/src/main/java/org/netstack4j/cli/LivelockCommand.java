@@ -59,7 +59,7 @@ final class LivelockCommand implements Callable<Integer> {
 
     List<Livelock.Mode> modes = List.of(Livelock.Mode.values());
 
-    @Option(names = "--modes", paramLabel = "MODE", split = ",",
+    @Option(names = "--modes", paramLabel = "MODE[,MODE...]", hideParamSyntax = true, split = ",",
             description = "Which modes to sweep, of: interrupt, interrupt_itr, napi_64, napi_5, busy_poll. Default: all.")
     void setModes(List<String> names) {
         LinkedHashSet<Livelock.Mode> chosen = new LinkedHashSet<>();

@@ -27,6 +27,8 @@ public final class Main implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
+    /** Columns of --help output. */
+    static final int USAGE_WIDTH = 110;
 
     @Spec
     CommandSpec spec;
@@ -47,6 +49,9 @@ public final class Main implements Callable<Integer> {
         if (err != null) {
             cl.setErr(err);
         }
+        // Wide enough that no example line in a description wraps (a wrapped MAC cannot be pasted);
+        // picocli wraps descriptions at spaces within this width.
+        cl.setUsageHelpWidth(USAGE_WIDTH);
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILED);
         cl.setParameterExceptionHandler(Main::badArguments);
         cl.setExecutionExceptionHandler(Main::failed);

@@ -173,11 +173,12 @@ final class SwitchCommand implements Callable<Integer> {
 
     private static void print(PrintWriter out, SwitchServer s, String why) {
         Map<String, Long> c = s.counters();
+        // A host that closes its end (or whose process ends) just left; the rest were cut off for a fault.
         out.printf(Locale.ROOT, "switch: stopping (%s) after %.1f s: %d hosts accepted, %d turned away (no free port), "
-                        + "%d ports closed early%n",
+                        + "%d disconnected, %d cut off (bad framing, silence)%n",
                 why.equals("signal") ? "signal" : "--duration elapsed", s.uptimeNanos() / 1e9, c.get("accepted"),
-                c.get("refused_full"), c.get("closed_eof") + c.get("closed_truncated") + c.get("closed_bad_length")
-                        + c.get("closed_error") + c.get("closed_silent") + c.get("closed_reclaimed"));
+                c.get("refused_full"), c.get("closed_eof") + c.get("closed_error"),
+                c.get("closed_truncated") + c.get("closed_bad_length") + c.get("closed_silent") + c.get("closed_reclaimed"));
         out.printf(Locale.ROOT, "%-4s  %-22s  %10s  %12s  %10s  %12s  %9s  %9s  %9s  %6s  %s%n", "PORT", "HOST (OR LAST)",
                 "RX_FRAMES", "RX_BYTES", "TX_FRAMES", "TX_BYTES", "TX_DROPS", "FLOODED", "FORWARDED", "HOSTS", "CLOSED");
         for (SwitchServer.PortStats p : s.ports()) {

@@ -64,7 +64,7 @@ final class UpCommand implements Callable<Integer> {
             defaultValue = "napi", description = "How the driver is woken. Default: ${DEFAULT-VALUE}.")
     WakeMode mode;
 
-    @Option(names = "--capture", paramLabel = "FILE",
+    @Option(names = "--capture", paramLabel = "FILE", converter = OutputFileConverter.class,
             description = "Record every frame on the medium, both ways, into FILE (classic pcap).")
     Path capture;
 

@@ -78,7 +78,7 @@ class BenchCommandTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).contains("load average", "run-to-completion", "jdk-blocking", "jdk-spin", "jdk-1thread",
                 "netstack4j napi", "TCP bulk", "netstack4j has no TCP yet", "IPv4 forwarding", "vs JDK best",
-                "targets (issue 5)", "machine noise floor", "stalls this thread", "bench.csv");
+                "targets (the project's performance goals)", "machine noise floor", "stalls this thread", "bench.csv");
     }
 
     @ParameterizedTest

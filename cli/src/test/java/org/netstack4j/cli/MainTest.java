@@ -92,9 +92,12 @@ class MainTest {
     void captureIntoAMissingDirectoryFailsWithOneLine(@TempDir Path dir) {
         Run r = run("frames", "--sim", "--frames", "10", "--capture", dir.resolve("no/such/x.pcap").toString());
 
-        assertThat(r.exit()).isEqualTo(1);
+        // Checked with the arguments, before anything runs: a usage error naming the directory.
+        assertThat(r.exit()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err().lines().toList()).hasSize(1).first().asString().contains("cannot write capture");
+        assertThat(r.err().lines().toList()).hasSize(1).first().asString()
+                .contains("cannot write", "no such directory", dir.resolve("no/such").toString())
+                .doesNotContain("Exception");
     }
 
     @ParameterizedTest
@@ -105,7 +108,11 @@ class MainTest {
             "up --tap t0 --mac 01:00:5e:00:00:01", "demo --tap t0", "demo --peer 10.0.2.2",
             "demo --tap t0 --peer 10.0.2.2 --seed 1", "demo --tap t0 --peer 10.0.3.2", "demo --ip 10.0.2.16/24",
             "livelock --bogus", "livelock extra", "livelock --modes nosuch", "livelock --modes", "livelock --rx-cost -1",
-            "livelock --forward-cost x", "livelock --interrupt-cost 2000000", "livelock --rx-cost 0 --forward-cost 0"})
+            "livelock --forward-cost x", "livelock --interrupt-cost 2000000", "livelock --rx-cost 0 --forward-cost 0",
+            "ping 999.1.1.1", "ping -W 0", "ping -i 61", "ping -i x", "ping --capture /nonexistent/dir/x.pcap",
+            "frames --frames 99999999999", "frames --capture /nonexistent/dir/x.pcap", "demo --capture /",
+            "up --tap averyverylongtapname0", "up --tap a/b", "up --tap nosuchtap0", "up --create", "demo --dhcp",
+            "demo --tap t0 --peer 10.0.2.2 --dhcp"})
     void badArgumentsExit2WithOneLine(String args) {
         Run r = run(args.split(" "));
 
@@ -130,6 +137,20 @@ class MainTest {
         assertThat(run("up", "--help").out()).contains("--tap", "--ip", "--gw", "--dns-record", "--capture", "--mode",
                 "SIGTERM", "ip netns exec");
         assertThat(run("frames", "--help").out()).contains("--frames", "--size", "--mode", "--sim", "--capture", "--json");
+    }
+
+    @Test
+    void helpNeverWrapsInsideAValueSoExamplesPasteAsTheyAre() {
+        for (String command : List.of("demo", "up", "switch", "ping", "stats", "frames", "livelock", "bench")) {
+            String help = run(command, "--help").out();
+            assertThat(help.lines()).as(command).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(Main.USAGE_WIDTH));
+            // Every example command line is whole: a line that starts a command ends at a space or a continuation.
+            assertThat(help.lines().filter(l -> l.strip().startsWith("./netstack4j ")))
+                    .as(command).allSatisfy(l -> assertThat(l).doesNotMatch(".*[:,/=.-]$"));
+            assertThat(help).as(command).doesNotContain("[,MODE[", "...]...]");
+        }
+        assertThat(run("up", "--help").out()).contains("--mac 52:55:0a:00:02:02");
+        assertThat(run("bench", "--help").out()).contains("--modes=MODE[,MODE...]");
     }
 
     @Test
@@ -174,18 +195,26 @@ class MainTest {
         Run r = run("ping", "--seed", "2", "-c", "3");
 
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("PING 10.0.2.2", "64 bytes from 10.0.2.2: icmp_seq=1",
-                "3 packets transmitted, 3 received, 0% packet loss", "rtt min/avg/max");
+        // As iputils prints it: ttl in each reply line, the run's time, and mdev.
+        assertThat(r.out()).contains("PING 10.0.2.2", "64 bytes from 10.0.2.2: icmp_seq=1 ttl=64 time=",
+                "3 packets transmitted, 3 received, 0% packet loss, time ", "rtt min/avg/max/mdev = ");
+        assertThat(r.out()).containsPattern("rtt min/avg/max/mdev = [\\d.]+/[\\d.]+/[\\d.]+/[\\d.]+ ms");
     }
 
     @Test
     void pingResolvesNamesAndFragmentsLargeRequests() throws Exception {
-        // The name resolves through the gateway's DNS (nothing in the lab answers at that address).
-        Run named = run("ping", "--seed", "2", "-c", "1", "-W", "100", "--json", "pdos.csail.mit.edu");
+        // The name resolves through the gateway's DNS; the gateway, a router with no route beyond
+        // the lab, answers the request with ICMP net unreachable, which ping shows as iputils does.
+        Run named = run("ping", "--seed", "2", "-c", "1", "-W", "0.1", "--json", "pdos.csail.mit.edu");
         assertThat(named.exit()).isEqualTo(1);
         Map<String, Object> json = MiniJsonParser.parseObject(named.out());
         assertThat(json).containsEntry("target", "pdos.csail.mit.edu").containsEntry("address", "128.52.129.126")
-                .containsEntry("transmitted", 1L);
+                .containsEntry("transmitted", 1L).containsEntry("received", 0L).containsEntry("errors", 1L);
+        Run text = run("ping", "--seed", "2", "-c", "2", "pdos.csail.mit.edu");
+        assertThat(text.exit()).isEqualTo(1);
+        assertThat(text.out()).contains("From 10.0.2.2 icmp_seq=1 Destination Net Unreachable",
+                "From 10.0.2.2 icmp_seq=2 Destination Net Unreachable",
+                "2 packets transmitted, 0 received, +2 errors, 100% packet loss");
 
         // 4000 bytes of payload: the request and the reply are fragmented, and each reply is whole.
         Run r = run("ping", "--seed", "2", "-c", "2", "-s", "4000", "10.0.2.2");
@@ -196,8 +225,17 @@ class MainTest {
     }
 
     @Test
+    void pingOfANameNobodyKnowsExits2LikeIputils() {
+        Run r = run("ping", "--seed", "2", "-c", "1", "no-such-host.example");
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().strip()).isEqualTo("ping: no-such-host.example: Name or service not known");
+    }
+
+    @Test
     void pingWithNoRepliesExits1() {
-        Run r = run("ping", "--seed", "2", "-c", "2", "-W", "100", "10.0.2.99");
+        Run r = run("ping", "--seed", "2", "-c", "2", "-W", "0.1", "10.0.2.99");
 
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("2 packets transmitted, 0 received, 100% packet loss");

@@ -224,7 +224,7 @@ class SwitchCommandTest {
 
         assertThat(sw.stop(WAIT)).as(sw.transcript()).isZero();
         String out = sw.out();
-        assertThat(out).as(sw.transcript()).contains("switch: stopping (signal)", "4 hosts accepted", "0 turned away", "1 ports closed early",
+        assertThat(out).as(sw.transcript()).contains("switch: stopping (signal)", "4 hosts accepted", "0 turned away", "0 disconnected, 1 cut off",
                 "PORT", "RX_FRAMES", "bad_length 1", "hosts that lost their port:",
                 "unix#3 on port 2: bad length prefix: length 0 (must be 1..65535)",
                 "address table: 3 learned"); // 02:..:01, 02:..:02 and the probe's 02:..:63

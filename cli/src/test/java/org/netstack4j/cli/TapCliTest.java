@@ -124,10 +124,22 @@ class TapCliTest {
 
     @Test
     void upWithABadDeviceNameSaysSoInOneLine() {
+        // Checked with the arguments, before anything is opened: a usage error.
         MainTest.Run r = MainTest.run("up", "--tap", "no/such");
 
-        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().lines().toList()).hasSize(1).first().asString()
-                .startsWith("netstack4j up: cannot open TAP device 'no/such'").contains("may not contain");
+                .startsWith("netstack4j up: --tap 'no/such' is not a Linux interface name");
+    }
+
+    @Test
+    void upOnAMissingDeviceSaysNoSuchDeviceAndCreatesNothing() {
+        // Even as root, --tap opens what exists; only --create makes a device.
+        MainTest.Run r = MainTest.run("up", "--tap", "nosuchtap0");
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().lines().toList()).hasSize(1).first().asString()
+                .contains("--tap nosuchtap0: no such device", "--create");
+        assertThat(java.nio.file.Path.of("/sys/class/net/nosuchtap0")).doesNotExist();
     }
 }

@@ -49,7 +49,10 @@ public final class LabWorld implements AutoCloseable {
                 net.capture(capture);
             }
             guest = net.addHost("host", MacAddress.parse(HOST_MAC), "10.0.2.15/24", mode, HostConfig.DEFAULT);
-            gateway = net.addHost("gateway", MacAddress.parse(GATEWAY_MAC), "10.0.2.2/24", mode, HostConfig.DEFAULT);
+            // A router, as QEMU's user-network gateway is: with no route beyond 10.0.2.0/24 it answers
+            // datagrams for the outside with ICMP net unreachable, as Linux would, rather than silence.
+            gateway = net.addHost("gateway", MacAddress.parse(GATEWAY_MAC), "10.0.2.2/24", mode,
+                    HostConfig.DEFAULT.withForwarding(true));
             guest.host().setDefaultGateway(GATEWAY_IP);
             net.cable(guest, gateway);
             net.start();

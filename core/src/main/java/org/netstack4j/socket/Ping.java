@@ -14,8 +14,17 @@ import java.time.Duration;
  */
 public final class Ping implements AutoCloseable {
 
-    /** One answered request. */
-    public record Reply(int sequence, int from, int bytes, long roundTripNanos) {
+    /**
+     * What came back for one request: its echo reply (ICMP type 0), or an ICMP error quoting it
+     * (type 3 destination unreachable, 11 time exceeded, with its code) from {@code from}, a router
+     * on the way or the destination; an error has no bytes, TTL or round trip.
+     */
+    public record Reply(int sequence, int from, int bytes, int ttl, long roundTripNanos, int type, int code) {
+        public static final int ECHO_REPLY = 0;
+
+        public boolean isError() {
+            return type != ECHO_REPLY;
+        }
     }
 
     private final Host host;
@@ -48,8 +57,8 @@ public final class Ping implements AutoCloseable {
 
     /**
      * Sends one echo request of {@code payload} bytes to {@code address} and waits up to
-     * {@code timeout} for its reply; null if none came. Replies to earlier requests that arrive
-     * late are skipped.
+     * {@code timeout} for its reply or an ICMP error about it; null if neither came. Replies to
+     * earlier requests that arrive late are skipped.
      */
     public Reply ping(int address, int sequence, int payload, Duration timeout) throws SocketException {
         if (payload < 8 || payload > request.length) {
@@ -63,9 +72,14 @@ public final class Ping implements AutoCloseable {
             endpoint.send(address, sequence & 0xFFFF, request, payload, deadline);
             while (true) {
                 int n = endpoint.receive(reply, deadline);
-                if (endpoint.sequence() == (sequence & 0xFFFF)) {
-                    return new Reply(sequence, endpoint.sourceAddress(), n, endpoint.roundTripNanos(reply));
+                if (endpoint.sequence() != (sequence & 0xFFFF)) {
+                    continue; // late: an earlier request's
                 }
+                if (endpoint.isError()) {
+                    return new Reply(sequence, endpoint.sourceAddress(), 0, 0, 0, endpoint.errorType(), endpoint.errorCode());
+                }
+                return new Reply(sequence, endpoint.sourceAddress(), n, endpoint.ttl(), endpoint.roundTripNanos(reply),
+                        Reply.ECHO_REPLY, 0);
             }
         } catch (SocketTimeoutException e) {
             return null;

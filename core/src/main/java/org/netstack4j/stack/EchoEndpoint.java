@@ -57,14 +57,19 @@ public final class EchoEndpoint extends Endpoint {
         return lastTag();
     }
 
+    /** The IP time-to-live of the reply last received (ping's {@code ttl=}). */
+    public int ttl() {
+        return lastPort() & 0xFF;
+    }
+
     /** Round trip of the reply last received: its arrival minus the send time it carries. */
     public long roundTripNanos(byte[] buffer) {
         return lastArrival - readLong(buffer, 0);
     }
 
-    /** Loop: queues a reply's payload with its arrival time appended. False if the ring is full. */
-    boolean deliverReply(org.netstack4j.buffer.PacketBuffer b, int offset, int length, int source, int sequence,
-                         long arrivalNanos) {
+    /** Loop: queues a reply's payload (its TTL in the slot's port field) with its arrival time appended. False if the ring is full. */
+    boolean deliverReply(org.netstack4j.buffer.PacketBuffer b, int offset, int length, int source, int ttl,
+                         int sequence, long arrivalNanos) {
         int at = receiveRing.reserve(length + 8);
         if (at < 0) {
             receiveDrops++;
@@ -75,9 +80,47 @@ public final class EchoEndpoint extends Endpoint {
         for (int i = 0; i < 8; i++) {
             ring[at + length + i] = (byte) (arrivalNanos >>> (56 - 8 * i));
         }
-        receiveRing.publish(at, length + 8, source, 0, sequence);
+        receiveRing.publish(at, length + 8, source, ttl, sequence);
         wakeReader();
         return true;
+    }
+
+    /**
+     * Loop: queues an ICMP error (destination unreachable, time exceeded) that quotes one of this
+     * client's requests: no payload, the arrival time only, and type and code where a reply keeps
+     * its TTL, marked by {@link #ERROR_MARK}. False if the ring is full.
+     */
+    boolean deliverError(int source, int type, int code, int sequence, long arrivalNanos) {
+        int at = receiveRing.reserve(8);
+        if (at < 0) {
+            receiveDrops++;
+            return false;
+        }
+        byte[] ring = receiveRing.array();
+        for (int i = 0; i < 8; i++) {
+            ring[at + i] = (byte) (arrivalNanos >>> (56 - 8 * i));
+        }
+        receiveRing.publish(at, 8, source, ERROR_MARK | (type & 0x7F) << 8 | (code & 0xFF), sequence);
+        wakeReader();
+        return true;
+    }
+
+    /** In the ring's 16-bit port field: this entry is an ICMP error, not a reply (a TTL is 0..255). */
+    private static final int ERROR_MARK = 0x8000;
+
+    /** Whether the message last received was an ICMP error about a request rather than its reply. */
+    public boolean isError() {
+        return (lastPort() & ERROR_MARK) != 0;
+    }
+
+    /** The ICMP type of the error last received (3 destination unreachable, 11 time exceeded). */
+    public int errorType() {
+        return (lastPort() >>> 8) & 0x7F;
+    }
+
+    /** The ICMP code of the error last received. */
+    public int errorCode() {
+        return lastPort() & 0xFF;
     }
 
     static long readLong(byte[] b, int at) {

@@ -31,6 +31,7 @@ final class IcmpLayer {
     /** A message for us; the buffer starts at the IPv4 header. Takes the buffer. */
     void input(PacketBuffer b, int headerLength, int source, int destination) {
         c.count(Counter.ICMP_IN_MSGS);
+        int ttl = Ipv4Packet.ttl(b); // for the echo client's reply lines, as ping prints them
         // Record Route and Timestamp in a request go back in the reply, with this host added
         // (RFC 1122 3.2.2.6); read them before the header is trimmed off.
         replyOptionsLength = headerLength > Ipv4Packet.MIN_HEADER
@@ -65,7 +66,7 @@ final class IcmpLayer {
                 if (e == null || e.deadOnLoop) {
                     c.count(Counter.ICMP_IN_ECHO_REPS_UNCLAIMED);
                 } else if (b.length() < 8 + 8
-                        || !e.deliverReply(b, 8, b.length() - 8, source, IcmpPacket.sequence(b), host.nanos())) {
+                        || !e.deliverReply(b, 8, b.length() - 8, source, ttl, IcmpPacket.sequence(b), host.nanos())) {
                     // Too short to carry our send time, or the client's queue is full.
                     c.count(Counter.ICMP_IN_ECHO_REPS_DROPPED);
                 }
@@ -76,16 +77,41 @@ final class IcmpLayer {
                 if (IcmpPacket.code(b) == IcmpPacket.PORT_UNREACHABLE) {
                     portUnreachable(b);
                 }
+                echoError(b, source);
                 b.release();
             }
             case IcmpPacket.TIME_EXCEEDED -> {
                 c.count(Counter.ICMP_IN_TIME_EXCDS);
+                echoError(b, source);
                 b.release();
             }
             default -> {
                 c.count(Counter.ICMP_IN_OTHER);
                 b.release();
             }
+        }
+    }
+
+    /**
+     * Tells the ping client whose echo request is quoted (IP header + the first 8 bytes of the
+     * request: type, code, checksum, identifier, sequence) that a router or host reported an
+     * error for it, so ping can print "Destination Net Unreachable" as iputils does.
+     */
+    private void echoError(PacketBuffer b, int source) {
+        int quoted = IcmpPacket.HEADER_LENGTH;
+        if (b.length() < quoted + Ipv4Packet.MIN_HEADER) {
+            return;
+        }
+        int ihl = (b.getByte(quoted) & 0x0F) * 4;
+        if (ihl < Ipv4Packet.MIN_HEADER || b.length() < quoted + ihl + 8
+                || (b.getByte(quoted + 9) & 0xFF) != Ipv4Packet.PROTO_ICMP
+                || (b.getByte(quoted + ihl) & 0xFF) != IcmpPacket.ECHO_REQUEST) {
+            return;
+        }
+        EchoEndpoint e = find(b.getU16(quoted + ihl + 4));
+        if (e != null && !e.deadOnLoop
+                && !e.deliverError(source, IcmpPacket.type(b), IcmpPacket.code(b), b.getU16(quoted + ihl + 6), host.nanos())) {
+            c.count(Counter.ICMP_IN_ECHO_REPS_DROPPED);
         }
     }
 

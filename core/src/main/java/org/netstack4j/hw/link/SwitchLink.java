@@ -254,11 +254,12 @@ public final class SwitchLink extends AbstractExternalMedium {
             return;
         }
         txFrames++;
+        txBytes += length; // Ethernet frame bytes, as rx_bytes and ip -s link count: not QEMU's length prefix
         if (!wasEmpty) {
             return; // the receive thread writes it out when the socket can take more
         }
         try {
-            txBytes += queue.writeTo(stream);
+            queue.writeTo(stream);
         } catch (IOException e) {
             txErrors++;
             noteError("write", e);
@@ -390,7 +391,7 @@ public final class SwitchLink extends AbstractExternalMedium {
                     return false;
                 }
                 try {
-                    txBytes += queue.writeTo(stream);
+                    queue.writeTo(stream);
                 } catch (IOException e) {
                     txErrors++;
                     noteError("write", e);

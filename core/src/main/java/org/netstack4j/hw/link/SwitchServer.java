@@ -240,6 +240,7 @@ public final class SwitchServer implements AutoCloseable {
                 return;
             }
             slot.txQueued++;
+            slot.txBytes += length; // Ethernet frame bytes, as rx_bytes and ip -s link count: not the length prefix
             if (!dirty) {
                 dirty = true;
                 dirtyPeers.add(this);
@@ -696,8 +697,7 @@ public final class SwitchServer implements AutoCloseable {
     private void flush(StreamPeer p) {
         QemuStream.Queue q = p.slot.queue;
         try {
-            long n = q.writeTo(p.channel);
-            p.slot.txBytes += n;
+            q.writeTo(p.channel);
         } catch (IOException e) {
             closePeer(p, CloseReason.ERROR, describe(e));
             return;

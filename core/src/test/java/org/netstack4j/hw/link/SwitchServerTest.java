@@ -116,6 +116,12 @@ class SwitchServerTest {
         assertThat(java.util.Arrays.copyOfRange(raw, 4, raw.length)).isEqualTo(jumbo);
         assertThat(c[0].receive(QUIET)).isNull();
         assertThat(c[1].receive(QUIET)).isNull();
+        // Bytes are Ethernet frame bytes both ways, as ip -s link counts them: what one port
+        // received is what the other sent, without the 4-byte prefixes.
+        assertThat(counter(s, 0, "rx_bytes")).isEqualTo(60 + 65_535);
+        assertThat(counter(s, 1, "tx_bytes")).isEqualTo(60 + 65_535);
+        assertThat(counter(s, 1, "rx_bytes")).isEqualTo(1514);
+        assertThat(counter(s, 0, "tx_bytes")).isEqualTo(1514);
     }
 
     @Test
