@@ -83,7 +83,7 @@ public final class Host {
         this.icmp = new IcmpLayer(this, config);
         this.udp = new UdpLayer(this);
         this.tcp = new TcpLayer(this, cpu, timeline, org.netstack4j.stack.tcp.TcpConfig.DEFAULT, 65_536,
-                config.seed() * 31 + name.hashCode() + 6);
+                64L << 20, config.seed() * 31 + name.hashCode() + 6);
         this.handoff = new HandoffQueue<>(2 * config.maxSockets() + 64);
         this.backlogFrames = new PacketBuffer[config.backlog()];
         this.backlogInterfaces = new NetInterface[config.backlog()];
@@ -193,6 +193,7 @@ public final class Host {
         }
         started = false;
         tickTimer.cancel();
+        tcp.stop();
         for (int i = 0; i < backlogCount; i++) {
             backlogFrames[(backlogHead + i) % backlogFrames.length].release();
         }

@@ -1,11 +1,13 @@
 package org.netstack4j.stack;
 
+import org.netstack4j.buffer.ChunkPool;
 import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.exec.Applications;
 import org.netstack4j.exec.Cpu;
 import org.netstack4j.exec.Job;
 import org.netstack4j.exec.Timeline;
 import org.netstack4j.exec.Timer;
+import org.netstack4j.exec.TimerWheel;
 import org.netstack4j.stack.tcp.ConnectionTable;
 import org.netstack4j.stack.tcp.InitialSequenceNumbers;
 import org.netstack4j.stack.tcp.TcpConfig;
@@ -48,10 +50,15 @@ public final class TcpLayer {
     private final InitialSequenceNumbers isn;
     private final TcpOptions options = new TcpOptions();
     private final Output output = new Output();
+    private final ChunkPool memory;
+    private long memoryRefusalsCounted;
+    /** Connections whose writers wait for stream memory another connection holds. */
+    private final ArrayDeque<TcpConnection> memoryWaiters = new ArrayDeque<>();
+    /** Every connection's timer, on the loop; one timeline timer wakes the loop for the wheel's next tick. */
+    private final TimerWheel wheel;
     private final Job timerJob;
     private final Timer timer;
-    private long timerAt = -1;
-    private TcpConnection[] due = new TcpConnection[16];
+    private long timerTick = -1;
 
     /**
      * One thread's wait for an event, set by the loop before it wakes the thread. Blocking is
@@ -73,14 +80,27 @@ public final class TcpLayer {
         }
     }
 
-    /** What the layer keeps with each connection. */
-    private static final class Waiters {
+    /** What the layer keeps with each connection, its timer among it. */
+    private final class Waiters extends TimerWheel.Entry {
+        final TcpConnection connection;
         Wakeup reader;
         Wakeup writer;
         Wakeup connector;
         Listener listener;
         boolean established;
         boolean closedByApplication;
+        boolean waitingForMemory;
+
+        Waiters(TcpConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        protected void expire(long now) {
+            long before = connection.retransmitted();
+            connection.onTimer(now);
+            after(connection, before, now);
+        }
 
         @Override
         public String toString() {
@@ -110,13 +130,16 @@ public final class TcpLayer {
     }
 
     /** @param keySeed the secret for the table's hash and the ISNs (a seeded host's run is deterministic) */
-    TcpLayer(Host host, Cpu cpu, Timeline timeline, TcpConfig config, int maxConnections, long keySeed) {
+    TcpLayer(Host host, Cpu cpu, Timeline timeline, TcpConfig config, int maxConnections, long streamMemoryBytes,
+             long keySeed) {
         this.host = host;
         this.c = host.counters();
         this.config = config;
         java.util.SplittableRandom keys = new java.util.SplittableRandom(keySeed);
         this.table = new ConnectionTable(keys.nextLong(), keys.nextLong(), maxConnections);
         this.isn = new InitialSequenceNumbers(keys.nextLong(), keys.nextLong());
+        this.memory = new ChunkPool(host.name() + "-streams", streamMemoryBytes);
+        this.wheel = new TimerWheel(timeline.nanos());
         this.timerJob = cpu.newJob(host.name() + "-tcp-timers", this::onTimers);
         this.timer = timeline.newTimer(host.name() + "-tcp", timerJob::schedule);
     }
@@ -130,6 +153,11 @@ public final class TcpLayer {
                 c.count(Counter.TCP_OUT_NO_BUFFER);
             }
             return b;
+        }
+
+        @Override
+        public ChunkPool memory() {
+            return memory;
         }
 
         @Override
@@ -192,7 +220,7 @@ public final class TcpLayer {
         }
         int iss = isn.next(destination, l.port, source, TcpSegment.sourcePort(syn), now);
         TcpConnection conn = TcpConnection.accept(config, output, destination, source, syn, options, iss, now);
-        Waiters w = new Waiters();
+        Waiters w = new Waiters(conn);
         w.listener = l;
         conn.attach(w);
         table.add(conn);
@@ -254,8 +282,17 @@ public final class TcpLayer {
                 s = conn.state();
             }
         }
+        if (w.closedByApplication && conn.readable() > 0 && s != TcpState.CLOSED) {
+            // Data for an application that has closed: nobody will read it (RFC 9293 3.10.7.4, as Linux).
+            c.count(Counter.TCP_ABORT_ON_DATA);
+            conn.abort();
+            s = conn.state();
+        }
         if (s == TcpState.CLOSED) {
             table.remove(conn);
+            if (w.closedByApplication) {
+                conn.releaseMemory(); // what is left nobody will read
+            }
         }
         if (w.reader != null && (conn.readable() > 0 || conn.endOfStream() || s == TcpState.CLOSED)) {
             wake(w.reader);
@@ -272,10 +309,39 @@ public final class TcpLayer {
             wake(w.connector);
             w.connector = null;
         }
+        long refusals = memory.refusals();
+        if (refusals != memoryRefusalsCounted) {
+            c.add(Counter.TCP_MEMORY_REFUSED, refusals - memoryRefusalsCounted);
+            memoryRefusalsCounted = refusals;
+        }
+        if (!memoryWaiters.isEmpty() && memory.available() > 0) {
+            wakeMemoryWaiters();
+        }
         long d = conn.nextDeadline();
-        if (d >= 0 && (timerAt < 0 || d < timerAt)) {
-            timerAt = d;
-            timer.arm(d);
+        if (d < 0) {
+            wheel.cancel(w);
+        } else {
+            wheel.arm(w, d);
+        }
+        armTimer();
+    }
+
+    /** Memory came back: writers that waited for it try again (each re-registers if it is still short). */
+    private void wakeMemoryWaiters() {
+        for (TcpConnection waiting; (waiting = memoryWaiters.poll()) != null; ) {
+            Waiters w = (Waiters) waiting.attachment();
+            w.waitingForMemory = false;
+            wake(w.writer);
+            w.writer = null;
+        }
+    }
+
+    /** Keeps the timeline timer at or before the wheel's next tick (firing early costs one empty pass). */
+    private void armTimer() {
+        long next = wheel.nextTick();
+        if (next >= 0 && (timerTick < 0 || next < timerTick)) {
+            timerTick = next;
+            timer.arm(TimerWheel.timeOf(next));
         }
     }
 
@@ -294,42 +360,13 @@ public final class TcpLayer {
         }
     }
 
-    /** The timer: every connection whose deadline has come; then the next deadline of all. */
+    /** The timeline timer: the wheel runs every connection timer whose tick has come. */
     private Job.Result onTimers() {
-        long now = host.nanos();
-        // First collect what is due, then run it: running may remove connections from the table.
-        int n = 0;
-        for (TcpConnection conn : table.slots()) {
-            if (conn != null) {
-                long d = conn.nextDeadline();
-                if (d >= 0 && d <= now) {
-                    if (n == due.length) {
-                        due = java.util.Arrays.copyOf(due, 2 * n);
-                    }
-                    due[n++] = conn;
-                }
-            }
-        }
+        timerTick = -1;
         host.beginBatch();
-        for (int k = 0; k < n; k++) {
-            TcpConnection conn = due[k];
-            due[k] = null;
-            long before = conn.retransmitted();
-            conn.onTimer(now);
-            after(conn, before, now);
-        }
+        wheel.advance(host.nanos());
         host.endBatch();
-        // The next deadline of all (a walk per timer, not per segment; a timing wheel will replace it).
-        timerAt = -1;
-        for (TcpConnection conn : table.slots()) {
-            long d = conn == null ? -1 : conn.nextDeadline();
-            if (d >= 0 && (timerAt < 0 || d < timerAt)) {
-                timerAt = d;
-            }
-        }
-        if (timerAt >= 0) {
-            timer.arm(timerAt);
-        }
+        armTimer();
         return Job.Result.DONE;
     }
 
@@ -412,7 +449,7 @@ public final class TcpLayer {
             long now = host.nanos();
             TcpConnection created = TcpConnection.connect(config, output, local, localPort, address, port,
                     isn.next(local, localPort, address, port, now), now);
-            Waiters w = new Waiters();
+            Waiters w = new Waiters(created);
             w.connector = first;
             created.attach(w);
             table.add(created);
@@ -519,6 +556,10 @@ public final class TcpLayer {
                 failIfEnded(conn);
                 if (conn.writable() == 0) {
                     w.writer = me;
+                    if (conn.waitingForMemory() && !w.waitingForMemory) {
+                        w.waitingForMemory = true; // woken when any connection gives memory back
+                        memoryWaiters.add(conn);
+                    }
                     return 0;
                 }
                 long before = conn.retransmitted();
@@ -565,6 +606,9 @@ public final class TcpLayer {
         host.call(() -> {
             Waiters w = (Waiters) conn.attachment();
             w.closedByApplication = true;
+            if (conn.state() == TcpState.CLOSED) {
+                conn.releaseMemory(); // ended before the application closed it: what it kept goes back
+            }
             conn.shutdownOutput(host.nanos());
             after(conn, conn.retransmitted(), host.nanos());
             return null;
@@ -578,6 +622,26 @@ public final class TcpLayer {
             after(conn, conn.retransmitted(), host.nanos());
             return null;
         });
+    }
+
+    /** The host's stream memory (loop; tests read it when the loop is idle). */
+    public ChunkPool memory() {
+        return memory;
+    }
+
+    /** Timers armed on the wheel (loop; tests read it when the loop is idle). */
+    int timersArmed() {
+        return wheel.size();
+    }
+
+    /** The host is stopping: every connection's memory goes back. */
+    void stop() {
+        timer.cancel();
+        for (TcpConnection conn : table.slots()) {
+            if (conn != null) {
+                conn.releaseMemory();
+            }
+        }
     }
 
     /** Connections in the table now (TIME-WAIT included). */

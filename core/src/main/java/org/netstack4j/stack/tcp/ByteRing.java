@@ -1,26 +1,47 @@
 package org.netstack4j.stack.tcp;
 
+import org.netstack4j.buffer.ChunkPool;
 import org.netstack4j.buffer.PacketBuffer;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
- * A connection's bytes in one direction, as a ring of at most {@code capacity} bytes that exists
- * only while it holds something: the array is taken at the first write and dropped by {@link
- * #releaseIfEmpty}, so an idle connection holds no buffer memory. Offsets are relative to the
- * ring's head (the oldest byte kept). The receive side writes out-of-order data beyond {@link
- * #length} and later extends {@code length} over it; the send side appends and drops what the
- * peer acknowledged.
+ * A connection's bytes in one direction: at most {@code capacity} bytes from the head (the oldest
+ * byte kept), held in chunks from the host's {@link ChunkPool} only while they hold something. A
+ * chunk is taken when the first byte lands in it and given back when the head passes it, so an
+ * idle connection holds no stream memory. Positions are 64-bit counters from the ring's start;
+ * a small table maps a chunk's number to the pool's chunk (the window covers at most
+ * capacity / 4 KB + 1 chunks, so numbers modulo the table's size never collide).
+ *
+ * <p>The receive side writes out-of-order data beyond {@link #length} and later extends
+ * {@code length} over it; the send side appends and drops what the peer acknowledged. When the
+ * pool's budget is spent, appends take less and out-of-order writes are refused: the caller
+ * counts it and the peer sends again.
  */
 final class ByteRing {
-    private final int capacity;
-    private byte[] bytes;
-    private int head;
-    private int length;
+    private static final int C = ChunkPool.CHUNK_BYTES;
+    private static final int SHIFT = ChunkPool.CHUNK_SHIFT;
 
-    ByteRing(int capacity) {
+    private final ChunkPool pool;
+    private final int capacity;
+    /** Pool chunk per chunk number (modulo the length, a power of two); -1 where none is held. */
+    private final int[] chunks;
+    private final int mask;
+    private long head;
+    private int length;
+    private int held;
+
+    ByteRing(int capacity, ChunkPool pool) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
         }
         this.capacity = capacity;
+        this.pool = pool;
+        int span = (capacity + C - 1) / C + 1;
+        this.chunks = new int[Integer.highestOneBit(span) == span ? span : Integer.highestOneBit(span) << 1];
+        this.mask = chunks.length - 1;
+        java.util.Arrays.fill(chunks, -1);
     }
 
     int capacity() {
@@ -36,75 +57,122 @@ final class ByteRing {
         return capacity - length;
     }
 
-    /** True while the ring holds its array (memory in use). */
+    /**
+     * Bytes an append could take now: the free space, less what the pool could not back (the
+     * room left in chunks already held after the tail, plus what the pool still has).
+     */
+    int writable() {
+        long tail = head + length;
+        long backed = held == 0 || chunk(tail) < 0 ? 0 : C - (int) (tail & (C - 1));
+        long fromPool = (long) pool.available() * C;
+        return (int) Math.min(free(), backed + fromPool);
+    }
+
+    /** True while the ring holds stream memory. */
     boolean allocated() {
-        return bytes != null;
+        return held > 0;
     }
 
-    private byte[] array() {
-        if (bytes == null) {
-            bytes = new byte[capacity];
+    private int chunk(long position) {
+        return chunks[(int) (position >>> SHIFT) & mask];
+    }
+
+    /** Makes sure chunks back {@code [from, from + n)}; false (nothing more taken) when the pool refuses. */
+    private boolean back(long from, int n) {
+        for (long c = from >>> SHIFT, last = (from + n - 1) >>> SHIFT; c <= last; c++) {
+            int slot = (int) c & mask;
+            if (chunks[slot] < 0) {
+                int got = pool.take();
+                if (got < 0) {
+                    return false;
+                }
+                chunks[slot] = got;
+                held++;
+            }
         }
-        return bytes;
+        return true;
     }
 
-    /** Appends up to {@code n} bytes of {@code src}; returns how many fitted. */
+    /** Appends up to {@code n} bytes of {@code src}; returns how many fitted (fewer when memory is short). */
     int append(byte[] src, int off, int n) {
         int take = Math.min(n, free());
-        copyIn(length, src, off, take);
-        length += take;
-        return take;
-    }
-
-    /** Writes {@code n} bytes of {@code src} from {@code srcIndex} at {@code offset} from the head (offset + n <= capacity). */
-    void writeAt(int offset, PacketBuffer src, int srcIndex, int n) {
-        byte[] a = array();
-        int at = (head + offset) % capacity;
-        int first = Math.min(n, capacity - at);
-        src.copyTo(srcIndex, a, at, first);
-        if (first < n) {
-            src.copyTo(srcIndex + first, a, 0, n - first);
+        long tail = head + length;
+        int copied = 0;
+        while (copied < take) {
+            long at = tail + copied;
+            if (!back(at, 1)) {
+                break;
+            }
+            int run = Math.min(take - copied, C - (int) (at & (C - 1)));
+            int ch = chunk(at);
+            MemorySegment.copy(src, off + copied, pool.memory(ch), ValueLayout.JAVA_BYTE,
+                    pool.offset(ch) + (at & (C - 1)), run);
+            copied += run;
         }
+        length += copied;
+        return copied;
     }
 
-    private void copyIn(int offset, byte[] src, int off, int n) {
+    /**
+     * Writes {@code n} bytes of {@code src} from {@code srcIndex} at {@code offset} from the head
+     * (offset + n <= capacity). False, with nothing written, when the pool cannot back them.
+     */
+    boolean writeAt(int offset, PacketBuffer src, int srcIndex, int n) {
+        long from = head + offset;
         if (n == 0) {
-            return;
+            return true;
         }
-        byte[] a = array();
-        int at = (head + offset) % capacity;
-        int first = Math.min(n, capacity - at);
-        System.arraycopy(src, off, a, at, first);
-        System.arraycopy(src, off + first, a, 0, n - first);
+        if (!back(from, n)) {
+            return false;
+        }
+        int done = 0;
+        while (done < n) {
+            long at = from + done;
+            int run = Math.min(n - done, C - (int) (at & (C - 1)));
+            int ch = chunk(at);
+            src.copyTo(srcIndex + done, pool.memory(ch), pool.offset(ch) + (at & (C - 1)), run);
+            done += run;
+        }
+        return true;
     }
 
     /** Copies {@code n} bytes from {@code offset} after the head into {@code dst} at {@code dstIndex}. */
     void copyOut(int offset, PacketBuffer dst, int dstIndex, int n) {
-        int at = (head + offset) % capacity;
-        int first = Math.min(n, capacity - at);
-        dst.copyFrom(bytes, at, dstIndex, first);
-        if (first < n) {
-            dst.copyFrom(bytes, 0, dstIndex + first, n - first);
+        long from = head + offset;
+        int done = 0;
+        while (done < n) {
+            long at = from + done;
+            int run = Math.min(n - done, C - (int) (at & (C - 1)));
+            int ch = chunk(at);
+            dst.copyFrom(pool.memory(ch), pool.offset(ch) + (at & (C - 1)), dstIndex + done, run);
+            done += run;
         }
     }
 
     /** Takes up to {@code n} bytes from the head into {@code dst}; returns how many. */
     int read(byte[] dst, int off, int n) {
         int take = Math.min(n, length);
-        if (take == 0) {
-            return 0;
+        int done = 0;
+        while (done < take) {
+            long at = head + done;
+            int run = Math.min(take - done, C - (int) (at & (C - 1)));
+            int ch = chunk(at);
+            MemorySegment.copy(pool.memory(ch), ValueLayout.JAVA_BYTE, pool.offset(ch) + (at & (C - 1)),
+                    dst, off + done, run);
+            done += run;
         }
-        int first = Math.min(take, capacity - head);
-        System.arraycopy(bytes, head, dst, off, first);
-        System.arraycopy(bytes, 0, dst, off + first, take - first);
         skip(take);
         return take;
     }
 
-    /** Drops {@code n} bytes from the head (acknowledged, or read). */
+    /** Drops {@code n} bytes from the head (acknowledged, or read); chunks the head passed go back. */
     void skip(int n) {
-        head = (head + n) % capacity;
+        long from = head;
+        head += n;
         length -= n;
+        for (long c = from >>> SHIFT, end = head >>> SHIFT; c < end; c++) {
+            giveBack((int) c & mask);
+        }
     }
 
     /** Makes {@code n} more bytes after {@link #length} part of it (out-of-order data now in order). */
@@ -112,11 +180,25 @@ final class ByteRing {
         length += n;
     }
 
-    /** Drops the array when nothing is kept (and {@code nothingBeyond}: no out-of-order bytes wait past the end). */
+    /** Gives back every chunk when nothing is kept (and {@code nothingBeyond}: no out-of-order bytes wait past the end). */
     void releaseIfEmpty(boolean nothingBeyond) {
         if (length == 0 && nothingBeyond) {
-            bytes = null;
-            head = 0;
+            release();
+        }
+    }
+
+    /** Gives back every chunk, whatever it holds (the connection is gone). */
+    void release() {
+        for (int slot = 0; held > 0 && slot < chunks.length; slot++) {
+            giveBack(slot);
+        }
+    }
+
+    private void giveBack(int slot) {
+        if (chunks[slot] >= 0) {
+            pool.give(chunks[slot]);
+            chunks[slot] = -1;
+            held--;
         }
     }
 }

@@ -38,6 +38,18 @@ public final class ReceivedRanges {
         return right[i];
     }
 
+    /** True if {@link #add} of {@code [from, to)} would succeed: it joins a range, or a slot is free. */
+    public boolean hasRoomFor(int from, int to) {
+        if (count < left.length || !TcpSequence.lt(from, to)) {
+            return true;
+        }
+        int i = 0;
+        while (i < count && TcpSequence.lt(right[i], from)) {
+            i++;
+        }
+        return i < count && !TcpSequence.lt(to, left[i]);
+    }
+
     /**
      * Records {@code [from, to)} received (RCV.NXT lies before {@code from}). Returns false if it
      * would need a new range and every slot is in use: the caller drops the segment and counts it.

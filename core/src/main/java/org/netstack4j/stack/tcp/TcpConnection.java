@@ -1,5 +1,6 @@
 package org.netstack4j.stack.tcp;
 
+import org.netstack4j.buffer.ChunkPool;
 import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.wire.TcpOptions;
 import org.netstack4j.wire.TcpSegment;
@@ -42,6 +43,9 @@ public final class TcpConnection {
 
         /** A whole segment, header and checksum written, starting at the buffer's data. Takes the buffer. */
         void send(TcpConnection connection, PacketBuffer segment);
+
+        /** The host's stream memory, which both directions' bytes are kept in while they wait. */
+        ChunkPool memory();
     }
 
     /** Why a connection ended other than by an orderly close. */
@@ -124,6 +128,7 @@ public final class TcpConnection {
     private long droppedOutOfWindow;
     private long droppedOutOfOrderFull;
     private long droppedNoBuffer;
+    private long droppedNoMemory;
     private long challengeAcks;
     private long outOfWindowAcksSuppressed;
     private long lastOutOfWindowAck = -1;
@@ -141,8 +146,8 @@ public final class TcpConnection {
         this.sndNxt = iss;
         this.sndMax = iss;
         this.ringSeq = iss + 1;
-        this.sendRing = new ByteRing(config.sendBuffer());
-        this.receiveRing = new ByteRing(config.receiveBuffer());
+        this.sendRing = new ByteRing(config.sendBuffer(), out.memory());
+        this.receiveRing = new ByteRing(config.receiveBuffer(), out.memory());
         this.outOfOrder = new ReceivedRanges(config.outOfOrderRanges());
         this.rcvShift = config.windowShift();
         this.rtt = new RttEstimator(config.minRtoNanos(), config.maxRtoNanos(), TS_TICK_NANOS);
@@ -436,15 +441,22 @@ public final class TcpConnection {
         }
         int offset = TcpSequence.distance(readSeq, from);
         if (from != rcvNxt) {
-            if (!outOfOrder.add(from, end)) {
+            if (!outOfOrder.hasRoomFor(from, end)) {
                 droppedOutOfOrderFull++;
                 return;
             }
-            receiveRing.writeAt(offset, seg, header + skip, n);
+            if (!receiveRing.writeAt(offset, seg, header + skip, n)) {
+                droppedNoMemory++; // the host's stream memory is spent: the peer sends it again
+                return;
+            }
+            outOfOrder.add(from, end);
             sendAck(now); // out of order: a duplicate ACK at once, with SACK (RFC 5681 4.2)
             return;
         }
-        receiveRing.writeAt(offset, seg, header + skip, n);
+        if (!receiveRing.writeAt(offset, seg, header + skip, n)) {
+            droppedNoMemory++;
+            return;
+        }
         int before = rcvNxt;
         boolean gapFilled = outOfOrder.count() > 0;
         rcvNxt = outOfOrder.advance(end);
@@ -505,7 +517,9 @@ public final class TcpConnection {
         int got = receiveRing.read(dst, off, n);
         readSeq += got;
         receiveRing.releaseIfEmpty(outOfOrder.count() == 0);
-        if (got > 0 && state.synchronized_() && windowUpdateWorthSending()) {
+        // A window update only while the peer may still send (not after its FIN): a late one
+        // would reach a peer that has closed, and be answered with RST.
+        if (got > 0 && state.receivesData() && windowUpdateWorthSending()) {
             sendAck(now);
         }
         return got;
@@ -518,7 +532,12 @@ public final class TcpConnection {
 
     /** Room in the send buffer now. */
     public int writable() {
-        return finQueued ? 0 : sendRing.free();
+        return finQueued ? 0 : sendRing.writable();
+    }
+
+    /** True when the send buffer has room that only the host's spent stream memory keeps from being used. */
+    public boolean waitingForMemory() {
+        return !finQueued && sendRing.free() > 0 && sendRing.writable() == 0;
     }
 
     /** The peer sent FIN and every byte before it has been read. */
@@ -552,6 +571,7 @@ public final class TcpConnection {
             sendReset(sndNxt, 0, false);
         }
         fail(Failure.ABORTED);
+        releaseMemory();
     }
 
     // ==== Time ===========================================================================
@@ -851,8 +871,24 @@ public final class TcpConnection {
         retransmitAt = -1;
         delayedAckAt = -1;
         timeWaitAt = -1;
+        // Unsent data goes; what arrived before the end stays readable, as on Linux (the
+        // application reads it, then learns how the connection ended).
         sendRing.skip(sendRing.length());
-        sendRing.releaseIfEmpty(true);
+        sendRing.release();
+        outOfOrder.clear();
+        receiveRing.releaseIfEmpty(true);
+    }
+
+    /**
+     * Gives back the stream memory of both directions: what was unsent and unread is dropped.
+     * For a connection that has failed, or whose application has closed it.
+     */
+    public void releaseMemory() {
+        sendRing.skip(sendRing.length());
+        sendRing.release();
+        receiveRing.skip(receiveRing.length());
+        receiveRing.release();
+        outOfOrder.clear();
     }
 
     // ==== What it is ==========================================================================
@@ -905,14 +941,16 @@ public final class TcpConnection {
     public record Info(TcpState state, long cwnd, long ssthresh, long srttNanos, long rtoNanos, long retransmits,
                        long bytesAcked, long bytesReceived, long segmentsIn, long segmentsOut, long sendWindow,
                        int peerMss, boolean timestamps, boolean sack, int sendShift, int receiveShift,
-                       long droppedOutOfWindow, long droppedOutOfOrderFull, long droppedNoBuffer, long challengeAcks,
+                       long droppedOutOfWindow, long droppedOutOfOrderFull, long droppedNoBuffer, long droppedNoMemory,
+                       long challengeAcks,
                        long outOfWindowAcksSuppressed) {
     }
 
     public Info info() {
         return new Info(state, cc.cwnd(), cc.ssthresh(), rtt.srttNanos(), rtt.rtoNanos(), retransmitted, bytesAcked,
                 bytesReceived, segmentsIn, segmentsOut, sndWnd, peerMss, timestamps, sackOk, sndShift, rcvShift,
-                droppedOutOfWindow, droppedOutOfOrderFull, droppedNoBuffer, challengeAcks, outOfWindowAcksSuppressed);
+                droppedOutOfWindow, droppedOutOfOrderFull, droppedNoBuffer, droppedNoMemory, challengeAcks,
+                outOfWindowAcksSuppressed);
     }
 
     @Override

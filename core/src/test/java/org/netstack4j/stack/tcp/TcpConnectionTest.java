@@ -271,6 +271,39 @@ class TcpConnectionTest {
     }
 
     @Test
+    void dataThatArrivedBeforeAResetStaysReadableAndItsMemoryGoesBackWhenRead() {
+        try (TcpPair p = established(new TcpPair(11), 1)) {
+            byte[] data = pattern(3000, 11);
+            p.client.write(data, 0, data.length, p.now);
+            p.runUntil(() -> p.server.readable() == data.length, SECOND);
+            p.client.abort();
+            p.runUntil(() -> p.server.state() == TcpState.CLOSED, SECOND);
+            assertThat(p.server.failure()).isEqualTo(TcpConnection.Failure.RESET);
+            assertThat(p.client.holdsBuffers()).as("an abort drops everything").isFalse();
+            byte[] got = new byte[5000];
+            assertThat(p.server.read(got, 0, got.length, p.now)).isEqualTo(data.length);
+            assertThat(java.util.Arrays.copyOf(got, data.length)).isEqualTo(data);
+            assertThat(p.server.holdsBuffers()).isFalse();
+            assertThat(p.memory.inUse()).isZero();
+        }
+    }
+
+    @Test
+    void noWindowUpdateIsSentOnceThePeersFinHasArrived() {
+        try (TcpPair p = established(new TcpPair(12), 1)) {
+            byte[] data = pattern(200_000, 12);
+            int written = p.server.write(data, 0, data.length, p.now);
+            p.server.shutdownOutput(p.now);
+            p.runUntil(() -> p.client.state() == TcpState.CLOSE_WAIT && p.client.readable() == written, 10 * SECOND);
+            int before = p.sentBy(true, s -> true).size();
+            byte[] buf = new byte[written];
+            assertThat(p.client.read(buf, 0, buf.length, p.now)).isEqualTo(written);
+            p.runUntil(p.now + SECOND);
+            assertThat(p.sentBy(true, s -> true)).as("reading after the FIN sends nothing").hasSize(before);
+        }
+    }
+
+    @Test
     void blindResetsAndSynsInTheWindowGetAChallengeAckAndOnlyAnExactResetEndsTheConnection() {
         try (TcpPair p = established(new TcpPair(14), 1)) {
             int next = p.serverIss + 1; // what the client expects from the server

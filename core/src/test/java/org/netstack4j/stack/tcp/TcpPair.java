@@ -1,6 +1,7 @@
 package org.netstack4j.stack.tcp;
 
 import org.netstack4j.buffer.BufferPool;
+import org.netstack4j.buffer.ChunkPool;
 import org.netstack4j.buffer.DmaMemory;
 import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.wire.TcpOptions;
@@ -36,6 +37,8 @@ final class TcpPair implements AutoCloseable {
 
     private final DmaMemory dma = new DmaMemory(64L << 20);
     final BufferPool pool = new BufferPool("tcp-pair", dma, 4096, 2048, 64);
+    /** Both ends' stream memory (as if one host's): 16 MB, or what a test sets. */
+    ChunkPool memory = new ChunkPool("tcp-pair-streams", 16L << 20);
     private final PriorityQueue<Flight> wire = new PriorityQueue<>(
             (x, y) -> x.at != y.at ? Long.compare(x.at, y.at) : Long.compare(x.order, y.order));
     private final TcpOptions options = new TcpOptions();
@@ -83,6 +86,11 @@ final class TcpPair implements AutoCloseable {
             @Override
             public void send(TcpConnection c, PacketBuffer segment) {
                 transmit(toServer, segment);
+            }
+
+            @Override
+            public ChunkPool memory() {
+                return memory;
             }
         };
     }
@@ -230,6 +238,12 @@ final class TcpPair implements AutoCloseable {
             f.segment.release();
         }
         assertThat(pool.isFull()).as("every segment buffer came back").isTrue();
+        for (TcpConnection c : new TcpConnection[] {client, server}) {
+            if (c != null) {
+                c.releaseMemory();
+            }
+        }
+        assertThat(memory.inUse()).as("every stream chunk came back").isZero();
         dma.close();
     }
 }
