@@ -2,6 +2,7 @@ package org.netstack4j.socket;
 
 import org.netstack4j.stack.EchoEndpoint;
 import org.netstack4j.stack.Host;
+import org.netstack4j.stack.SocketRegistry;
 
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -40,7 +41,7 @@ public final class Ping implements AutoCloseable {
     }
 
     /** Largest payload: an IPv4 datagram holds 65,535 bytes, 20 of them IP header and 8 ICMP header. */
-    public static final int MAX_PAYLOAD = Host.MAX_ECHO_PAYLOAD;
+    public static final int MAX_PAYLOAD = SocketRegistry.MAX_ECHO_PAYLOAD;
 
     /**
      * A client for payloads up to {@code maxPayload} bytes: at least 8 (the timestamp), at most
@@ -52,7 +53,7 @@ public final class Ping implements AutoCloseable {
                     + " bytes (8 for the timestamp; an IPv4 datagram holds at most " + MAX_PAYLOAD
                     + " bytes of echo data): " + maxPayload);
         }
-        return new Ping(host, host.openEcho(maxPayload), maxPayload);
+        return new Ping(host, host.sockets().openEcho(maxPayload), maxPayload);
     }
 
     /**
@@ -92,6 +93,6 @@ public final class Ping implements AutoCloseable {
 
     @Override
     public void close() {
-        host.close(endpoint);
+        host.sockets().close(endpoint);
     }
 }

@@ -32,7 +32,7 @@ public final class UdpSocket implements AutoCloseable {
 
     /** An unbound socket; the first send binds it to an ephemeral port. */
     public static UdpSocket open(Host host) throws SocketException {
-        return new UdpSocket(host, host.openUdp());
+        return new UdpSocket(host, host.sockets().openUdp());
     }
 
     /** A socket bound to {@code port} on every address of the host (0: an ephemeral port). */
@@ -48,11 +48,11 @@ public final class UdpSocket implements AutoCloseable {
     }
 
     public void bindTo(int address, int port) throws SocketException {
-        host.bindUdp(endpoint, address, port);
+        host.sockets().bindUdp(endpoint, address, port);
     }
 
     public void connect(int address, int port) throws SocketException {
-        host.connectUdp(endpoint, address, port);
+        host.sockets().connectUdp(endpoint, address, port);
     }
 
     public void connect(String address, int port) throws SocketException {
@@ -168,7 +168,7 @@ public final class UdpSocket implements AutoCloseable {
 
     @Override
     public void close() {
-        host.close(endpoint);
+        host.sockets().close(endpoint);
     }
 
     @Override

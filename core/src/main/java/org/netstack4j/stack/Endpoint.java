@@ -97,7 +97,7 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
                 // loop clears the flag just after this read, it drains the ring after clearing it,
                 // so it sees the datagram published above.)
                 if (!sendQueued.get() && sendQueued.compareAndSet(false, true)) {
-                    host.handOff(this);
+                    host.loop().handOff(this);
                 }
                 return;
             }

@@ -11,26 +11,23 @@ import org.netstack4j.exec.Timeline;
 import org.netstack4j.exec.Timer;
 import org.netstack4j.wire.Ipv4Address;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One host's protocol software, owned by one CPU: its event loop. Received frames arrive from
- * the drivers on that CPU; application threads hand work over through a queue ({@link #handOff},
- * {@link #call}) and wait through {@link Applications}; timers fire on the host's timeline and
- * schedule work on the CPU. Nothing here takes a lock.
+ * One host's protocol software, owned by one CPU, and what it is made of: its interfaces and
+ * routes, its protocol layers, its event loop ({@link HostLoop}: received frames, and the calls
+ * application threads hand over), its sockets ({@link SocketRegistry}, and {@link TcpLayer} for
+ * TCP), and the ARP and reassembly timers. Configure it, {@link #start} it, and reach its parts
+ * through the accessors. Nothing here takes a lock.
  */
 public final class Host {
     /** Headroom of large buffers: room for Ethernet and an IPv4 header in front of a datagram. */
     private static final int LARGE_HEADROOM = 128;
     /** Large buffers hold a whole reassembled datagram: 60 bytes of header room plus 64 KB. */
     static final int LARGE_SIZE = LARGE_HEADROOM + 60 + 65_536;
-    private static final long CALL_TIMEOUT_NANOS = 10_000_000_000L;
 
     private final String name;
     private final Cpu cpu;
@@ -48,21 +45,13 @@ public final class Host {
     private final IcmpLayer icmp;
     private final UdpLayer udp;
     private final TcpLayer tcp;
-    private final HandoffQueue<Object> handoff;
-    private final Job loopJob;
+    private final HostLoop loop;
+    private final SocketRegistry sockets;
     private final Job tickJob;
     private final Timer tickTimer;
     private final SplittableRandom random;
-    private final PacketBuffer[] backlogFrames;
-    private final NetInterface[] backlogInterfaces;
-    private int backlogHead;
-    private int backlogCount;
-    private int batchDepth;
     private boolean tickArmed;
     private volatile boolean started;
-    private int openEndpoints;
-    /** Closes on their way to the loop: a lock-free stack linked through {@link Endpoint#nextClose}. */
-    private final AtomicReference<Endpoint> closeRequests = new AtomicReference<>();
 
     /**
      * @param dma    the machine's DMA memory: large buffers for reassembly and fragmentation live there
@@ -82,12 +71,10 @@ public final class Host {
         this.ip = new Ipv4Layer(this, config);
         this.icmp = new IcmpLayer(this, config);
         this.udp = new UdpLayer(this);
-        this.tcp = new TcpLayer(this, cpu, timeline, org.netstack4j.stack.tcp.TcpConfig.DEFAULT, 65_536,
-                64L << 20, config.seed() * 31 + name.hashCode() + 6);
-        this.handoff = new HandoffQueue<>(2 * config.maxSockets() + 64);
-        this.backlogFrames = new PacketBuffer[config.backlog()];
-        this.backlogInterfaces = new NetInterface[config.backlog()];
-        this.loopJob = cpu.newJob(name + "-loop", this::loop);
+        this.tcp = new TcpLayer(this, cpu, timeline, config.tcp(), config.maxConnections(), config.streamMemoryBytes(),
+                config.seed() * 31 + name.hashCode() + 6);
+        this.loop = new HostLoop(this, cpu, apps, config);
+        this.sockets = new SocketRegistry(this, config);
         this.tickJob = cpu.newJob(name + "-timers", this::tick);
         this.tickTimer = timeline.newTimer(name + "-timers", tickJob::schedule);
     }
@@ -129,7 +116,7 @@ public final class Host {
         if (prefix < 0 || prefix > 32) {
             throw new IllegalArgumentException("prefix must be 0..32: " + prefix);
         }
-        call(() -> {
+        loop.call(() -> {
             routes.removeVia(nic);
             nic.reconfigure(address, prefix);
             routes.add(new Route(address, prefix, 0, nic));
@@ -175,15 +162,14 @@ public final class Host {
             nic.bringUp(waiter);
         }
         started = true;
-        handoff.offer(new LoopCall<>(() -> {
+        loop.post(() -> {
             for (NetInterface nic : interfaces) {
                 if (nic.address() != 0) {
                     nic.neighbors().announce();
                 }
             }
             return null;
-        }, null));
-        loopJob.schedule();
+        });
     }
 
     /** Tears the interfaces down and returns every buffer. The CPU must have stopped. */
@@ -194,76 +180,11 @@ public final class Host {
         started = false;
         tickTimer.cancel();
         tcp.stop();
-        for (int i = 0; i < backlogCount; i++) {
-            backlogFrames[(backlogHead + i) % backlogFrames.length].release();
-        }
-        backlogCount = 0;
+        loop.dropBacklog();
         ip.reassembler().clear();
         for (NetInterface nic : interfaces) {
             nic.neighbors().clearPending();
             nic.tearDown();
-        }
-    }
-
-    // ==== The loop ========================================================================
-
-    private Job.Result loop() {
-        batchDepth++;
-        runCloses();
-        int n = 0;
-        Object work;
-        while (n < 256 && (work = handoff.poll()) != null) {
-            n++;
-            if (work instanceof Endpoint e) {
-                e.drainSendRing();
-            } else {
-                ((LoopCall<?>) work).run();
-            }
-        }
-        int frames = 0;
-        while (backlogCount > 0 && frames < 64) {
-            PacketBuffer frame = backlogFrames[backlogHead];
-            NetInterface nic = backlogInterfaces[backlogHead];
-            backlogFrames[backlogHead] = null;
-            backlogInterfaces[backlogHead] = null;
-            backlogHead = (backlogHead + 1) % backlogFrames.length;
-            backlogCount--;
-            frames++;
-            nic.input(frame);
-        }
-        endBatch();
-        return n == 256 || backlogCount > 0 ? Job.Result.MORE : Job.Result.DONE;
-    }
-
-    /** A frame from an interrupt handler, for the protocol job. Dropped and counted when the backlog is full. */
-    void backlog(NetInterface nic, PacketBuffer frame) {
-        if (backlogCount == backlogFrames.length) {
-            counters.count(Counter.ETH_BACKLOG_FULL);
-            frame.release();
-            return;
-        }
-        int at = (backlogHead + backlogCount) % backlogFrames.length;
-        backlogFrames[at] = frame;
-        backlogInterfaces[at] = nic;
-        backlogCount++;
-        loopJob.schedule();
-    }
-
-    boolean batching() {
-        return batchDepth > 0;
-    }
-
-    /** Defers every interface's tail write until the matching {@link #endBatch} (nests). */
-    void beginBatch() {
-        batchDepth++;
-    }
-
-    /** Ends a batch; the outermost end flushes every interface once. */
-    void endBatch() {
-        if (--batchDepth == 0) {
-            for (NetInterface nic : interfaceArray) {
-                nic.flush();
-            }
         }
     }
 
@@ -277,163 +198,18 @@ public final class Host {
 
     private Job.Result tick() {
         tickArmed = false;
-        batchDepth++;
+        loop.beginBatch();
         long now = nanos();
         boolean active = false;
         for (NetInterface nic : interfaceArray) {
             active |= nic.neighbors().tick(now);
         }
         active |= ip.reassembler().tick(now);
-        endBatch();
+        loop.endBatch();
         if (active) {
             needTick();
         }
         return Job.Result.DONE;
-    }
-
-    // ==== Hand-off from application threads ================================================
-
-    /** An endpoint has datagrams to send (any thread). */
-    void handOff(Endpoint e) {
-        while (!handoff.offer(e)) {
-            Thread.onSpinWait(); // sized for every endpoint twice over: only a burst of calls fills it
-        }
-        loopJob.schedule();
-    }
-
-    /** Work an application thread runs on the loop and waits for. */
-    @FunctionalInterface
-    interface LoopTask<T> {
-        T run() throws SocketException;
-    }
-
-    /**
-     * A task on its way to the loop. Its state settles who owns it: the loop takes a pending call
-     * by moving it to RUNNING, and a caller that stops waiting takes it back by moving it to
-     * ABANDONED; only one of them can win. So a call whose caller gave up is never run later: it
-     * cannot create an endpoint nobody holds, or bind a port the caller believes unbound.
-     */
-    static final class LoopCall<T> {
-        private static final int PENDING = 0;
-        private static final int RUNNING = 1;
-        private static final int DONE = 2;
-        private static final int ABANDONED = 3;
-        private static final VarHandle STATE;
-
-        static {
-            try {
-                STATE = MethodHandles.lookup().findVarHandle(LoopCall.class, "state", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        private final LoopTask<T> task;
-        private final Thread caller;
-        private volatile int state; // PENDING at first; changed through STATE
-        private T result;
-        private SocketException failure;
-        private Applications apps;
-
-        LoopCall(LoopTask<T> task, Thread caller) {
-            this.task = task;
-            this.caller = caller;
-        }
-
-        /** Loop: runs the task unless its caller has given up on it. */
-        void run() {
-            if (!STATE.compareAndSet(this, PENDING, RUNNING)) {
-                return; // abandoned: the caller was told it failed, so it must have no effect
-            }
-            try {
-                result = task.run();
-            } catch (SocketException e) {
-                failure = e;
-            } catch (RuntimeException e) {
-                failure = new SocketException(e.toString());
-            }
-            state = DONE;
-            if (caller != null) {
-                apps.wake(caller);
-            }
-        }
-
-        boolean done() {
-            return state == DONE;
-        }
-
-        /** Caller: gives up on a call the loop has not started. False if the loop already has it. */
-        boolean abandon() {
-            return STATE.compareAndSet(this, PENDING, ABANDONED);
-        }
-    }
-
-    /**
-     * Runs {@code task} on the loop and waits for its result (application threads). If the loop
-     * does not get to it within 10 s the call fails, and the task will never run: a timed-out
-     * call has no effect. Once the loop has started a task, the caller waits for it to finish.
-     */
-    <T> T call(LoopTask<T> task) throws SocketException {
-        if (!started) {
-            // A stopped host is closed for every application: the one verdict that ends a server loop
-            // (a loop that took it for a passing fault would spin on it for ever).
-            throw new SocketClosedException("host " + name + " is not running");
-        }
-        LoopCall<T> call = new LoopCall<>(task, Thread.currentThread());
-        call.apps = apps;
-        if (!handoff.offer(call)) {
-            throw new SocketException("host " + name + " is too busy to take the call");
-        }
-        loopJob.schedule();
-        long deadline = apps.clock().nanos() + CALL_TIMEOUT_NANOS;
-        while (!call.done()) {
-            if (apps.clock().nanos() >= deadline) {
-                if (call.abandon()) {
-                    throw new SocketException("host " + name + " did not answer within 10 s (nothing was done)");
-                }
-                deadline = Long.MAX_VALUE; // the loop is running it now: its end is near
-            }
-            apps.block(deadline);
-        }
-        if (call.failure != null) {
-            throw call.failure;
-        }
-        return call.result;
-    }
-
-    // ==== Sockets' entry points ===========================================================
-
-    /** A new, unbound UDP endpoint (application threads). */
-    public UdpEndpoint openUdp() throws SocketException {
-        return call(() -> {
-            reserveEndpoint();
-            return new UdpEndpoint(this, config.socketReceiveBytes(), config.socketSendBytes());
-        });
-    }
-
-    /** Binds {@code e} to {@code address:port} (port 0: an ephemeral port). */
-    public void bindUdp(UdpEndpoint e, int address, int port) throws SocketException {
-        e.ensureOpen();
-        call(() -> {
-            udp.bind(e, address, port);
-            return null;
-        });
-    }
-
-    /** Fixes the peer of {@code e}: sends default to it and datagrams from others are dropped. */
-    public void connectUdp(UdpEndpoint e, int address, int port) throws SocketException {
-        e.ensureOpen();
-        if (port < 1 || port > 65535) {
-            throw new SocketException("port out of range: " + port);
-        }
-        call(() -> {
-            if (e.localPort == 0) {
-                udp.bind(e, 0, 0);
-            }
-            e.remoteAddress = address;
-            e.remotePort = port;
-            return null;
-        });
     }
 
     /**
@@ -452,94 +228,17 @@ public final class Host {
         }
         NetInterface on = nic;
         long deadline = apps.clock().nanos() + timeoutNanos;
-        call(() -> {
+        loop.call(() -> {
             on.neighbors().solicit(address);
             return null;
         });
         while (true) {
-            long mac = call(() -> on.neighbors().lookup(address));
+            long mac = loop.call(() -> on.neighbors().lookup(address));
             if (mac != -1 || apps.clock().nanos() >= deadline) {
                 return mac;
             }
             apps.block(Math.min(deadline, apps.clock().nanos() + 1_000_000)); // look again in 1 ms
         }
-    }
-
-    /** Largest echo payload: what an IPv4 datagram of 65,535 bytes holds after 20 of IP and 8 of ICMP header. */
-    public static final int MAX_ECHO_PAYLOAD = 65_535 - 20 - 8;
-
-    /**
-     * A new ping endpoint with a fresh identifier, for requests (and replies) of up to {@code maxPayload}
-     * bytes: its rings hold at least two of the largest (a reply is queued with its arrival time, 8
-     * bytes more), and at least 64 KB.
-     */
-    public EchoEndpoint openEcho(int maxPayload) throws SocketException {
-        if (maxPayload < 8 || maxPayload > MAX_ECHO_PAYLOAD) {
-            throw new IllegalArgumentException("echo payload must be 8.." + MAX_ECHO_PAYLOAD + " bytes: " + maxPayload);
-        }
-        int ringBytes = Math.max(64 * 1024, DatagramRing.capacityFor(maxPayload + 8, 2));
-        return call(() -> {
-            reserveEndpoint();
-            return icmp.register(this, ringBytes);
-        });
-    }
-
-    /**
-     * Closes {@code e}: what it queued goes out, later sends fail, and its port is free again.
-     * The close cannot be refused: it does not take a place in the hand-off queue (which may be
-     * full) but goes on a list of its own that the loop empties first, so it reaches the loop
-     * however busy the host is. Waits up to 10 s for the loop to have done it; if the loop is
-     * stalled longer, returns anyway, and the loop closes the endpoint when it runs again.
-     */
-    public void close(Endpoint e) {
-        if (!e.markClosed()) {
-            return;
-        }
-        e.wakeAll();
-        e.closer = Thread.currentThread();
-        Endpoint head;
-        do {
-            head = closeRequests.get();
-            e.nextClose = head;
-        } while (!closeRequests.compareAndSet(head, e));
-        loopJob.schedule();
-        long deadline = apps.clock().nanos() + CALL_TIMEOUT_NANOS;
-        while (started && !e.closedOnLoop && apps.clock().nanos() < deadline) {
-            apps.block(deadline);
-        }
-    }
-
-    /** Loop: closes every endpoint whose close was asked for since the last time. */
-    private void runCloses() {
-        // Almost always there is none: a plain read spares each loop pass the atomic swap.
-        if (closeRequests.get() == null) {
-            return;
-        }
-        Endpoint e = closeRequests.getAndSet(null);
-        while (e != null) {
-            Endpoint next = e.nextClose;
-            e.nextClose = null;
-            e.closeOnLoop();
-            openEndpoints--;
-            e.closedOnLoop = true;
-            Thread closer = e.closer;
-            if (closer != null) {
-                apps.wake(closer);
-            }
-            e = next;
-        }
-    }
-
-    /** Open endpoints (loop; tests read it when the loop is idle). */
-    int openEndpoints() {
-        return openEndpoints;
-    }
-
-    private void reserveEndpoint() throws SocketException {
-        if (openEndpoints >= config.maxSockets()) {
-            throw new SocketException("too many open sockets on " + name + " (limit " + config.maxSockets() + ")");
-        }
-        openEndpoints++;
     }
 
     // ==== What the layers share ===========================================================
@@ -589,6 +288,16 @@ public final class Host {
 
     UdpLayer udp() {
         return udp;
+    }
+
+    /** The host's event loop: frames in, calls from applications, batching. */
+    public HostLoop loop() {
+        return loop;
+    }
+
+    /** The host's datagram and echo endpoints. */
+    public SocketRegistry sockets() {
+        return sockets;
     }
 
     /** The host's TCP: listeners, connections and the calls applications make on them. */

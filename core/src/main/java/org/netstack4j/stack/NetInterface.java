@@ -136,12 +136,12 @@ public final class NetInterface {
      */
     private void received(PacketBuffer frame) {
         if (device.mode() == WakeMode.INTERRUPT) {
-            host.backlog(this, frame);
+            host.loop().backlog(this, frame);
             return;
         }
         if (!inPoll) {
             inPoll = true; // a batch until the driver's poll ends: what it makes us send goes out with one tail write
-            host.beginBatch();
+            host.loop().beginBatch();
         }
         input(frame);
     }
@@ -150,7 +150,7 @@ public final class NetInterface {
     private void endOfPoll() {
         if (inPoll) {
             inPoll = false;
-            host.endBatch();
+            host.loop().endBatch();
         }
     }
 
@@ -213,7 +213,7 @@ public final class NetInterface {
         host.counters().count(Counter.ETH_OUT_FRAMES);
         if (txCount == 0 && queueOrKick(frame)) {
             unflushed = true;
-            if (!host.batching()) {
+            if (!host.loop().batching()) {
                 flush();
             }
             return;

@@ -363,9 +363,9 @@ public final class TcpLayer {
     /** The timeline timer: the wheel runs every connection timer whose tick has come. */
     private Job.Result onTimers() {
         timerTick = -1;
-        host.beginBatch();
+        host.loop().beginBatch();
         wheel.advance(host.nanos());
-        host.endBatch();
+        host.loop().endBatch();
         armTimer();
         return Job.Result.DONE;
     }
@@ -377,7 +377,7 @@ public final class TcpLayer {
         if (port < 1 || port > 65_535 || backlog < 1) {
             throw new SocketException("listen needs a port 1..65535 and a backlog of at least 1");
         }
-        return host.call(() -> {
+        return host.loop().call(() -> {
             if (listeners[port] != null) {
                 throw new BindException("port " + port + " is already listening");
             }
@@ -393,7 +393,7 @@ public final class TcpLayer {
         long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
         while (true) {
             Wakeup me = new Wakeup(Thread.currentThread());
-            TcpConnection next = host.call(() -> {
+            TcpConnection next = host.loop().call(() -> {
                 if (l.closed) {
                     throw new SocketClosedException("listener is closed");
                 }
@@ -415,7 +415,7 @@ public final class TcpLayer {
 
     /** Stops listening; connections not yet accepted are reset. */
     public void close(Listener l) throws SocketException {
-        host.call(() -> {
+        host.loop().call(() -> {
             if (!l.closed) {
                 l.closed = true;
                 listeners[l.port] = null;
@@ -436,7 +436,7 @@ public final class TcpLayer {
             throw new SocketException("cannot connect to " + Ipv4Address.format(address) + ":" + port);
         }
         Wakeup first = new Wakeup(Thread.currentThread());
-        TcpConnection conn = host.call(() -> {
+        TcpConnection conn = host.loop().call(() -> {
             int local = host.ip().sourceFor(address);
             if (local == 0) {
                 throw new java.net.NoRouteToHostException("no route to " + Ipv4Address.format(address));
@@ -462,7 +462,7 @@ public final class TcpLayer {
         Wakeup me = first;
         while (true) {
             Wakeup waiting = me;
-            TcpState s = host.call(() -> {
+            TcpState s = host.loop().call(() -> {
                 TcpState now = conn.state();
                 if (now == TcpState.SYN_SENT || now == TcpState.SYN_RECEIVED) {
                     ((Waiters) conn.attachment()).connector = waiting;
@@ -511,7 +511,7 @@ public final class TcpLayer {
         long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
         while (true) {
             Wakeup me = new Wakeup(Thread.currentThread());
-            int n = host.call(() -> {
+            int n = host.loop().call(() -> {
                 Waiters w = (Waiters) conn.attachment();
                 if (w.closedByApplication) {
                     throw new SocketClosedException("socket is closed");
@@ -548,7 +548,7 @@ public final class TcpLayer {
             int from = off + done;
             int left = len - done;
             Wakeup me = new Wakeup(Thread.currentThread());
-            int n = host.call(() -> {
+            int n = host.loop().call(() -> {
                 Waiters w = (Waiters) conn.attachment();
                 if (w.closedByApplication) {
                     throw new SocketClosedException("socket is closed");
@@ -594,7 +594,7 @@ public final class TcpLayer {
 
     /** No more data from this end: a FIN follows what was written. */
     public void shutdownOutput(TcpConnection conn) throws SocketException {
-        host.call(() -> {
+        host.loop().call(() -> {
             conn.shutdownOutput(host.nanos());
             after(conn, conn.retransmitted(), host.nanos());
             return null;
@@ -603,7 +603,7 @@ public final class TcpLayer {
 
     /** Closes the handle: a FIN after what was written; the connection finishes on its own. */
     public void close(TcpConnection conn) throws SocketException {
-        host.call(() -> {
+        host.loop().call(() -> {
             Waiters w = (Waiters) conn.attachment();
             w.closedByApplication = true;
             if (conn.state() == TcpState.CLOSED) {
@@ -617,7 +617,7 @@ public final class TcpLayer {
 
     /** Ends the connection at once with RST. */
     public void abort(TcpConnection conn) throws SocketException {
-        host.call(() -> {
+        host.loop().call(() -> {
             conn.abort();
             after(conn, conn.retransmitted(), host.nanos());
             return null;

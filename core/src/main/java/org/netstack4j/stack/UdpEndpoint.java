@@ -58,7 +58,7 @@ public final class UdpEndpoint extends Endpoint {
             throw new SocketException("port out of range: " + port);
         }
         if (localPort == 0) {
-            host.bindUdp(this, 0, 0);
+            host.sockets().bindUdp(this, 0, 0);
         }
         super.send(data, offset, length, address, port, 0, deadlineNanos);
     }

@@ -252,8 +252,7 @@ class ArpTest {
 
     @Test
     void tableFullOfUnresolvedEntriesRefusesNewOnes() throws Exception {
-        HostConfig small = new HostConfig(8, 4, 64, 60 * SECOND, SECOND, 3, SECOND, 50, 16, 30 * SECOND, 100,
-                1000, 256, 256 * 1024, 256 * 1024, 1024, 64, false, 1);
+        HostConfig small = HostConfig.builder().neighbors(8, 4, 64).build();
         ProbedHost h = ProbedHost.settled(small);
         h.run(() -> {
             try (UdpSocket s = UdpSocket.bind(h.host, 5000)) {

@@ -160,15 +160,15 @@ class HandlesTest {
         UdpSocket peer = net.run("peer-bind", () -> UdpSocket.bind(peerHost, PEER_PORT));
         List<String> received = startPeer(net, peer);
         net.run("race", () -> {
-            UdpEndpoint a = server.openUdp();
-            server.bindUdp(a, 0, PORT);
-            server.connectUdp(a, PEER, PEER_PORT);
-            server.close(a);
+            UdpEndpoint a = server.sockets().openUdp();
+            server.sockets().bindUdp(a, 0, PORT);
+            server.sockets().connectUdp(a, PEER, PEER_PORT);
+            server.sockets().close(a);
             UdpSocket b = UdpSocket.bind(server, PORT);
             b.connect(PEER, PEER_PORT);
             byte[] late = "late".getBytes(StandardCharsets.US_ASCII);
             assertThat(a.sendRing.offer(late, 0, late.length, PEER, PEER_PORT, 0)).isTrue();
-            server.handOff(a); // what Endpoint.send does after publishing
+            server.loop().handOff(a); // what Endpoint.send does after publishing
             b.send("B".getBytes(StandardCharsets.US_ASCII));
             b.close();
             return null;

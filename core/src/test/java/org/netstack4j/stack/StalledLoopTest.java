@@ -28,7 +28,7 @@ class StalledLoopTest {
     private static Network build() {
         Network net = Network.simulated(5);
         Network.Node a = net.addHost("host", MacAddress.parse("52:54:00:12:34:56"), "10.0.2.15/24", WakeMode.NAPI,
-                HostConfig.DEFAULT.withMaxSockets(2));
+                HostConfig.builder().maxSockets(2).build());
         Network.Node b = net.addHost("peer", MacAddress.parse("52:55:0a:00:02:02"), "10.0.2.2/24", WakeMode.NAPI,
                 HostConfig.DEFAULT);
         net.cable(a, b);
@@ -65,7 +65,7 @@ class StalledLoopTest {
         Network net = build();
         Host host = net.nodes().get(0).host();
         UdpSocket s = net.run("open", () -> UdpSocket.open(host));
-        assertThat(host.openEndpoints()).isEqualTo(1);
+        assertThat(host.sockets().openEndpoints()).isEqualTo(1);
 
         stall(net, host, 25 * SECOND);
         List<String> outcomes = net.run("impatient", () -> List.of(
@@ -74,7 +74,7 @@ class StalledLoopTest {
         assertThat(outcomes).hasSize(2).allSatisfy(m -> assertThat(m).contains("did not answer within 10 s"));
 
         net.idle(10 * SECOND); // the loop runs again (at 25 s) and finds the two calls abandoned
-        assertThat(host.openEndpoints()).as("no endpoint that nobody holds").isEqualTo(1);
+        assertThat(host.sockets().openEndpoints()).as("no endpoint that nobody holds").isEqualTo(1);
         assertThat(s.localPort()).as("the bind that timed out did not happen after all").isZero();
         // So the port is free, and the second socket slot too.
         int bound = net.run("rebind", () -> {
@@ -87,7 +87,7 @@ class StalledLoopTest {
             s.close();
             return null;
         });
-        assertThat(host.openEndpoints()).isZero();
+        assertThat(host.sockets().openEndpoints()).isZero();
         net.close();
         assertThat(net.poolsFull()).isTrue();
     }
@@ -116,7 +116,7 @@ class StalledLoopTest {
         assertThat(flood).hasSize(128).allSatisfy(m -> assertThat(m).contains("did not answer within 10 s"));
 
         net.idle(20 * SECOND); // the loop runs again at 30 s: the close first, the abandoned calls skipped
-        assertThat(host.openEndpoints()).as("the closed socket's slot is free, and no abandoned open took one")
+        assertThat(host.sockets().openEndpoints()).as("the closed socket's slot is free, and no abandoned open took one")
                 .isZero();
         int bound = net.run("rebind", () -> {
             try (UdpSocket a = UdpSocket.bind(host, PORT); UdpSocket b = UdpSocket.open(host)) {
@@ -124,7 +124,7 @@ class StalledLoopTest {
             }
         });
         assertThat(bound).as("the closed socket's port is free").isEqualTo(PORT);
-        assertThat(host.openEndpoints()).isZero();
+        assertThat(host.sockets().openEndpoints()).isZero();
         net.close();
         assertThat(net.poolsFull()).isTrue();
     }

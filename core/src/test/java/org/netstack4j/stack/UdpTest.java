@@ -111,7 +111,7 @@ class UdpTest {
 
     @Test
     void fullReceiveQueueDropsAndCounts() throws Exception {
-        ProbedHost h = ProbedHost.settled(HostConfig.DEFAULT.withSocketReceiveBytes(4096));
+        ProbedHost h = ProbedHost.settled(HostConfig.builder().socketBuffers(4096, 256 * 1024).build());
         UdpSocket s = h.bind(6000);
         // 500-byte payloads take 512 bytes of ring each: 8 fit in 4096.
         for (int i = 0; i < 20; i++) {
