@@ -12,6 +12,7 @@ import org.netstack4j.hw.link.Cable;
 import org.netstack4j.hw.link.Capture;
 import org.netstack4j.hw.link.Connector;
 import org.netstack4j.hw.link.ExternalMedium;
+import org.netstack4j.hw.link.Link;
 import org.netstack4j.hw.link.PcapWriter;
 import org.netstack4j.stack.Host;
 import org.netstack4j.stack.HostConfig;
@@ -186,13 +187,29 @@ public final class Network implements AutoCloseable {
     }
 
     private Cable connect(Connector cardA, Connector cardB) {
-        Cable cable = capture != null ? Capture.cable(cardA, cardB, capture) : Cable.connect(cardA, cardB);
+        return connect(cardA, cardB, UnaryOperator.identity());
+    }
+
+    /** The capture, if any, sees what enters the wire; {@code wrap} (faults, a partition) acts after it. */
+    private Cable connect(Connector cardA, Connector cardB, UnaryOperator<Link> wrap) {
+        PcapWriter writer = capture;
+        Cable cable = Cable.connect(cardA, cardB,
+                link -> writer == null ? wrap.apply(link) : Capture.wrap(wrap.apply(link), writer));
         cables.add(cable);
         return cable;
     }
 
     public Cable cable(Node a, Node b) {
         return cable(a, 0, b, 0);
+    }
+
+    /**
+     * A cable between the first interfaces of {@code a} and {@code b} with {@code wrap} on each
+     * direction, {@code a→b} first: a fault injector per direction, say. The wrappers are the
+     * caller's to close.
+     */
+    public Cable cable(Node a, Node b, UnaryOperator<Link> wrap) {
+        return connect(a.machine().nics().get(0).card(), b.machine().nics().get(0).card(), wrap);
     }
 
     /**
@@ -302,7 +319,7 @@ public final class Network implements AutoCloseable {
     /** True if every pool of every machine holds all its buffers (call after {@link #close}). */
     public boolean poolsFull() {
         for (Node n : nodes) {
-            if (!n.machine().poolsFull() || !n.host().largePoolFull()) {
+            if (!n.machine().poolsFull() || !n.host().largePoolFull() || !n.host().tcp().memory().isFull()) {
                 return false;
             }
         }

@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -49,6 +52,25 @@ public final class TcpSocket implements AutoCloseable {
             throw new IllegalArgumentException("a timeout cannot be negative: " + timeout);
         }
         this.timeoutNanos = timeout.toNanos();
+    }
+
+    /** SO_KEEPALIVE: probe the peer after the configured idle time (2 hours by default). */
+    public void setKeepAlive(boolean on) throws SocketException {
+        ensureOpen();
+        tcp.configure(connection, c -> c.setKeepAlive(on));
+    }
+
+    /** TCP_NODELAY: small writes go out at once instead of waiting for what is in flight (Nagle). */
+    public void setNoDelay(boolean on) throws SocketException {
+        ensureOpen();
+        tcp.configure(connection, c -> c.setNoDelay(on));
+    }
+
+    /** TCP_USER_TIMEOUT (RFC 5482): how long written data may stay unacknowledged before the connection fails. */
+    public void setUserTimeout(Duration timeout) throws SocketException {
+        ensureOpen();
+        long nanos = timeout.toNanos();
+        tcp.configure(connection, c -> c.setUserTimeout(nanos));
     }
 
     private void ensureOpen() throws SocketClosedException {
@@ -164,6 +186,64 @@ public final class TcpSocket implements AutoCloseable {
                 if (!closed) {
                     shutdownOutput();
                 }
+            }
+        };
+    }
+
+    /**
+     * A channel view: reads as {@link #read} (-1 at the end of the stream), writes every remaining
+     * byte as {@link #write}; closing it closes the socket.
+     */
+    public ByteChannel channel() {
+        return new ByteChannel() {
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                if (!dst.hasRemaining()) {
+                    return 0;
+                }
+                if (dst.hasArray()) {
+                    int n = TcpSocket.this.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+                    if (n > 0) {
+                        dst.position(dst.position() + n);
+                    }
+                    return n;
+                }
+                byte[] b = new byte[Math.min(dst.remaining(), 64 * 1024)];
+                int n = TcpSocket.this.read(b, 0, b.length);
+                if (n > 0) {
+                    dst.put(b, 0, n);
+                }
+                return n;
+            }
+
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                int n = src.remaining();
+                if (src.hasArray()) {
+                    TcpSocket.this.write(src.array(), src.arrayOffset() + src.position(), n);
+                    src.position(src.limit());
+                } else {
+                    byte[] b = new byte[n];
+                    src.get(b);
+                    TcpSocket.this.write(b, 0, n);
+                }
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return !closed;
+            }
+
+            @Override
+            public void close() {
+                TcpSocket.this.close();
             }
         };
     }

@@ -615,6 +615,15 @@ public final class TcpLayer {
         });
     }
 
+    /** Applies a setting (a socket option) to {@code conn} on the loop; its timers follow. */
+    public void configure(TcpConnection conn, java.util.function.Consumer<TcpConnection> setting) throws SocketException {
+        host.loop().call(() -> {
+            setting.accept(conn);
+            after(conn, conn.retransmitted(), host.nanos());
+            return null;
+        });
+    }
+
     /** Ends the connection at once with RST. */
     public void abort(TcpConnection conn) throws SocketException {
         host.loop().call(() -> {

@@ -90,8 +90,11 @@ public final class TcpConnection {
     private int timedSeq;
     private long timedAt = -1;
     private int retransmits;
-    /** The timestamp clock when data was last sent again, or -1. */
+    /** The timestamp of the last retransmission (Karn's rule with timestamps); -1 before any. */
     private long lastRetransmitTs = -1;
+    /** What the peer has said it holds beyond SND.UNA (SACK blocks): never sent again while it holds it. */
+    private final ReceivedRanges sacked;
+    /** The timestamp clock when data was last sent again, or -1. */
 
     // ==== Receive side ====
     private int irs;
@@ -118,6 +121,14 @@ public final class TcpConnection {
     private long retransmitAt = -1;
     private long delayedAckAt = -1;
     private long timeWaitAt = -1;
+    /** When the peer was last heard from (an acceptable segment): keepalive counts from here. */
+    private long heardAt;
+    private int keepAliveProbesSent;
+    private boolean keepAlive;
+    private boolean noDelay;
+    private long userTimeoutNanos;
+    /** Since when sent data has waited for an ACK that moves SND.UNA, or a zero window to open; -1 if nothing waits. */
+    private long stalledSince = -1;
 
     // ==== Counters ====
     private long segmentsIn;
@@ -149,15 +160,20 @@ public final class TcpConnection {
         this.sendRing = new ByteRing(config.sendBuffer(), out.memory());
         this.receiveRing = new ByteRing(config.receiveBuffer(), out.memory());
         this.outOfOrder = new ReceivedRanges(config.outOfOrderRanges());
+        this.sacked = new ReceivedRanges(config.outOfOrderRanges());
         this.rcvShift = config.windowShift();
         this.rtt = new RttEstimator(config.minRtoNanos(), config.maxRtoNanos(), TS_TICK_NANOS);
         this.cc = new NewReno(DEFAULT_PEER_MSS);
+        this.keepAlive = config.keepAlive();
+        this.noDelay = config.noDelay();
+        this.userTimeoutNanos = config.userTimeoutNanos();
     }
 
     /** An active open: sends a SYN and waits in SYN-SENT. */
     public static TcpConnection connect(TcpConfig config, Output out, int localAddress, int localPort,
                                         int remoteAddress, int remotePort, int iss, long now) {
         TcpConnection c = new TcpConnection(config, out, localAddress, localPort, remoteAddress, remotePort, iss);
+        c.heardAt = now;
         c.state = TcpState.SYN_SENT;
         c.sendSyn(now);
         return c;
@@ -171,6 +187,7 @@ public final class TcpConnection {
                                        PacketBuffer syn, TcpOptions synOptions, int iss, long now) {
         TcpConnection c = new TcpConnection(config, out, localAddress, TcpSegment.destinationPort(syn),
                 remoteAddress, TcpSegment.sourcePort(syn), iss);
+        c.heardAt = now;
         c.state = TcpState.SYN_RECEIVED;
         c.learnFromSyn(syn, synOptions, now);
         c.sndWnd = TcpSegment.window(syn); // a SYN's window is never scaled
@@ -256,16 +273,18 @@ public final class TcpConnection {
         int length = TcpSegment.sequenceLength(seg);
         if (timestamps && options.hasTimestamps && (flags & RST) == 0 && lt(options.tsVal, tsRecent)) {
             droppedOutOfWindow++; // PAWS (RFC 7323 5.3): an old duplicate
-            outOfWindowAck(now);
+            outOfWindowAck(seg, now);
             return;
         }
         if (!acceptable(seq, length)) {
             droppedOutOfWindow++;
             if ((flags & RST) == 0) {
-                outOfWindowAck(now);
+                outOfWindowAck(seg, now);
             }
             return;
         }
+        heardAt = now;
+        keepAliveProbesSent = 0;
         if ((flags & RST) != 0) {
             if (seq == rcvNxt) {
                 fail(Failure.RESET);
@@ -336,6 +355,15 @@ public final class TcpConnection {
             return true; // an old ACK: its data may still be new
         }
         long flightBefore = TcpSequence.distance(sndUna, sndMax);
+        if (sackOk) {
+            for (int i = 0; i < options.sackBlocks; i++) {
+                int left = TcpSequence.max(options.sackLeft[i], ack);
+                int right = TcpSequence.min(options.sackRight[i], sndMax);
+                if (lt(left, right)) {
+                    sacked.add(left, right); // when the scoreboard is full, the block is just not used
+                }
+            }
+        }
         if (gt(ack, sndUna)) {
             int acked = TcpSequence.distance(sndUna, ack);
             sampleRtt(ack, options, now);
@@ -359,7 +387,8 @@ public final class TcpConnection {
     private void sampleRtt(int ack, TcpOptions options, long now) {
         if (timestamps && options.hasTimestamps && options.tsEcr != 0) {
             // Karn's rule with timestamps: an echo of a transmission older than the last
-            // retransmission would time the whole loss episode, not a round trip.
+            // retransmission would time the whole loss episode, not a round trip (an ACK of an old
+            // duplicate echoes the last in-order segment, RFC 7323 4.3).
             if (lastRetransmitTs >= 0 && lt(options.tsEcr, (int) lastRetransmitTs)) {
                 return;
             }
@@ -389,9 +418,11 @@ public final class TcpConnection {
         if (lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
         }
+        sacked.advance(sndUna);
         retransmits = 0;
         sendRing.releaseIfEmpty(true);
         retransmitAt = sndUna == sndMax ? -1 : now + rtt.rtoNanos();
+        stalledSince = sndUna == sndMax ? -1 : now; // progress: the user timeout counts again from here
     }
 
     /** The peer's window, from a segment newer than the one it was last taken from (RFC 9293 3.10.7.4). */
@@ -565,6 +596,24 @@ public final class TcpConnection {
         transmit(now);
     }
 
+    /** Turns keepalive on or off for this connection (SO_KEEPALIVE); its times come from the configuration. */
+    public void setKeepAlive(boolean on) {
+        keepAlive = on;
+    }
+
+    /** Turns Nagle's algorithm off (TCP_NODELAY: small writes go out at once) or on. */
+    public void setNoDelay(boolean on) {
+        noDelay = on;
+    }
+
+    /** Sets the user timeout (RFC 5482; 0: none): how long sent data may wait for an acknowledgment. */
+    public void setUserTimeout(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("user timeout must not be negative: " + nanos);
+        }
+        userTimeoutNanos = nanos;
+    }
+
     /** Ends the connection at once with a RST; unsent and unread data are dropped. */
     public void abort() {
         if (state.synchronized_() || state == TcpState.SYN_RECEIVED) {
@@ -578,7 +627,24 @@ public final class TcpConnection {
 
     /** The next moment {@link #onTimer} has work, or -1 if none. */
     public long nextDeadline() {
-        return earliest(earliest(retransmitAt, delayedAckAt), timeWaitAt);
+        return earliest(earliest(earliest(retransmitAt, delayedAckAt), timeWaitAt),
+                earliest(keepAliveAt(), userTimeoutAt()));
+    }
+
+    /** When the next keepalive probe is due: only when keepalive is on and nothing waits to be sent or acknowledged. */
+    private long keepAliveAt() {
+        if (!keepAlive || !(state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT)
+                || sndUna != sndMax || unsentBytes() > 0) {
+            return -1;
+        }
+        return heardAt + config.keepAliveIdleNanos() + keepAliveProbesSent * config.keepAliveIntervalNanos();
+    }
+
+    private long userTimeoutAt() {
+        if (userTimeoutNanos == 0 || !state.synchronized_()) {
+            return -1;
+        }
+        return stalledSince < 0 ? -1 : stalledSince + userTimeoutNanos;
     }
 
     private static long earliest(long a, long b) {
@@ -595,9 +661,24 @@ public final class TcpConnection {
         if (delayedAckAt >= 0 && now >= delayedAckAt) {
             sendAck(now);
         }
+        long giveUpAt = userTimeoutAt();
+        if (giveUpAt >= 0 && now >= giveUpAt) {
+            fail(Failure.TIMED_OUT); // RFC 5482: the user timeout passed with nothing acknowledged
+            return;
+        }
         if (retransmitAt >= 0 && now >= retransmitAt) {
             retransmitAt = -1;
             onRetransmitTimeout(now);
+        }
+        long probeAt = keepAliveAt();
+        if (probeAt >= 0 && now >= probeAt) {
+            if (keepAliveProbesSent >= config.keepAliveProbes()) {
+                fail(Failure.TIMED_OUT); // the peer is gone: keepalive's verdict
+                return;
+            }
+            keepAliveProbesSent++;
+            // SND.UNA - 1 with no data: the peer must answer with an ACK (RFC 1122 4.2.3.6).
+            emit(ACK, sndUna - 1, 0, 0, now, false);
         }
         transmit(now);
     }
@@ -614,6 +695,9 @@ public final class TcpConnection {
             return;
         }
         rtt.backOff();
+        if (retransmits > 1) {
+            sacked.clear(); // timeouts in a row: perhaps the peer dropped what it SACKed (RFC 2018 8)
+        }
         cc.onTimeout(TcpSequence.distance(sndUna, sndMax));
         timedAt = -1; // Karn: nothing sent before this timeout times a round trip
         sndNxt = sndUna; // go back: resend from the first byte not acknowledged
@@ -648,10 +732,12 @@ public final class TcpConnection {
         while (true) {
             long window = Math.min(sndWnd, cc.cwnd());
             long inFlight = TcpSequence.distance(sndUna, sndNxt);
+            skipSacked();
             int unsent = unsentBytes();
             if (unsent > 0) {
                 int room = (int) Math.max(0, Math.min(window - inFlight, Integer.MAX_VALUE));
                 int len = Math.min(Math.min(unsent, sendMss()), room);
+                len = Math.min(len, untilSacked());
                 if (len <= 0 || !worthSending(len, unsent, inFlight)) {
                     break;
                 }
@@ -673,12 +759,31 @@ public final class TcpConnection {
         }
     }
 
+    /** Sending again after a go-back: steps over what the peer has SACKed. */
+    private void skipSacked() {
+        for (int i = 0; i < sacked.count() && lt(sndNxt, sndMax); i++) {
+            if (le(sacked.left(i), sndNxt) && lt(sndNxt, sacked.right(i))) {
+                sndNxt = TcpSequence.min(sacked.right(i), sndMax);
+            }
+        }
+    }
+
+    /** Bytes from SND.NXT to the next SACKed range (so a resent segment does not cover it). */
+    private int untilSacked() {
+        for (int i = 0; i < sacked.count(); i++) {
+            if (lt(sndNxt, sacked.left(i))) {
+                return TcpSequence.distance(sndNxt, sacked.left(i));
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
     /** Nagle (RFC 896) and sender-side silly-window avoidance (RFC 1122 4.2.3.4). */
     private boolean worthSending(int len, int unsent, long inFlight) {
         if (len >= sendMss()) {
             return true;
         }
-        if (len == unsent && (inFlight == 0 || config.noDelay() || finQueued)) {
+        if (len == unsent && (inFlight == 0 || noDelay || finQueued)) {
             return true;
         }
         return maxSndWnd > 0 && len >= maxSndWnd / 2;
@@ -698,6 +803,9 @@ public final class TcpConnection {
         } else if (timedAt < 0 && len > 0) {
             timedSeq = sndNxt;
             timedAt = now;
+        }
+        if (stalledSince < 0) {
+            stalledSince = now; // the first byte to wait for an ACK
         }
         sndNxt += len + (fin ? 1 : 0);
         if (gt(sndNxt, sndMax)) {
@@ -725,6 +833,9 @@ public final class TcpConnection {
      * 9293 3.8.6.1), an acknowledgment it must answer. The persist timer backs off like the retransmission timer.
      */
     private void sendWindowProbe(long now) {
+        if (stalledSince < 0) {
+            stalledSince = now;
+        }
         int fits = (int) Math.min(Math.min(sndWnd, unsentBytes()), sendMss());
         if (fits > 0) {
             sendData(fits, false, now);
@@ -764,6 +875,17 @@ public final class TcpConnection {
      * #OUT_OF_WINDOW_ACK_INTERVAL_NANOS} (Linux's tcp_invalid_ratelimit, and RFC 5961 7): two ends
      * that disagree must not answer each other's answers for ever, and a spoofer gets little back.
      */
+    private void outOfWindowAck(PacketBuffer seg, long now) {
+        if (TcpSegment.payloadLength(seg) > 0 && (TcpSegment.flags(seg) & SYN) == 0) {
+            // Data sent again because our ACK was lost: it needs that ACK, and data cannot be part
+            // of an ACK loop, so it is answered at once (as Linux's tcp_oow_rate_limited does).
+            sendAck(now);
+            return;
+        }
+        outOfWindowAck(now);
+    }
+
+    /** An answer to an unacceptable segment, at most one per 500 ms. */
     private void outOfWindowAck(long now) {
         if (lastOutOfWindowAck >= 0 && now - lastOutOfWindowAck < OUT_OF_WINDOW_ACK_INTERVAL_NANOS) {
             outOfWindowAcksSuppressed++;
@@ -955,6 +1077,8 @@ public final class TcpConnection {
 
     @Override
     public String toString() {
-        return "TcpConnection[" + localPort + "->" + remotePort + " " + state + "]";
+        return "TcpConnection[" + localPort + "->" + remotePort + " " + state + " una=" + (sndUna - iss) + " nxt="
+                + (sndNxt - iss) + " max=" + (sndMax - iss) + " rcvNxt=" + (rcvNxt - irs) + " wnd=" + sndWnd + " cwnd="
+                + cc.cwnd() + " unsent=" + unsentBytes() + " ringSeq=" + (ringSeq - iss) + " ring=" + sendRing.length() + "]";
     }
 }

@@ -165,8 +165,7 @@ class TcpConnectionTest {
 
     @Test
     void unansweredSynsBackOffOneTwoFourSecondsThenGiveUp() {
-        TcpConfig few = new TcpConfig(1460, 65_536, 65_536, true, true, true, false, 200 * MS, 120 * SECOND,
-                40 * MS, 60 * SECOND, 3, 32);
+        TcpConfig few = TcpConfig.builder().buffers(65_536, 65_536).rto(200 * MS, 120 * SECOND).maxRetransmits(3).build();
         try (TcpPair p = new TcpPair(6, few, few)) {
             p.drop = s -> true;
             p.connect(1);
@@ -267,6 +266,64 @@ class TcpConnectionTest {
             assertThat(p.client.failure()).isEqualTo(TcpConnection.Failure.RESET);
             assertThat(p.server.failure()).isEqualTo(TcpConnection.Failure.ABORTED);
             assertThat(p.sentBy(false, s -> (s.flags() & RST) != 0)).hasSize(1);
+        }
+    }
+
+    @Test
+    void keepaliveProbesAnIdlePeerAndGivesUpWhenItHasVanished() {
+        TcpConfig probing = TcpConfig.DEFAULT.withKeepAlive(10 * SECOND, 2 * SECOND, 3);
+        try (TcpPair p = established(new TcpPair(15, probing, TcpConfig.DEFAULT), 1)) {
+            long start = p.now;
+            p.runUntil(start + 35 * SECOND);
+            // A probe is SND.UNA - 1 with no data: ISS 1, the SYN took 1, so SND.UNA is 2 and a probe's sequence 1.
+            List<TcpPair.Sent> probes = p.sentBy(true, s -> s.length() == 0 && s.seq() == 1 && s.at() > start);
+            assertThat(probes).as("one probe per idle period, each answered").hasSize(3);
+            // Ten seconds after the client last heard the server (the handshake, a few ms before 'start').
+            assertThat(probes.get(0).at() - start).isBetween(10 * SECOND - 5 * MS, 10 * SECOND + 2 * MS);
+            assertThat(probes.get(1).at() - probes.get(0).at()).as("answered: a full idle period again")
+                    .isBetween(10 * SECOND, 10 * SECOND + 5 * MS);
+            assertThat(p.client.state()).isEqualTo(TcpState.ESTABLISHED);
+
+            p.drop = s -> true; // the server's machine is switched off
+            long silent = p.now;
+            p.runUntil(() -> p.client.state() == TcpState.CLOSED, 120 * SECOND);
+            assertThat(p.client.failure()).isEqualTo(TcpConnection.Failure.TIMED_OUT);
+            // Last heard at the third probe's answer (30 s); probes at 40, 42, 44; given up at 46.
+            assertThat(p.now - silent).isBetween(10 * SECOND, 12 * SECOND);
+            assertThat(p.server.state()).as("keepalive is off on the server").isEqualTo(TcpState.ESTABLISHED);
+        }
+    }
+
+    @Test
+    void aUserTimeoutEndsAConnectionWhoseDataStaysUnacknowledged() {
+        TcpConfig patient = TcpConfig.DEFAULT.withUserTimeout(5 * SECOND);
+        try (TcpPair p = established(new TcpPair(16, patient, TcpConfig.DEFAULT), 1)) {
+            p.drop = s -> s.fromClient(); // a partition: nothing reaches the server
+            long start = p.now;
+            byte[] data = pattern(3000, 16);
+            p.client.write(data, 0, data.length, p.now);
+            p.runUntil(() -> p.client.state() == TcpState.CLOSED, 200 * SECOND);
+            assertThat(p.client.failure()).isEqualTo(TcpConnection.Failure.TIMED_OUT);
+            assertThat(p.now - start).as("the user timeout, not 15 retransmissions (minutes)").isBetween(5 * SECOND,
+                    5 * SECOND + 2 * MS);
+        }
+    }
+
+    @Test
+    void aZeroWindowThatNeverOpensEndsAtTheUserTimeout() {
+        TcpConfig patient = TcpConfig.DEFAULT.withUserTimeout(30 * SECOND);
+        try (TcpPair p = established(new TcpPair(17, patient, TcpConfig.DEFAULT), 1)) {
+            byte[] data = pattern(1 << 20, 17);
+            int written = 0;
+            long start = p.now;
+            while (p.now - start < 5 * SECOND) { // the server never reads: its window closes
+                written += p.client.write(data, written, data.length - written, p.now);
+                p.runUntil(p.now + 100 * MS);
+            }
+            assertThat(p.server.readable()).isEqualTo(TcpConfig.DEFAULT.receiveBuffer());
+            p.runUntil(() -> p.client.state() == TcpState.CLOSED, 300 * SECOND);
+            assertThat(p.client.failure()).isEqualTo(TcpConnection.Failure.TIMED_OUT);
+            assertThat(p.now - start).as("probes were answered, but nothing moved").isLessThan(40 * SECOND);
         }
     }
 
