@@ -179,22 +179,7 @@ final class PingCommand implements Callable<Integer> {
 
     /** An ICMP error in iputils' words. */
     static String icmpError(int type, int code) {
-        if (type == 3) {
-            return switch (code) {
-                case 0 -> "Destination Net Unreachable";
-                case 1 -> "Destination Host Unreachable";
-                case 2 -> "Destination Protocol Unreachable";
-                case 3 -> "Destination Port Unreachable";
-                case 4 -> "Frag needed and DF set";
-                case 13 -> "Communication prohibited by filter";
-                default -> "Dest Unreachable, Bad Code: " + code;
-            };
-        }
-        if (type == 11) {
-            return code == 0 ? "Time to live exceeded" : code == 1 ? "Frag reassembly time exceeded"
-                    : "Time exceeded, Bad Code: " + code;
-        }
-        return "ICMP type " + type + " code " + code;
+        return org.netstack4j.wire.IcmpPacket.describe(type, code);
     }
 
     /**

@@ -104,6 +104,10 @@ public enum Counter {
     TCP_MEMORY_REFUSED("tcp", "MemoryRefused"),
     /** Connections reset because data arrived after the application had closed them (as Linux's TCPAbortOnData). */
     TCP_ABORT_ON_DATA("tcp", "AbortOnData"),
+    /** ICMP errors that reached a connection (unreachable, time exceeded, fragmentation needed). */
+    TCP_IN_ICMP_ERRORS("tcp", "InIcmpErrors"),
+    /** ICMP errors ignored: no such connection, or not quoting data in flight (RFC 5927; Linux's OutOfWindowIcmps). */
+    TCP_ICMP_IGNORED("tcp", "IcmpIgnored"),
 
     UDP_IN_DATAGRAMS("udp", "InDatagrams"),
     UDP_NO_PORTS("udp", "NoPorts"),

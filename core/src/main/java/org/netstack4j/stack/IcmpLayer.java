@@ -78,11 +78,13 @@ final class IcmpLayer {
                     portUnreachable(b);
                 }
                 echoError(b, source);
+                tcpError(b, source);
                 b.release();
             }
             case IcmpPacket.TIME_EXCEEDED -> {
                 c.count(Counter.ICMP_IN_TIME_EXCDS);
                 echoError(b, source);
+                tcpError(b, source);
                 b.release();
             }
             default -> {
@@ -113,6 +115,23 @@ final class IcmpLayer {
                 && !e.deliverError(source, IcmpPacket.type(b), IcmpPacket.code(b), b.getU16(quoted + ihl + 6), host.nanos())) {
             c.count(Counter.ICMP_IN_ECHO_REPS_DROPPED);
         }
+    }
+
+    /** Tells the TCP connection whose segment is quoted (its ports and sequence number: 8 bytes). */
+    private void tcpError(PacketBuffer b, int source) {
+        int quoted = IcmpPacket.HEADER_LENGTH;
+        if (b.length() < quoted + Ipv4Packet.MIN_HEADER) {
+            return;
+        }
+        int ihl = (b.getByte(quoted) & 0x0F) * 4;
+        if (ihl < Ipv4Packet.MIN_HEADER || b.length() < quoted + ihl + 8
+                || (b.getByte(quoted + 9) & 0xFF) != Ipv4Packet.PROTO_TCP) {
+            return;
+        }
+        int type = IcmpPacket.type(b);
+        int code = IcmpPacket.code(b);
+        host.tcp().icmpError(b.getInt(quoted + 12), b.getU16(quoted + ihl), b.getInt(quoted + 16),
+                b.getU16(quoted + ihl + 2), b.getInt(quoted + ihl + 4), type, code, b.getU16(6), source);
     }
 
     /** Tells the UDP socket whose datagram is quoted (header + 8 bytes after the ICMP header). */

@@ -229,6 +229,12 @@ final class Ipv4Layer {
         return false;
     }
 
+    /** The MTU of the interface a datagram to {@code destination} would leave by (1500 if none). */
+    int mtuTowards(int destination) {
+        Route route = host.routes().lookup(destination);
+        return route == null ? 1500 : route.via().mtu();
+    }
+
     /** The source address this host would use towards {@code destination} (0 if unroutable). */
     int sourceFor(int destination) {
         if (isUnicastLocal(destination)) {
@@ -290,11 +296,21 @@ final class Ipv4Layer {
      * @param source 0 to use the outgoing interface's address
      */
     void output(PacketBuffer payload, int source, int destination, int protocol) {
-        output(payload, source, destination, protocol, null, 0);
+        output(payload, source, destination, protocol, null, 0, 0);
+    }
+
+    /** As {@link #output(PacketBuffer, int, int, int)}; with {@code dontFragment}, never fragmented (RFC 1191). */
+    void output(PacketBuffer payload, int source, int destination, int protocol, boolean dontFragment) {
+        output(payload, source, destination, protocol, null, 0, dontFragment ? Ipv4Packet.FLAG_DF : 0);
     }
 
     /** As {@link #output(PacketBuffer, int, int, int)}, with {@code optionsLength} bytes of IP options. */
     void output(PacketBuffer payload, int source, int destination, int protocol, byte[] options, int optionsLength) {
+        output(payload, source, destination, protocol, options, optionsLength, 0);
+    }
+
+    private void output(PacketBuffer payload, int source, int destination, int protocol, byte[] options,
+                        int optionsLength, int flagsWord) {
         c.count(Counter.IP_OUT_REQUESTS);
         int headerLength = Ipv4Packet.MIN_HEADER + optionsLength;
         if (isUnicastLocal(destination)) {
@@ -324,7 +340,7 @@ final class Ipv4Layer {
             return;
         }
         payload.prepend(headerLength);
-        Ipv4Packet.writeHeader(payload, options, optionsLength, 0, payload.length(), nextId(), 0,
+        Ipv4Packet.writeHeader(payload, options, optionsLength, 0, payload.length(), nextId(), flagsWord,
                 config.defaultTtl(), protocol, source != 0 ? source : via.address(), destination);
         send(via, nextHop, payload);
     }

@@ -13,6 +13,7 @@ import org.netstack4j.stack.tcp.InitialSequenceNumbers;
 import org.netstack4j.stack.tcp.TcpConfig;
 import org.netstack4j.stack.tcp.TcpConnection;
 import org.netstack4j.stack.tcp.TcpState;
+import org.netstack4j.wire.IcmpPacket;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.Ipv4Packet;
 import org.netstack4j.wire.TcpOptions;
@@ -144,6 +145,16 @@ public final class TcpLayer {
         this.timer = timeline.newTimer(host.name() + "-tcp", timerJob::schedule);
     }
 
+    /**
+     * The configuration for a connection with {@code remote}: the segment size it offers is what
+     * the route's MTU and a frame buffer hold, if that is less than the configured one.
+     */
+    private TcpConfig configTowards(int remote) {
+        // A segment is built in a frame buffer after its headroom: TCP's header and options (60) and the data.
+        int mss = Math.min(host.ip().mtuTowards(remote) - 40, host.txBufferSize() - 60);
+        return mss < config.mss() ? config.toBuilder().mss(Math.max(64, mss)).build() : config;
+    }
+
     /** Where connections' segments go: frame buffers from the host, out through IPv4. */
     private final class Output implements TcpConnection.Output {
         @Override
@@ -166,11 +177,28 @@ public final class TcpLayer {
             if ((TcpSegment.flags(segment) & TcpSegment.RST) != 0) {
                 c.count(Counter.TCP_OUT_RSTS);
             }
-            host.ip().output(segment, connection.localAddress(), connection.remoteAddress(), Ipv4Packet.PROTO_TCP);
+            // Don't fragment: the path's MTU comes back as "fragmentation needed" (RFC 1191, as Linux).
+            host.ip().output(segment, connection.localAddress(), connection.remoteAddress(), Ipv4Packet.PROTO_TCP, true);
         }
     }
 
     // ==== Input (the loop) ==================================================================
+
+    /** An ICMP error quoting a TCP segment from {@code local:localPort} to {@code remote:remotePort}. */
+    void icmpError(int local, int localPort, int remote, int remotePort, int quotedSeq, int type, int code,
+                   int nextHopMtu, int reporter) {
+        TcpConnection conn = table.find(local, localPort, remote, remotePort);
+        long now = host.nanos();
+        String what = IcmpPacket.describe(type, code) + " from " + Ipv4Address.format(reporter);
+        if (conn == null || !conn.onIcmpError(type, code, nextHopMtu, quotedSeq, what, now)) {
+            c.count(Counter.TCP_ICMP_IGNORED);
+            return;
+        }
+        c.count(Counter.TCP_IN_ICMP_ERRORS);
+        host.loop().beginBatch();
+        after(conn, conn.retransmitted(), now);
+        host.loop().endBatch();
+    }
 
     /** A segment for us; the buffer starts at the IPv4 header. Takes the buffer. */
     void input(PacketBuffer b, int headerLength, int source, int destination, boolean linkBroadcast) {
@@ -219,7 +247,7 @@ public final class TcpLayer {
             return;
         }
         int iss = isn.next(destination, l.port, source, TcpSegment.sourcePort(syn), now);
-        TcpConnection conn = TcpConnection.accept(config, output, destination, source, syn, options, iss, now);
+        TcpConnection conn = TcpConnection.accept(configTowards(source), output, destination, source, syn, options, iss, now);
         Waiters w = new Waiters(conn);
         w.listener = l;
         conn.attach(w);
@@ -447,7 +475,7 @@ public final class TcpLayer {
             }
             int localPort = ephemeralPort(local, address, port);
             long now = host.nanos();
-            TcpConnection created = TcpConnection.connect(config, output, local, localPort, address, port,
+            TcpConnection created = TcpConnection.connect(configTowards(address), output, local, localPort, address, port,
                     isn.next(local, localPort, address, port, now), now);
             Waiters w = new Waiters(created);
             w.connector = first;
@@ -471,7 +499,12 @@ public final class TcpLayer {
             });
             if (s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED) {
                 if (conn.failure() == TcpConnection.Failure.REFUSED || conn.failure() == TcpConnection.Failure.RESET) {
-                    throw new ConnectException("connection refused by " + Ipv4Address.format(address) + ":" + port);
+                    throw new ConnectException("connection refused by " + Ipv4Address.format(address) + ":" + port
+                            + (conn.softError() == null ? "" : " (" + conn.softError() + ")"));
+                }
+                if (conn.failure() == TcpConnection.Failure.UNREACHABLE) {
+                    throw new java.net.NoRouteToHostException("no route to " + Ipv4Address.format(address) + ":" + port
+                            + " (" + conn.softError() + ")");
                 }
                 if (conn.failure() != null) {
                     throw new ConnectException("connection to " + Ipv4Address.format(address) + ":" + port + " failed: "
@@ -586,7 +619,9 @@ public final class TcpLayer {
         if (conn.state() == TcpState.CLOSED && conn.failure() != null) {
             throw switch (conn.failure()) {
                 case RESET, REFUSED -> new SocketException("connection reset by peer");
-                case TIMED_OUT -> new SocketException("connection timed out");
+                case TIMED_OUT -> new SocketException("connection timed out"
+                        + (conn.softError() == null ? "" : " (last ICMP error: " + conn.softError() + ")"));
+                case UNREACHABLE -> new java.net.NoRouteToHostException(conn.softError());
                 case ABORTED -> new SocketClosedException("connection aborted");
             };
         }

@@ -85,4 +85,24 @@ public final class IcmpPacket {
         writeHeader(b, type, 0, (id << 16) | (seq & 0xFFFF));
         setChecksum(b);
     }
+
+    /** An error's type and code in iputils' words ("Destination Host Unreachable"). */
+    public static String describe(int type, int code) {
+        if (type == DESTINATION_UNREACHABLE) {
+            return switch (code) {
+                case NET_UNREACHABLE -> "Destination Net Unreachable";
+                case HOST_UNREACHABLE -> "Destination Host Unreachable";
+                case PROTOCOL_UNREACHABLE -> "Destination Protocol Unreachable";
+                case PORT_UNREACHABLE -> "Destination Port Unreachable";
+                case FRAGMENTATION_NEEDED -> "Frag needed and DF set";
+                case 13 -> "Communication prohibited by filter";
+                default -> "Dest Unreachable, Bad Code: " + code;
+            };
+        }
+        if (type == TIME_EXCEEDED) {
+            return code == TTL_EXCEEDED ? "Time to live exceeded" : code == REASSEMBLY_TIME_EXCEEDED
+                    ? "Frag reassembly time exceeded" : "Time exceeded, Bad Code: " + code;
+        }
+        return "ICMP type " + type + " code " + code;
+    }
 }

@@ -2,6 +2,7 @@ package org.netstack4j.stack.tcp;
 
 import org.netstack4j.buffer.ChunkPool;
 import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.wire.IcmpPacket;
 import org.netstack4j.wire.TcpOptions;
 import org.netstack4j.wire.TcpSegment;
 import org.netstack4j.wire.TcpSequence;
@@ -49,10 +50,12 @@ public final class TcpConnection {
     }
 
     /** Why a connection ended other than by an orderly close. */
-    public enum Failure { RESET, REFUSED, TIMED_OUT, ABORTED }
+    public enum Failure { RESET, REFUSED, TIMED_OUT, ABORTED, UNREACHABLE }
 
     /** RFC 9293 3.7.1: the MSS assumed when the peer sends none. */
     static final int DEFAULT_PEER_MSS = 536;
+    /** The least segment size path MTU discovery goes down to (an MTU of 128). */
+    static final int MIN_PATH_MSS = 88;
     private static final int TIMESTAMP_OPTION_BYTES = 12;
     /** The timestamp clock: milliseconds (RFC 7323 5.4 asks for 1 ms to 1 s per tick). */
     private static final long TS_TICK_NANOS = 1_000_000L;
@@ -129,6 +132,8 @@ public final class TcpConnection {
     private long userTimeoutNanos;
     /** Since when sent data has waited for an ACK that moves SND.UNA, or a zero window to open; -1 if nothing waits. */
     private long stalledSince = -1;
+    /** The last ICMP error that did not end the connection (RFC 1122 4.2.3.9's soft errors), or null. */
+    private String softError;
 
     // ==== Counters ====
     private long segmentsIn;
@@ -594,6 +599,44 @@ public final class TcpConnection {
         }
         finQueued = true;
         transmit(now);
+    }
+
+    // ==== ICMP errors (RFC 5927, RFC 1122 4.2.3.9, RFC 1191) ===============================
+
+    /**
+     * An ICMP error quoting one of our segments ({@code quotedSeq} its sequence number). Ignored
+     * (false) unless it quotes data in flight: a blind attacker would have to guess it (RFC 5927
+     * 4.1). "Fragmentation needed" lowers the segment size to the path's MTU and sends again; any
+     * other error ends an opening connection (as Linux does) and is kept as a soft error by an
+     * open one, named if the connection later times out.
+     */
+    public boolean onIcmpError(int type, int code, int nextHopMtu, int quotedSeq, String what, long now) {
+        if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT || !(ge(quotedSeq, sndUna) && lt(quotedSeq, sndMax))) {
+            return false;
+        }
+        if (type == IcmpPacket.DESTINATION_UNREACHABLE && code == IcmpPacket.FRAGMENTATION_NEEDED) {
+            // RFC 1191: a router without the MTU field (0) gets the smallest MTU every host takes.
+            int mtu = nextHopMtu >= 68 ? nextHopMtu : 576;
+            int mss = Math.max(MIN_PATH_MSS, mtu - 40);
+            if (mss < peerMss) {
+                peerMss = mss;
+                timedAt = -1;
+                sndNxt = sndUna; // what was sent too big was dropped: again, in smaller segments (no congestion signal)
+                transmit(now);
+            }
+            return true;
+        }
+        softError = what;
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+            fail(type == IcmpPacket.DESTINATION_UNREACHABLE && (code == IcmpPacket.PORT_UNREACHABLE
+                    || code == IcmpPacket.PROTOCOL_UNREACHABLE) ? Failure.REFUSED : Failure.UNREACHABLE);
+        }
+        return true;
+    }
+
+    /** The last ICMP error that did not end the connection, in words, or null. */
+    public String softError() {
+        return softError;
     }
 
     /** Turns keepalive on or off for this connection (SO_KEEPALIVE); its times come from the configuration. */

@@ -328,6 +328,33 @@ class TcpConnectionTest {
     }
 
     @Test
+    void icmpErrorsCountOnlyWhenTheyQuoteDataInFlight() {
+        try (TcpPair p = established(new TcpPair(18), 1)) {
+            byte[] data = pattern(4000, 18);
+            p.drop = s -> s.fromClient() && s.length() > 0; // the data stays in flight
+            p.client.write(data, 0, data.length, p.now);
+            int una = 2; // ISS 1, the SYN took 1
+            assertThat(p.client.onIcmpError(3, 1, 0, una - 1000, "blind", p.now)).as("quotes nothing we sent").isFalse();
+            assertThat(p.client.onIcmpError(3, 1, 0, una + 5000, "blind", p.now)).as("beyond what we sent").isFalse();
+            assertThat(p.client.softError()).isNull();
+            assertThat(p.client.onIcmpError(3, 1, 0, una + 1448, "Destination Host Unreachable from x", p.now)).isTrue();
+            assertThat(p.client.state()).as("a soft error for an open connection").isEqualTo(TcpState.ESTABLISHED);
+            assertThat(p.client.softError()).isEqualTo("Destination Host Unreachable from x");
+            int sentBefore = p.sent.size();
+            p.drop = s -> false;
+            assertThat(p.client.onIcmpError(3, 4, 1006, una, "Frag needed", p.now)).isTrue();
+            assertThat(p.client.info().peerMss()).isEqualTo(966);
+            p.runUntil(() -> p.server.readable() == data.length, 10 * SECOND);
+            byte[] got = new byte[data.length];
+            p.server.read(got, 0, got.length, p.now);
+            assertThat(got).isEqualTo(data);
+            // Resent at once, at the path's size: 966 less 12 bytes of timestamps per segment.
+            assertThat(p.sent.subList(sentBefore, p.sent.size())).filteredOn(s -> s.fromClient() && s.length() > 0)
+                    .isNotEmpty().allMatch(s -> s.length() <= 954).first().matches(s -> s.seq() == una);
+        }
+    }
+
+    @Test
     void dataThatArrivedBeforeAResetStaysReadableAndItsMemoryGoesBackWhenRead() {
         try (TcpPair p = established(new TcpPair(11), 1)) {
             byte[] data = pattern(3000, 11);
