@@ -21,8 +21,16 @@ public final class TcpListener implements AutoCloseable {
 
     /** Listens on {@code port} on every address of {@code host}, with room for {@code backlog} connections not yet accepted. */
     public static TcpListener listen(Host host, int port, int backlog) throws SocketException {
+        return listen(host, 0, port, backlog);
+    }
+
+    /**
+     * Listens on {@code address:port} only (0: every address). A listener on one address and one
+     * on every address may share a port: a connection goes to the one bound to its address first.
+     */
+    public static TcpListener listen(Host host, int address, int port, int backlog) throws SocketException {
         Objects.requireNonNull(host, "host");
-        return new TcpListener(host, host.tcp().listen(0, port, backlog));
+        return new TcpListener(host, host.tcp().listen(address, port, backlog));
     }
 
     /** The next connection, waiting up to {@code timeout} (zero: for ever). */
@@ -36,6 +44,10 @@ public final class TcpListener implements AutoCloseable {
 
     public int port() {
         return listener.port();
+    }
+
+    public boolean isClosed() {
+        return closed;
     }
 
     /** Stops listening; connections not yet accepted are reset. A blocked accept fails. */

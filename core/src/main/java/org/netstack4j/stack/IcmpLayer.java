@@ -18,14 +18,14 @@ final class IcmpLayer {
     /** The options of the echo request being answered, updated for the reply (at most 40 bytes). */
     private final byte[] replyOptions = new byte[Ipv4Options.MAX_LENGTH];
     private int replyOptionsLength;
-    private final EchoEndpoint[] echo;
-    private int echoCount;
+    /** Ping endpoints by identifier (each host's sockets at most). */
+    private final IntTable<EchoEndpoint> echo;
 
     IcmpLayer(Host host, HostConfig config) {
         this.host = host;
         this.c = host.counters();
         this.errorLimit = new TokenBucket(config.icmpErrorsPerSecond(), host.nanos());
-        this.echo = new EchoEndpoint[config.maxSockets()];
+        this.echo = new IntTable<>(config.maxSockets(), config.seed() ^ 0x1C3B_5A79L);
     }
 
     /** A message for us; the buffer starts at the IPv4 header. Takes the buffer. */
@@ -212,27 +212,18 @@ final class IcmpLayer {
             id = host.random().nextInt(1, 0x10000);
         } while (find(id) != null);
         EchoEndpoint e = new EchoEndpoint(h, id, ringBytes);
-        echo[echoCount++] = e;
+        echo.put(id, e); // within the bound: the registry allows no more sockets than the table holds
         return e;
     }
 
     void unregister(EchoEndpoint e) {
-        for (int i = 0; i < echoCount; i++) {
-            if (echo[i] == e) {
-                echo[i] = echo[--echoCount];
-                echo[echoCount] = null;
-                return;
-            }
+        if (echo.get(e.identifier) == e) {
+            echo.remove(e.identifier);
         }
     }
 
     private EchoEndpoint find(int identifier) {
-        for (int i = 0; i < echoCount; i++) {
-            if (echo[i].identifier == identifier) {
-                return echo[i];
-            }
-        }
-        return null;
+        return echo.get(identifier);
     }
 
     /** Sends one echo request from the endpoint's ring, stamping the send time into its first 8 bytes. */

@@ -37,6 +37,8 @@ final class NeighborCache {
     private final Host host;
     private final HostConfig config;
     private final Entry[] entries;
+    /** The entries in use by address: found in O(1), however many neighbours there are. */
+    private final IntTable<Entry> byAddress;
     private int count;
     private int pendingTotal;
     private final TokenBucket requestLimit;
@@ -49,16 +51,12 @@ final class NeighborCache {
         for (int i = 0; i < entries.length; i++) {
             entries[i] = new Entry(config.neighborPending());
         }
+        this.byAddress = new IntTable<>(entries.length, config.seed() * 0x9E3779B97F4A7C15L + nic.name().hashCode());
         this.requestLimit = new TokenBucket(config.arpRequestsPerSecond(), host.nanos());
     }
 
     private Entry find(int address) {
-        for (int i = 0; i < count; i++) {
-            if (entries[i].address == address) {
-                return entries[i];
-            }
-        }
-        return null;
+        return byAddress.get(address);
     }
 
     /** A free entry, evicting the stalest dynamic one with nothing pending if the table is full. */
@@ -78,8 +76,10 @@ final class NeighborCache {
             if (e == null) {
                 return null;
             }
+            byAddress.remove(e.address);
         }
         e.address = address;
+        byAddress.put(address, e);
         e.mac = 0;
         e.state = state;
         e.expires = 0;
@@ -91,6 +91,7 @@ final class NeighborCache {
 
     private void remove(Entry e) {
         dropPending(e);
+        byAddress.remove(e.address);
         int i = indexOf(e);
         count--;
         entries[i] = entries[count];

@@ -10,8 +10,15 @@ import java.util.List;
  */
 final class RouteTable {
     private Route[] routes = new Route[0];
+    /** Changes with every change of the table: what was looked up before may be cached until then. */
+    private int version;
+
+    int version() {
+        return version;
+    }
 
     void add(Route route) {
+        version++;
         List<Route> list = new ArrayList<>(List.of(routes));
         list.removeIf(r -> r.network() == route.network() && r.prefix() == route.prefix());
         list.add(route);
@@ -21,6 +28,7 @@ final class RouteTable {
 
     /** Removes every route through {@code via} (its address changed). */
     void removeVia(NetInterface via) {
+        version++;
         List<Route> list = new ArrayList<>(List.of(routes));
         list.removeIf(r -> r.via() == via);
         routes = list.toArray(Route[]::new);

@@ -47,6 +47,7 @@ public final class TcpLayer {
     private final StackCounters c;
     private final TcpConfig config;
     private final ConnectionTable table;
+    /** Listeners by port: a short chain per port, one per local address listened on. */
     private final Listener[] listeners = new Listener[65_536];
     private final InitialSequenceNumbers isn;
     private final TcpOptions options = new TcpOptions();
@@ -118,6 +119,8 @@ public final class TcpLayer {
         int halfOpen;
         Wakeup acceptor;
         boolean closed;
+        /** The next listener on the same port (another address); exact addresses come before the wildcard. */
+        Listener next;
 
         Listener(int address, int port, int backlog) {
             this.address = address;
@@ -223,9 +226,9 @@ public final class TcpLayer {
             conn.input(b, options, now);
             after(conn, retransmittedBefore, now);
         } else {
-            Listener l = listeners[localPort];
+            Listener l = listenerFor(destination, localPort);
             int flags = TcpSegment.flags(b);
-            if (l != null && !l.closed && (l.address == 0 || l.address == destination)
+            if (l != null
                     && (flags & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.SYN
                     && remotePort != 0) {
                 passiveOpen(l, b, source, destination, now);
@@ -406,13 +409,40 @@ public final class TcpLayer {
             throw new SocketException("listen needs a port 1..65535 and a backlog of at least 1");
         }
         return host.loop().call(() -> {
-            if (listeners[port] != null) {
-                throw new BindException("port " + port + " is already listening");
+            for (Listener other = listeners[port]; other != null; other = other.next) {
+                if (other.address == address) {
+                    throw new BindException("port " + port + " is already listening"
+                            + (address == 0 ? "" : " on " + Ipv4Address.format(address)));
+                }
             }
+            // Exact addresses first, the wildcard last: a SYN finds the most specific listener first.
             Listener l = new Listener(address, port, backlog);
-            listeners[port] = l;
+            if (address == 0) {
+                Listener last = listeners[port];
+                while (last != null && last.next != null) {
+                    last = last.next;
+                }
+                if (last == null) {
+                    listeners[port] = l;
+                } else {
+                    last.next = l;
+                }
+            } else {
+                l.next = listeners[port];
+                listeners[port] = l;
+            }
             return l;
         });
+    }
+
+    /** The listener for a SYN to {@code address:port}: one bound to that address, else a wildcard one. */
+    private Listener listenerFor(int address, int port) {
+        for (Listener l = listeners[port]; l != null; l = l.next) {
+            if (l.address == address || l.address == 0) {
+                return l;
+            }
+        }
+        return null;
     }
 
     /** The next connection on {@code l}, waiting up to {@code timeoutNanos} (0: for ever). */
@@ -446,7 +476,15 @@ public final class TcpLayer {
         host.loop().call(() -> {
             if (!l.closed) {
                 l.closed = true;
-                listeners[l.port] = null;
+                if (listeners[l.port] == l) {
+                    listeners[l.port] = l.next;
+                } else {
+                    Listener before = listeners[l.port];
+                    while (before.next != l) {
+                        before = before.next;
+                    }
+                    before.next = l.next;
+                }
                 for (TcpConnection conn; (conn = l.ready.poll()) != null; ) {
                     conn.abort();
                     after(conn, conn.retransmitted(), host.nanos());

@@ -5,7 +5,7 @@ import java.net.SocketTimeoutException;
 
 /**
  * The loop's side of a UDP socket: its local address and port, the peer it is connected to (if
- * any), and the rings it shares with the application. Created by {@link Host#openUdp}.
+ * any), and the rings it shares with the application. Created by {@link SocketRegistry#openUdp}.
  */
 public final class UdpEndpoint extends Endpoint {
     // Written on the loop (by bind/connect calls), read by the application after the call returns.
@@ -13,6 +13,10 @@ public final class UdpEndpoint extends Endpoint {
     volatile int localPort;
     volatile int remoteAddress;
     volatile int remotePort;
+    // The loop's: the source address last chosen for a destination, while the routes stay as they were.
+    int cachedDestination;
+    int cachedSource;
+    int cachedRoutes = -1;
 
     UdpEndpoint(Host host, int receiveBytes, int sendBytes) {
         super(host, receiveBytes, sendBytes);

@@ -136,6 +136,21 @@ final class UdpLayer {
 
     // ==== Output ==========================================================================
 
+    /**
+     * The source address of a datagram from an unbound-address endpoint: the route's interface.
+     * Remembered per endpoint until the destination or the routing table changes, so a datagram
+     * is routed once (by IPv4's output), not twice.
+     */
+    private int sourceFor(UdpEndpoint e, int destination) {
+        int routes = host.routes().version();
+        if (e.cachedRoutes != routes || e.cachedDestination != destination) {
+            e.cachedSource = host.ip().sourceFor(destination);
+            e.cachedDestination = destination;
+            e.cachedRoutes = routes;
+        }
+        return e.cachedSource;
+    }
+
     /** Sends one datagram from an endpoint's send ring. */
     void send(UdpEndpoint e, byte[] ring, int offset, int length, int address, int port) {
         if (!host.ip().isValidDestination(address, port)) {
@@ -149,7 +164,7 @@ final class UdpLayer {
         }
         b.append(UdpDatagram.HEADER_LENGTH + length);
         b.copyFrom(ring, offset, UdpDatagram.HEADER_LENGTH, length);
-        int source = e.localAddress != 0 ? e.localAddress : host.ip().sourceFor(address);
+        int source = e.localAddress != 0 ? e.localAddress : sourceFor(e, address);
         UdpDatagram.write(b, e.localPort, port, source, address);
         c.count(Counter.UDP_OUT_DATAGRAMS);
         host.ip().output(b, source, address, Ipv4Packet.PROTO_UDP);

@@ -120,6 +120,52 @@ class TcpHostsTest {
     }
 
     @Test
+    void aListenerOnTheAddressComesBeforeTheWildcardOnTheSamePort() throws Exception {
+        Network net = TwoHosts.start(Network.simulated(34), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
+        Host client = net.nodes().get(0).host();
+        Host gateway = net.nodes().get(1).host();
+        TcpListener any = net.run("any", () -> TcpListener.listen(gateway, 0, 8000, 4));
+        TcpListener exact = net.run("exact", () -> TcpListener.listen(gateway, GATEWAY, 8000, 4));
+        TcpListener elsewhere = net.run("elsewhere", () -> TcpListener.listen(gateway, GATEWAY + 1, 8000, 4));
+        assertThatThrownBy(() -> net.run("again", () -> TcpListener.listen(gateway, GATEWAY, 8000, 4)))
+                .isInstanceOf(java.net.BindException.class);
+        String first = net.run("connect", () -> whoAccepts(net, client, any, exact));
+        assertThat(first).isEqualTo("exact");
+        net.run("close-exact", () -> {
+            exact.close();
+            return null;
+        });
+        String second = net.run("connect", () -> whoAccepts(net, client, any, exact));
+        assertThat(second).as("the wildcard once the exact one is gone").isEqualTo("any");
+        net.run("close", () -> {
+            any.close();
+            elsewhere.close();
+            return null;
+        });
+        assertThatThrownBy(() -> net.run("refused", () -> TcpSocket.connect(client, GATEWAY, 8000, Duration.ofSeconds(5))))
+                .isInstanceOf(ConnectException.class);
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+
+    /** Connects to the gateway's 8000 and says which listener got the connection. */
+    private static String whoAccepts(Network net, Host client, TcpListener any, TcpListener exact) throws Exception {
+        try (TcpSocket s = TcpSocket.connect(client, GATEWAY, 8000, Duration.ofSeconds(5))) {
+            for (TcpListener l : java.util.List.of(exact, any)) {
+                try {
+                    if (!l.isClosed()) {
+                        l.accept(Duration.ofMillis(100)).close();
+                        return l == exact ? "exact" : "any";
+                    }
+                } catch (java.net.SocketTimeoutException notThisOne) {
+                    // the other listener has it
+                }
+            }
+            return "none";
+        }
+    }
+
+    @Test
     void aClosedPortAnswersWithRstAndConnectSaysRefused() throws Exception {
         Network net = TwoHosts.start(Network.simulated(33), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
         Host client = net.nodes().get(0).host();
