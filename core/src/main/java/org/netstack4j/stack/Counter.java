@@ -108,6 +108,8 @@ public enum Counter {
     TCP_IN_ICMP_ERRORS("tcp", "InIcmpErrors"),
     /** ICMP errors ignored: no such connection, or not quoting data in flight (RFC 5927; Linux's OutOfWindowIcmps). */
     TCP_ICMP_IGNORED("tcp", "IcmpIgnored"),
+    /** Loop-side handlers (TcpEvents) that threw: their connection was reset, the rest went on. */
+    TCP_HANDLER_FAILURES("tcp", "HandlerFailures"),
 
     UDP_IN_DATAGRAMS("udp", "InDatagrams"),
     UDP_NO_PORTS("udp", "NoPorts"),

@@ -92,6 +92,12 @@ public final class TcpLayer {
         boolean established;
         boolean closedByApplication;
         boolean waitingForMemory;
+        // The non-blocking API's: who is told, from what thresholds, what it was told, and whether it is being told now.
+        TcpEvents events;
+        int readThreshold = 1;
+        int writeThreshold = 1;
+        int signalled;
+        boolean dispatching;
 
         Waiters(TcpConnection connection) {
             this.connection = connection;
@@ -119,6 +125,8 @@ public final class TcpLayer {
         int halfOpen;
         Wakeup acceptor;
         boolean closed;
+        /** The non-blocking API's: told when the queue stops being empty. */
+        TcpEvents events;
         /** The next listener on the same port (another address); exact addresses come before the wildcard. */
         Listener next;
 
@@ -308,6 +316,9 @@ public final class TcpLayer {
                 l.ready.add(conn);
                 wake(l.acceptor);
                 l.acceptor = null;
+                if (l.events != null && l.ready.size() == 1) {
+                    tellAcceptable(l);
+                }
             } else if (l.closed) {
                 conn.abort(); // the listener went while it was being set up
                 s = conn.state();
@@ -355,6 +366,169 @@ public final class TcpLayer {
             wheel.arm(w, d);
         }
         armTimer();
+        if (w.events != null && !w.dispatching) {
+            tell(conn, w);
+        }
+    }
+
+    // ==== The non-blocking API: calls on the loop, readiness as events (TcpEvents) ===================
+
+    /** What holds now for a watched connection (TcpEvents bits). */
+    private static int readiness(TcpConnection conn, Waiters w) {
+        TcpState s = conn.state();
+        int ready = 0;
+        if (s == TcpState.CLOSED) {
+            ready |= TcpEvents.CLOSED | TcpEvents.READABLE;
+        } else if (s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED) {
+            ready |= TcpEvents.CONNECTED;
+        }
+        if (conn.readable() >= w.readThreshold || (conn.finReceived() && conn.readable() > 0) || conn.endOfStream()) {
+            ready |= TcpEvents.READABLE;
+        }
+        if ((s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT) && conn.writable() >= w.writeThreshold) {
+            ready |= TcpEvents.WRITABLE;
+        }
+        return ready;
+    }
+
+    /**
+     * Tells the connection's handler what has newly become true, until nothing new has; what the
+     * handler does meanwhile (reads, writes) is taken into account, not told back recursively.
+     */
+    private void tell(TcpConnection conn, Waiters w) {
+        boolean failed = false;
+        w.dispatching = true;
+        try {
+            while (w.events != null) {
+                int ready = readiness(conn, w);
+                int fresh = ready & ~w.signalled;
+                w.signalled = ready; // a bit that stops holding is told again when it holds again
+                if (fresh == 0) {
+                    break;
+                }
+                try {
+                    w.events.onReady(conn, fresh);
+                } catch (RuntimeException e) {
+                    c.count(Counter.TCP_HANDLER_FAILURES); // this connection's trouble only
+                    w.events = null;
+                    w.closedByApplication = true;
+                    conn.abort();
+                    failed = true;
+                }
+            }
+        } finally {
+            w.dispatching = false;
+        }
+        if (failed) {
+            after(conn, conn.retransmitted(), host.nanos()); // counters, the table, its memory
+        }
+    }
+
+    private void tellAcceptable(Listener l) {
+        try {
+            l.events.onAcceptable(l);
+        } catch (RuntimeException e) {
+            c.count(Counter.TCP_HANDLER_FAILURES);
+        }
+    }
+
+    /** Runs {@code task} on the loop soon (any thread): where loop-side applications start. */
+    public void execute(Runnable task) {
+        host.loop().post(() -> {
+            task.run();
+            return null;
+        });
+    }
+
+    /** Loop: listens on {@code address:port} (0: every address); {@code events} hears when connections wait. */
+    public Listener listenNow(int address, int port, int backlog, TcpEvents events) throws BindException {
+        Listener l = addListener(address, port, backlog);
+        l.events = events;
+        return l;
+    }
+
+    /** Loop: the next connection on {@code l} (null if none waits), told its readiness through {@code events}. */
+    public TcpConnection acceptNow(Listener l, TcpEvents events) {
+        TcpConnection conn = l.closed ? null : l.ready.poll();
+        if (conn != null) {
+            watch(conn, events);
+        }
+        return conn;
+    }
+
+    /** Loop: an active open; {@code events} hears CONNECTED (or CLOSED, with {@link TcpConnection#failure}). */
+    public TcpConnection connectNow(int address, int port, TcpEvents events) throws SocketException {
+        if (port < 1 || port > 65_535 || !host.ip().isValidDestination(address, port)) {
+            throw new SocketException("cannot connect to " + Ipv4Address.format(address) + ":" + port);
+        }
+        TcpConnection conn = openActive(address, port, null);
+        watch(conn, events);
+        return conn;
+    }
+
+    private void watch(TcpConnection conn, TcpEvents events) {
+        Waiters w = (Waiters) conn.attachment();
+        w.events = events;
+        w.signalled = 0;
+        tell(conn, w);
+    }
+
+    /**
+     * Loop: a READABLE event once at least {@code readable} bytes wait, WRITABLE once at least
+     * {@code writable} bytes of room are free (both at least 1): a server that wants whole
+     * requests, or room for a whole answer, is woken once for them, not per segment.
+     */
+    public void thresholds(TcpConnection conn, int readable, int writable) {
+        Waiters w = (Waiters) conn.attachment();
+        w.readThreshold = Math.max(1, readable);
+        w.writeThreshold = Math.max(1, writable);
+        w.signalled &= ~(TcpEvents.READABLE | TcpEvents.WRITABLE);
+    }
+
+    /** Loop: up to {@code len} received bytes; 0 if none wait, -1 at the end of the stream. */
+    public int readNow(TcpConnection conn, byte[] dst, int off, int len) throws SocketException {
+        failIfEnded(conn);
+        int got = conn.read(dst, off, len, host.nanos());
+        if (got > 0) {
+            after(conn, conn.retransmitted(), host.nanos());
+            return got;
+        }
+        return conn.endOfStream() || conn.state() == TcpState.CLOSED ? -1 : 0;
+    }
+
+    /** Loop: queues up to {@code len} bytes; returns how many the send buffer took (0 when full). */
+    public int writeNow(TcpConnection conn, byte[] src, int off, int len) throws SocketException {
+        failIfEnded(conn);
+        if (conn.writable() == 0) {
+            return 0;
+        }
+        long before = conn.retransmitted();
+        int taken;
+        try {
+            taken = conn.write(src, off, len, host.nanos());
+        } catch (IllegalStateException shut) {
+            throw new SocketException("cannot write: " + shut.getMessage());
+        }
+        after(conn, before, host.nanos());
+        return taken;
+    }
+
+    /** Loop: no more data from this end (a FIN after what was written). */
+    public void shutdownOutputNow(TcpConnection conn) {
+        conn.shutdownOutput(host.nanos());
+        after(conn, conn.retransmitted(), host.nanos());
+    }
+
+    /** Loop: closes the connection for the application: a FIN after what was written, no more events. */
+    public void closeNow(TcpConnection conn) {
+        Waiters w = (Waiters) conn.attachment();
+        w.events = null;
+        w.closedByApplication = true;
+        if (conn.state() == TcpState.CLOSED) {
+            conn.releaseMemory();
+        }
+        conn.shutdownOutput(host.nanos());
+        after(conn, conn.retransmitted(), host.nanos());
     }
 
     /** Memory came back: writers that waited for it try again (each re-registers if it is still short). */
@@ -408,31 +582,34 @@ public final class TcpLayer {
         if (port < 1 || port > 65_535 || backlog < 1) {
             throw new SocketException("listen needs a port 1..65535 and a backlog of at least 1");
         }
-        return host.loop().call(() -> {
-            for (Listener other = listeners[port]; other != null; other = other.next) {
-                if (other.address == address) {
-                    throw new BindException("port " + port + " is already listening"
-                            + (address == 0 ? "" : " on " + Ipv4Address.format(address)));
-                }
+        return host.loop().call(() -> addListener(address, port, backlog));
+    }
+
+    /** Loop: a new listener, refused if one already listens on that address and port. */
+    private Listener addListener(int address, int port, int backlog) throws BindException {
+        for (Listener other = listeners[port]; other != null; other = other.next) {
+            if (other.address == address) {
+                throw new BindException("port " + port + " is already listening"
+                        + (address == 0 ? "" : " on " + Ipv4Address.format(address)));
             }
-            // Exact addresses first, the wildcard last: a SYN finds the most specific listener first.
-            Listener l = new Listener(address, port, backlog);
-            if (address == 0) {
-                Listener last = listeners[port];
-                while (last != null && last.next != null) {
-                    last = last.next;
-                }
-                if (last == null) {
-                    listeners[port] = l;
-                } else {
-                    last.next = l;
-                }
-            } else {
-                l.next = listeners[port];
+        }
+        // Exact addresses first, the wildcard last: a SYN finds the most specific listener first.
+        Listener l = new Listener(address, port, backlog);
+        if (address == 0) {
+            Listener last = listeners[port];
+            while (last != null && last.next != null) {
+                last = last.next;
+            }
+            if (last == null) {
                 listeners[port] = l;
+            } else {
+                last.next = l;
             }
-            return l;
-        });
+        } else {
+            l.next = listeners[port];
+            listeners[port] = l;
+        }
+        return l;
     }
 
     /** The listener for a SYN to {@code address:port}: one bound to that address, else a wildcard one. */
@@ -502,27 +679,7 @@ public final class TcpLayer {
             throw new SocketException("cannot connect to " + Ipv4Address.format(address) + ":" + port);
         }
         Wakeup first = new Wakeup(Thread.currentThread());
-        TcpConnection conn = host.loop().call(() -> {
-            int local = host.ip().sourceFor(address);
-            if (local == 0) {
-                throw new java.net.NoRouteToHostException("no route to " + Ipv4Address.format(address));
-            }
-            if (table.isFull()) {
-                c.count(Counter.TCP_TABLE_FULL);
-                throw new SocketException("too many TCP connections on " + host.name());
-            }
-            int localPort = ephemeralPort(local, address, port);
-            long now = host.nanos();
-            TcpConnection created = TcpConnection.connect(configTowards(address), output, local, localPort, address, port,
-                    isn.next(local, localPort, address, port, now), now);
-            Waiters w = new Waiters(created);
-            w.connector = first;
-            created.attach(w);
-            table.add(created);
-            c.count(Counter.TCP_ACTIVE_OPENS);
-            after(created, 0, now);
-            return created;
-        });
+        TcpConnection conn = host.loop().call(() -> openActive(address, port, first));
         Applications apps = host.applications();
         long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
         Wakeup me = first;
@@ -557,6 +714,29 @@ public final class TcpLayer {
             await(me, deadline);
             me = new Wakeup(Thread.currentThread());
         }
+    }
+
+    /** Loop: a new connection to {@code address:port}, its SYN sent; {@code connector} (may be null) is woken when it opens. */
+    private TcpConnection openActive(int address, int port, Wakeup connector) throws SocketException {
+        int local = host.ip().sourceFor(address);
+        if (local == 0) {
+            throw new java.net.NoRouteToHostException("no route to " + Ipv4Address.format(address));
+        }
+        if (table.isFull()) {
+            c.count(Counter.TCP_TABLE_FULL);
+            throw new SocketException("too many TCP connections on " + host.name());
+        }
+        int localPort = ephemeralPort(local, address, port);
+        long now = host.nanos();
+        TcpConnection created = TcpConnection.connect(configTowards(address), output, local, localPort, address, port,
+                isn.next(local, localPort, address, port, now), now);
+        Waiters w = new Waiters(created);
+        w.connector = connector;
+        created.attach(w);
+        table.add(created);
+        c.count(Counter.TCP_ACTIVE_OPENS);
+        after(created, 0, now);
+        return created;
     }
 
     /** A port no connection to {@code address:port} from {@code local} uses, and no listener holds (RFC 6056). */

@@ -576,6 +576,11 @@ public final class TcpConnection {
         return !finQueued && sendRing.free() > 0 && sendRing.writable() == 0;
     }
 
+    /** The peer's FIN has arrived (and every byte before it): no more data will come. */
+    public boolean finReceived() {
+        return peerFin && rcvNxt == peerFinSeq + 1;
+    }
+
     /** The peer sent FIN and every byte before it has been read. */
     public boolean endOfStream() {
         return peerFin && rcvNxt == peerFinSeq + 1 && receiveRing.length() == 0;
