@@ -355,6 +355,42 @@ class TcpConnectionTest {
     }
 
     @Test
+    void aSegmentFromAnEarlierIncarnationNeverLandsInTheNextOne() throws Exception {
+        byte[] old;
+        int oldSeq;
+        long end;
+        try (TcpPair a = established(new TcpPair(19), 1)) {
+            a.copies = new java.util.ArrayList<>();
+            int first = a.sent.size(); // copies.get(k) is sent.get(first + k)
+            byte[] data = pattern(20_000, 19);
+            assertThat(send(a, true, data, 10 * SECOND)).isEqualTo(data);
+            int i = first;
+            while (!(a.sent.get(i).fromClient() && a.sent.get(i).length() > 0)) {
+                i++;
+            }
+            old = a.copies.get(i - first);
+            oldSeq = a.sent.get(i).seq();
+            a.server.shutdownOutput(a.now);
+            a.runUntil(() -> a.client.state() == TcpState.TIME_WAIT, 10 * SECOND);
+            a.runUntil(() -> a.client.state() == TcpState.CLOSED, 70 * SECOND); // TIME-WAIT's 2 MSL
+            end = a.now;
+        }
+        // The same addresses and ports, after TIME-WAIT, with an ISS that puts the old segment's
+        // sequence numbers inside the new connection's window: only PAWS can tell it is old.
+        try (TcpPair b = new TcpPair(20)) {
+            b.now = end + SECOND;
+            established(b, oldSeq - 100);
+            long dropped = b.server.info().droppedOutOfWindow();
+            b.replay(true, old);
+            b.runUntil(b.now + 10 * MS);
+            assertThat(b.server.readable()).as("the old data is not taken").isZero();
+            assertThat(b.server.info().droppedOutOfWindow()).isEqualTo(dropped + 1);
+            byte[] fresh = pattern(5000, 20);
+            assertThat(send(b, true, fresh, 10 * SECOND)).as("the new connection's own bytes, exactly").isEqualTo(fresh);
+        }
+    }
+
+    @Test
     void dataThatArrivedBeforeAResetStaysReadableAndItsMemoryGoesBackWhenRead() {
         try (TcpPair p = established(new TcpPair(11), 1)) {
             byte[] data = pattern(3000, 11);

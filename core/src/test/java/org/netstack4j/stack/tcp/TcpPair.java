@@ -62,6 +62,8 @@ final class TcpPair implements AutoCloseable {
     int serverIss = 0x5000_0000;
     long corrupted;
     long lost;
+    /** When set, a byte copy of every segment sent, in order (to replay one later). */
+    List<byte[]> copies;
 
     TcpPair(long seed, TcpConfig client, TcpConfig server) {
         this.random = new SplittableRandom(seed);
@@ -105,6 +107,9 @@ final class TcpPair implements AutoCloseable {
         Sent s = new Sent(now, toServer, TcpSegment.flags(segment), TcpSegment.sequence(segment),
                 TcpSegment.acknowledgment(segment), TcpSegment.window(segment), TcpSegment.payloadLength(segment));
         sent.add(s);
+        if (copies != null) {
+            copies.add(segment.toByteArray());
+        }
         if (drop.test(s) || random.nextDouble() < loss) {
             lost++;
             segment.release();
@@ -169,6 +174,14 @@ final class TcpPair implements AutoCloseable {
     }
 
     /** Puts a crafted segment (no options, no data) on the wire, as a spoofer in the path would. */
+    /** Puts a segment recorded earlier (its bytes, checksum included) on the wire again. */
+    void replay(boolean toServer, byte[] segment) {
+        PacketBuffer b = pool.take();
+        int at = b.append(segment.length);
+        b.copyFrom(segment, 0, at, segment.length);
+        wire.add(new Flight(now + delayNanos, order++, toServer, b));
+    }
+
     void inject(boolean toServer, int flags, int seq, int ack) {
         PacketBuffer b = pool.take();
         b.prepend(TcpSegment.HEADER_LENGTH);
