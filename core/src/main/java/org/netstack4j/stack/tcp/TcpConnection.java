@@ -576,6 +576,11 @@ public final class TcpConnection {
         return !finQueued && sendRing.free() > 0 && sendRing.writable() == 0;
     }
 
+    /** RCV.NXT: the sequence number expected next from the peer. */
+    int receiveNext() {
+        return rcvNxt;
+    }
+
     /** The peer's FIN has arrived (and every byte before it): no more data will come. */
     public boolean finReceived() {
         return peerFin && rcvNxt == peerFinSeq + 1;

@@ -450,6 +450,68 @@ class TcpConnectionTest {
     }
 
     @Test
+    void simultaneousOpenGoesThroughSynReceivedToEstablishedOnBothSides() {
+        try (TcpPair p = new TcpPair(21).connectBoth(100, 900_000)) {
+            assertThat(p.client.state()).isEqualTo(TcpState.SYN_SENT);
+            assertThat(p.server.state()).isEqualTo(TcpState.SYN_SENT);
+            p.runUntil(p.now + 1500 * MS);
+            assertThat(p.sent).filteredOn(s -> (s.flags() & (SYN | ACK)) == (SYN | ACK)).as("each answers with SYN-ACK")
+                    .hasSize(2);
+            assertThat(p.client.state()).isEqualTo(TcpState.ESTABLISHED);
+            assertThat(p.server.state()).isEqualTo(TcpState.ESTABLISHED);
+            byte[] data = pattern(50_000, 21);
+            assertThat(send(p, false, data, 10 * SECOND)).isEqualTo(data);
+        }
+    }
+
+    /** Drives the client into {@code state} (data and FINs as needed), then sends it an exact RST. */
+    private static void resetIn(TcpState state, long seed) {
+        try (TcpPair p = established(new TcpPair(seed), 1)) {
+            switch (state) {
+                case ESTABLISHED -> { }
+                case FIN_WAIT_1 -> {
+                    p.drop = s -> !s.fromClient(); // the FIN is never acknowledged
+                    p.client.shutdownOutput(p.now);
+                }
+                case FIN_WAIT_2 -> p.client.shutdownOutput(p.now);
+                case CLOSE_WAIT -> p.server.shutdownOutput(p.now);
+                case CLOSING -> {
+                    p.drop = s -> (s.flags() & FIN) == 0 && s.length() == 0; // FINs cross, their ACKs are lost
+                    p.client.shutdownOutput(p.now);
+                    p.server.shutdownOutput(p.now);
+                }
+                case LAST_ACK -> {
+                    p.server.shutdownOutput(p.now);
+                    p.runUntil(() -> p.client.state() == TcpState.CLOSE_WAIT, SECOND);
+                    p.drop = s -> !s.fromClient();
+                    p.client.shutdownOutput(p.now);
+                }
+                case TIME_WAIT -> {
+                    p.client.shutdownOutput(p.now);
+                    p.server.shutdownOutput(p.now);
+                }
+                default -> throw new IllegalArgumentException(state.toString());
+            }
+            p.runUntil(() -> p.client.state() == state, 2 * SECOND);
+            assertThat(p.client.state()).isEqualTo(state);
+            p.drop = s -> false;
+            p.inject(false, RST, p.client.receiveNext(), 0); // to the client, exactly at RCV.NXT
+            p.runUntil(p.now + 10 * MS);
+            assertThat(p.client.state()).as("RST in %s", state).isEqualTo(TcpState.CLOSED);
+            assertThat(p.client.failure()).isEqualTo(TcpConnection.Failure.RESET);
+        }
+    }
+
+    @Test
+    void anExactResetEndsTheConnectionInEverySynchronizedState() {
+        long seed = 30;
+        for (TcpState s : List.of(TcpState.ESTABLISHED, TcpState.FIN_WAIT_1, TcpState.FIN_WAIT_2, TcpState.CLOSE_WAIT,
+                TcpState.CLOSING, TcpState.LAST_ACK, TcpState.TIME_WAIT)) {
+            resetIn(s, seed++);
+        }
+    }
+
+    @Test
     void simultaneousCloseGoesThroughClosingToTimeWaitOnBothSides() {
         try (TcpPair p = established(new TcpPair(11), 1)) {
             p.client.shutdownOutput(p.now);

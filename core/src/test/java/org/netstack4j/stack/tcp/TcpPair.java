@@ -97,6 +97,13 @@ final class TcpPair implements AutoCloseable {
         };
     }
 
+    /** Both ends open actively at the same moment (simultaneous open, RFC 9293 3.5). */
+    TcpPair connectBoth(int clientIss, int otherIss) {
+        client = TcpConnection.connect(clientConfig, toServer, CLIENT, 40_000, SERVER, 7, clientIss, now);
+        server = TcpConnection.connect(serverConfig, toClient, SERVER, 7, CLIENT, 40_000, otherIss, now);
+        return this;
+    }
+
     /** The client connects (with {@code iss}). */
     TcpPair connect(int iss) {
         client = TcpConnection.connect(clientConfig, toServer, CLIENT, 40_000, SERVER, 7, iss, now);
