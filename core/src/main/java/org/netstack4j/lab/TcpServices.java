@@ -28,9 +28,11 @@ public final class TcpServices implements AutoCloseable {
     public static final int ECHO = 7;
     public static final int DISCARD = 9;
     public static final int HTTP = 80;
-    static final int MAX_CONNECTIONS = 256;
+    static final int MAX_CONNECTIONS = 1024;
     private static final int MAX_REQUEST = 8192;
     private static final Duration IDLE = Duration.ofSeconds(30);
+    /** Connections not yet accepted, per service (Linux's somaxconn is 4096; a burst of a thousand fits). */
+    static final int BACKLOG = 1024;
 
     private final Network net;
     private final Supplier<String> page;
@@ -67,7 +69,7 @@ public final class TcpServices implements AutoCloseable {
     }
 
     private void listen(Host host, int port, String name, Handler handler) throws Exception {
-        TcpListener l = net.run(name + "-listen", () -> TcpListener.listen(host, port, 64));
+        TcpListener l = net.run(name + "-listen", () -> TcpListener.listen(host, port, BACKLOG));
         listeners.add(l);
         acceptors.put("tcp/" + port, net.startApplication(name, () -> accept(l, name, handler)));
     }
