@@ -3,6 +3,7 @@ package org.netstack4j.cli;
 import org.HdrHistogram.Histogram;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.ForwardingRig;
+import org.netstack4j.lab.TcpStreamPair;
 import org.netstack4j.lab.UdpPair;
 
 import java.io.IOException;
@@ -87,6 +88,12 @@ final class Bench {
                 out.add(new Case(test, "jdk", a.label));
             }
         }
+        for (String test : List.of(BenchResult.TCP_BULK, BenchResult.TCP_RR)) {
+            for (WakeMode m : modes) {
+                out.add(new Case(test, "netstack4j", m.cliName()));
+            }
+            out.add(new Case(test, "jdk", JdkTcp.LABEL));
+        }
         for (WakeMode m : modes) {
             out.add(new Case(BenchResult.FORWARD, "netstack4j", m.cliName()));
         }
@@ -114,6 +121,8 @@ final class Bench {
         return switch (c.test()) {
             case BenchResult.UDP_ONE_WAY -> jdk ? jdkOneWay(arrangement(c.variant())) : udpOneWay(WakeMode.parse(c.variant()));
             case BenchResult.UDP_ECHO -> jdk ? jdkEcho(arrangement(c.variant())) : udpEcho(WakeMode.parse(c.variant()));
+            case BenchResult.TCP_BULK -> jdk ? jdkTcpBulk() : tcpBulk(WakeMode.parse(c.variant()));
+            case BenchResult.TCP_RR -> jdk ? jdkTcpRr() : tcpRr(WakeMode.parse(c.variant()));
             case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
             default -> throw new IllegalArgumentException("no such test: " + c.test());
         };
@@ -174,8 +183,71 @@ final class Bench {
 
     BenchResult udpEcho(WakeMode mode) throws Exception {
         try (UdpPair pair = UdpPair.open(mode, PAYLOAD)) {
-            return echo("netstack4j", mode.cliName(), pair::echoOnce, this::allocatedHere);
+            return echo(BenchResult.UDP_ECHO, "netstack4j", mode.cliName(), pair::echoOnce, this::allocatedHere);
         }
+    }
+
+    /** Bytes per TCP bulk step: enough to fill the windows many times over. */
+    static final long TCP_CHUNK_BYTES = 4L << 20;
+
+    BenchResult tcpBulk(WakeMode mode) throws Exception {
+        try (TcpStreamPair pair = TcpStreamPair.open(mode)) {
+            return bulk("netstack4j", mode.cliName(), () -> pair.bulk(TCP_CHUNK_BYTES), pair::segments, this::allocatedHere);
+        }
+    }
+
+    BenchResult tcpRr(WakeMode mode) throws Exception {
+        try (TcpStreamPair pair = TcpStreamPair.open(mode)) {
+            return echo(BenchResult.TCP_RR, "netstack4j", mode.cliName(), pair::requestResponse, this::allocatedHere);
+        }
+    }
+
+    BenchResult jdkTcpBulk() throws Exception {
+        try (JdkTcp t = JdkTcp.open(true)) {
+            // The kernel's segments are not counted: per-packet allocation is per 64 KB write there.
+            long[] writes = {0};
+            return bulk("jdk", JdkTcp.LABEL, () -> {
+                writes[0] += TCP_CHUNK_BYTES / (64 * 1024);
+                return t.bulk(TCP_CHUNK_BYTES);
+            }, () -> writes[0], () -> allocated(t.serverThread()));
+        }
+    }
+
+    BenchResult jdkTcpRr() throws Exception {
+        try (JdkTcp t = JdkTcp.open(false)) {
+            return echo(BenchResult.TCP_RR, "jdk", JdkTcp.LABEL, t::requestResponse, () -> allocated(t.serverThread()));
+        }
+    }
+
+    /**
+     * One-stream bulk transfer in steps of {@link #TCP_CHUNK_BYTES}: bytes per second of wall
+     * clock, and heap bytes allocated per packet ({@code packets} counts them).
+     */
+    private BenchResult bulk(String stack, String variant, Chunk step, LongSupplier packets, LongSupplier allocation)
+            throws Exception {
+        runFor(budget.warmupNanos(), step);
+        double[] rates = new double[budget.trials()];
+        long bytes = 0;
+        long nanos = 0;
+        long allocated = 0;
+        long p0 = packets.getAsLong();
+        for (int t = 0; t < budget.trials(); t++) {
+            long a0 = allocation.getAsLong();
+            long t0 = System.nanoTime();
+            long n = 0;
+            long elapsed;
+            do {
+                n += step.run();
+                elapsed = System.nanoTime() - t0;
+            } while (elapsed < budget.measureNanos());
+            allocated += allocation.getAsLong() - a0;
+            rates[t] = n * 1e9 / elapsed;
+            bytes += n;
+            nanos += elapsed;
+        }
+        long counted = Math.max(1, packets.getAsLong() - p0);
+        return new BenchResult(BenchResult.TCP_BULK, stack, variant, counted, nanos / 1e9, median(rates), Double.NaN,
+                null, (double) allocated / counted, 0);
     }
 
     BenchResult forward(WakeMode mode) throws Exception {
@@ -310,7 +382,7 @@ final class Bench {
 
     BenchResult jdkEcho(JdkUdp.Arrangement arrangement) throws Exception {
         try (JdkUdp u = JdkUdp.open(arrangement, PAYLOAD, true)) {
-            return echo("jdk", arrangement.label, u::echoOnce, () -> allocated(u.serverThread()));
+            return echo(BenchResult.UDP_ECHO, "jdk", arrangement.label, u::echoOnce, () -> allocated(u.serverThread()));
         }
     }
 
@@ -323,7 +395,8 @@ final class Bench {
      * Echo round trips one at a time, each timed into a histogram; the rate, latency and the bytes
      * allocated per packet (two packets per echo) as {@code allocation} counts them.
      */
-    private BenchResult echo(String stack, String variant, EchoOnce once, LongSupplier allocation) throws Exception {
+    private BenchResult echo(String test, String stack, String variant, EchoOnce once, LongSupplier allocation)
+            throws Exception {
         runFor(budget.warmupNanos(), () -> {
             for (int i = 0; i < 256; i++) {
                 once.run();
@@ -352,7 +425,7 @@ final class Bench {
             nanos += now - t0;
         }
         long echoes = h.getTotalCount();
-        return new BenchResult(BenchResult.UDP_ECHO, stack, variant, echoes, nanos / 1e9,
+        return new BenchResult(test, stack, variant, echoes, nanos / 1e9,
                 median(rates), Double.NaN, latency(h), (double) allocated / (2 * echoes), 0);
     }
 

@@ -3,16 +3,18 @@ package org.netstack4j.cli;
 import java.util.List;
 
 /**
- * One row of the bench table: a test (UDP one-way, UDP echo round trip, forwarding; TCP once it
- * exists), the stack and how it was run, and what was measured. Rates are per second of wall
+ * One row of the bench table: a test (UDP one-way, UDP echo round trip, TCP bulk, TCP
+ * request/response, forwarding), the stack and how it was run, and what was measured. Rates are per second of wall
  * clock; latencies in microseconds; allocation in bytes per packet on the wire.
  *
  * @param test      the test's id ({@link #UDP_ONE_WAY}, ...)
  * @param stack     "netstack4j" or "jdk"
  * @param variant   the wake mode (netstack4j) or the arrangement (jdk)
- * @param packets   packets counted (datagrams received, round trips, frames forwarded)
+ * @param packets   packets counted (datagrams received, round trips, frames forwarded; TCP bulk: segments
+ *                  both ends sent for netstack4j, 64 KB writes for the JDK)
  * @param seconds   wall-clock time the counted packets took
- * @param rate      the headline rate: packets/s received (one-way), round trips/s (echo), frames/s
+ * @param rate      the headline rate: packets/s received (one-way), round trips/s (echo, request/response),
+ *                  bytes/s (TCP bulk), frames/s
  *                  per second of router CPU time (forwarding)
  * @param wholeRate forwarding only: frames/s of the whole network (generator, router, sink) on one core; else NaN
  * @param latency   round-trip percentiles (echo), else null
@@ -35,8 +37,8 @@ record BenchResult(String test, String stack, String variant, long packets, doub
     static final List<Test> TESTS = List.of(
             new Test(UDP_ONE_WAY, "UDP one-way, 64 B payload", "datagrams/s received", null),
             new Test(UDP_ECHO, "UDP echo round trip, 64 B payload", "us (p50 / p99 / p99.9 / max)", null),
-            new Test(TCP_BULK, "TCP bulk, one stream", "bytes/s", "not measured: netstack4j has no TCP yet"),
-            new Test(TCP_RR, "TCP 1-byte request/response", "us", "not measured: netstack4j has no TCP yet"),
+            new Test(TCP_BULK, "TCP bulk, one stream, MTU 1500", "bits/s", null),
+            new Test(TCP_RR, "TCP 1-byte request/response", "us (p50 / p99 / p99.9 / max)", null),
             new Test(FORWARD, "IPv4 forwarding, 64 B frames", "frames/s per router core", null));
 
     /** Round-trip percentiles in microseconds. */

@@ -2,6 +2,7 @@ package org.netstack4j.cli;
 
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.ForwardingRig;
+import org.netstack4j.lab.TcpStreamPair;
 import org.netstack4j.lab.UdpPair;
 
 import java.io.IOException;
@@ -67,12 +68,12 @@ final class ZeroGarbage {
 
     /**
      * How long the child may take: five minutes to start and set up, plus 20 us per packet of each
-     * case (two per mode) — ten times and more what the slowest case needs on a busy machine.
+     * case (three per mode) — ten times and more what the slowest case needs on a busy machine.
      */
     static Duration timeout(long packets, int modes) {
         long nanos;
         try {
-            nanos = Math.multiplyExact(packets, 2L * modes * 20_000L);
+            nanos = Math.multiplyExact(packets, 3L * modes * 20_000L);
         } catch (ArithmeticException tooLong) {
             nanos = Long.MAX_VALUE / 2;
         }
@@ -135,6 +136,10 @@ final class ZeroGarbage {
                         pair.echo(ECHO_BATCH);
                     }
                 }).line());
+            }
+            try (TcpStreamPair pair = TcpStreamPair.open(mode)) {
+                // n packets: n full segments of data (1,448 bytes each with timestamps), their ACKs besides.
+                System.out.println(run("tcp_bulk", mode, packets, threads, n -> pair.bulk(n * 1448L)).line());
             }
             try (ForwardingRig rig = ForwardingRig.open(mode)) {
                 System.out.println(run("forward", mode, packets, threads, rig::forward).line());

@@ -45,19 +45,29 @@ class BenchCommandTest {
                 .isGreaterThanOrEqualTo((stallsPerSecond - 0.5) * Bench.STALL_NANOS / 1e9 - 0.00005);
         assertThat(((Number) json.get("noise_floor_p999_us")).doubleValue())
                 .isGreaterThanOrEqualTo(((Number) json.get("noise_floor_work_us")).doubleValue() * 0.99);
-        assertThat((String) json.get("tcp")).contains("not measured");
+        for (String key : List.of("tcp_gbps", "jdk_tcp_gbps", "tcp_gbps_ratio", "tcp_rr_p50_us", "tcp_rr_p99_us",
+                "tcp_rr_p999_us", "jdk_tcp_rr_p99_us", "tcp_rr_p99_ratio", "tcp_gbps_poll", "tcp_rr_p99_us_napi")) {
+            assertThat(((Number) json.get(key)).doubleValue()).as(key).isPositive();
+        }
+        // The ratios are the figures beside them, divided (within the rounding of three places).
+        assertThat(((Number) json.get("tcp_gbps_ratio")).doubleValue()).isCloseTo(((Number) json.get("tcp_gbps")).doubleValue()
+                / ((Number) json.get("jdk_tcp_gbps")).doubleValue(), org.assertj.core.data.Offset.offset(0.02));
+        assertThat(((Number) json.get("tcp_rr_p99_ratio")).doubleValue()).isCloseTo(((Number) json.get("jdk_tcp_rr_p99_us"))
+                .doubleValue() / ((Number) json.get("tcp_rr_p99_us")).doubleValue(), org.assertj.core.data.Offset.offset(0.05));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("results");
-        // 3 wake modes x 3 tests for netstack4j, 3 JDK arrangements x 2 UDP tests
-        assertThat(rows).hasSize(15);
+        // 3 wake modes x 5 tests for netstack4j, 3 JDK arrangements x 2 UDP tests, 1 JDK arrangement x 2 TCP tests
+        assertThat(rows).hasSize(23);
+        assertThat(rows).filteredOn(m -> m.get("test").equals("tcp_rr_rtt")).hasSize(4).allSatisfy(m ->
+                assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
         assertThat(rows).filteredOn(m -> m.get("test").equals("udp_echo_rtt")).allSatisfy(m ->
                 assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
-        assertThat(Files.readAllLines(dir.resolve("bench.csv"))).hasSize(1 + 15 + 2)
+        assertThat(Files.readAllLines(dir.resolve("bench.csv"))).hasSize(1 + 23)
                 .first().asString().startsWith("test,stack,variant");
         for (String png : List.of("udp-one-way.png", "udp-echo-rtt.png", "forwarding.png")) {
             assertThat(Files.size(dir.resolve(png))).as(png).isGreaterThan(1000);
         }
-        assertThat(r.err()).contains("netstack4j bench: [15/15]");
+        assertThat(r.err()).contains("netstack4j bench: [23/23]");
     }
 
     @Test
@@ -77,7 +87,8 @@ class BenchCommandTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).contains("load average", "run-to-completion", "jdk-blocking", "jdk-spin", "jdk-1thread",
-                "netstack4j napi", "TCP bulk", "netstack4j has no TCP yet", "IPv4 forwarding", "vs JDK best",
+                "netstack4j napi", "TCP bulk", "Gbit/s", "TCP 1-byte request/response", "TCP_NODELAY", "IPv4 forwarding",
+                "vs JDK best", "TCP bulk >= 0.5x the JDK's",
                 "targets (the project's performance goals)", "machine noise floor", "stalls this thread", "bench.csv");
     }
 
@@ -94,13 +105,13 @@ class BenchCommandTest {
     }
 
     /**
-     * Echo and forwarding, 3 million packets each in every wake mode, in a JVM with no garbage
+     * Echo, TCP bulk and forwarding, 3 million packets each in every wake mode, in a JVM with no garbage
      * collector and a 96 MB heap: about 40 MB are free after setup, so 16 bytes of garbage per
      * packet in any one case would exhaust it. The allocation counter over the packet loops must
      * also stay at (almost) nothing. {@code bench --zero-garbage} runs the same at 100 million.
      */
     @Test
-    void echoAndForwardingRunUnderEpsilonWithoutGarbage() throws Exception {
+    void echoTcpAndForwardingRunUnderEpsilonWithoutGarbage() throws Exception {
         MainTest.Run r = run("bench", "--zero-garbage", "--packets", "3000000", "--heap", "96", "--json");
 
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
@@ -108,7 +119,8 @@ class BenchCommandTest {
         assertThat(json).containsEntry("ok", true).containsEntry("gc", "epsilon");
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> cases = (List<Map<String, Object>>) json.get("cases");
-        assertThat(cases).hasSize(6);
+        assertThat(cases).hasSize(9);
+        assertThat(cases).extracting(c -> c.get("test")).containsOnly("udp_echo", "tcp_bulk", "forward");
         assertThat(cases).allSatisfy(c -> {
             assertThat(((Number) c.get("packets")).longValue()).isGreaterThanOrEqualTo(3_000_000);
             assertThat(((Number) c.get("alloc_bytes_per_packet")).doubleValue()).as(c.toString()).isLessThan(0.01);

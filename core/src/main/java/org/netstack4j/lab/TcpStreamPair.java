@@ -1,0 +1,179 @@
+package org.netstack4j.lab;
+
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.exec.Simulation;
+import org.netstack4j.stack.Counter;
+import org.netstack4j.stack.HostConfig;
+import org.netstack4j.stack.TcpLayer;
+import org.netstack4j.stack.tcp.TcpConfig;
+import org.netstack4j.stack.tcp.TcpConnection;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.MacAddress;
+
+import java.io.IOException;
+import java.net.SocketException;
+
+/**
+ * Two netstack4j hosts on a cable with one TCP connection between them, for measuring the
+ * whole TCP path: the send buffer's chunks, the connection, IP, the driver, the card model, the
+ * cable and up the other side. As in {@link UdpPair}, everything runs in simulated time on the
+ * calling thread — both CPUs, every card, and both applications, which use the loop's
+ * non-blocking calls ({@link TcpLayer#writeNow}, {@link TcpLayer#readNow}) between steps of the
+ * simulation, where nothing else runs: a measurement is run-to-completion on one core with no
+ * thread hand-off, timed by the caller with the wall clock. Nagle is off (TCP_NODELAY), as
+ * request/response benchmarks set it. After {@link #open}, {@link #bulk} and
+ * {@link #requestResponse} allocate nothing.
+ */
+public final class TcpStreamPair implements AutoCloseable {
+    public static final int PORT = 5001;
+    /** Passes without progress before a run is declared stalled. */
+    private static final int MAX_IDLE_PASSES = 10_000;
+
+    private final Network net;
+    private final Simulation sim;
+    private final TcpLayer clientTcp;
+    private final TcpLayer serverTcp;
+    private final TcpConnection client;
+    private final TcpConnection server;
+    private final WakeMode mode;
+    private final byte[] data = new byte[64 * 1024];
+    private final byte[] buffer = new byte[64 * 1024];
+    private final byte[] one = {42};
+    private boolean closed;
+
+    private TcpStreamPair(Network net, TcpLayer clientTcp, TcpLayer serverTcp, TcpConnection client,
+                          TcpConnection server, WakeMode mode) {
+        this.net = net;
+        this.sim = net.simulation();
+        this.clientTcp = clientTcp;
+        this.serverTcp = serverTcp;
+        this.client = client;
+        this.server = server;
+        this.mode = mode;
+    }
+
+    /** Builds both hosts, connects, and warms the path up with a few megabytes and round trips. */
+    public static TcpStreamPair open(WakeMode mode) throws Exception {
+        Network net = Network.simulated(1);
+        try {
+            HostConfig config = HostConfig.builder().tcp(TcpConfig.DEFAULT.withNoDelay(true)).build();
+            Network.Node a = net.addHost("client", MacAddress.parse("02:00:00:00:00:01"), UdpPair.CLIENT_ADDRESS + "/24",
+                    mode, config);
+            Network.Node b = net.addHost("server", MacAddress.parse("02:00:00:00:00:02"), UdpPair.SERVER_ADDRESS + "/24",
+                    mode, config);
+            net.cable(a, b);
+            net.start();
+            Simulation sim = net.simulation();
+            TcpLayer clientTcp = a.host().tcp();
+            TcpLayer serverTcp = b.host().tcp();
+            // Between simulation steps this thread is the only one running: the loops' calls are safe here.
+            sim.runFor(10_000_000L); // the gratuitous ARPs
+            TcpLayer.Listener l = serverTcp.listenNow(0, PORT, 1, null);
+            TcpConnection c = clientTcp.connectNow(Ipv4Address.parseBits(UdpPair.SERVER_ADDRESS), PORT, null);
+            TcpConnection[] s = new TcpConnection[1];
+            sim.runUntil(() -> (s[0] = serverTcp.acceptNow(l, null)) != null, sim.nanos() + 5_000_000_000L);
+            if (s[0] == null) {
+                throw new IllegalStateException("the connection did not open: " + c);
+            }
+            TcpStreamPair pair = new TcpStreamPair(net, clientTcp, serverTcp, c, s[0], mode);
+            pair.bulk(4 << 20);
+            for (int i = 0; i < 1000; i++) {
+                pair.requestResponse();
+            }
+            return pair;
+        } catch (Exception | Error e) {
+            net.close();
+            throw e;
+        }
+    }
+
+    public WakeMode mode() {
+        return mode;
+    }
+
+    /** Moves {@code bytes} from the client to the server; returns once the server application has read them all. */
+    public long bulk(long bytes) throws IOException {
+        long written = 0;
+        long read = 0;
+        int idle = 0;
+        while (read < bytes) {
+            boolean progress = false;
+            while (written < bytes) {
+                int n = clientTcp.writeNow(client, data, 0, (int) Math.min(data.length, bytes - written));
+                if (n == 0) {
+                    break;
+                }
+                written += n;
+                progress = true;
+            }
+            progress |= sim.step(sim.nanos());
+            int n;
+            while ((n = serverTcp.readNow(server, buffer, 0, buffer.length)) > 0) {
+                read += n;
+                progress = true;
+            }
+            idle = progress ? 0 : idle + 1;
+            if (idle > MAX_IDLE_PASSES) {
+                throw stalled("bulk", read, bytes);
+            }
+        }
+        return read;
+    }
+
+    /** One byte from the client to the server, and one back: the unit of a request/response measurement. */
+    public void requestResponse() throws IOException {
+        if (clientTcp.writeNow(client, one, 0, 1) != 1) {
+            throw new IllegalStateException("no room for a one-byte request");
+        }
+        int idle = 0;
+        boolean answered = false;
+        while (true) {
+            boolean progress = sim.step(sim.nanos());
+            if (!answered && serverTcp.readNow(server, buffer, 0, 1) == 1) {
+                serverTcp.writeNow(server, buffer, 0, 1);
+                answered = true;
+                progress = true;
+            }
+            if (answered && clientTcp.readNow(client, buffer, 0, 1) == 1) {
+                return;
+            }
+            idle = progress ? 0 : idle + 1;
+            if (idle > MAX_IDLE_PASSES) {
+                throw stalled("request/response", answered ? 1 : 0, 2);
+            }
+        }
+    }
+
+    /** TCP segments both hosts have sent so far (data and ACKs): what a per-packet figure divides by. */
+    public long segments() {
+        return net.nodes().get(0).host().counters().get(Counter.TCP_OUT_SEGS)
+                + net.nodes().get(1).host().counters().get(Counter.TCP_OUT_SEGS);
+    }
+
+    private IllegalStateException stalled(String what, long done, long of) {
+        return new IllegalStateException(what + " stalled at " + done + " of " + of + " (" + mode.cliName()
+                + " mode): client " + client + ", server " + server);
+    }
+
+    /** True once closed if every buffer and stream chunk of both hosts is back in its pool. */
+    public boolean poolsFull() {
+        return net.poolsFull();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            clientTcp.closeNow(client);
+            serverTcp.closeNow(server);
+            sim.runFor(1_000_000_000L);
+        } catch (RuntimeException e) {
+            throw new SocketException("closing the pair: " + e);
+        } finally {
+            net.close();
+        }
+    }
+}
