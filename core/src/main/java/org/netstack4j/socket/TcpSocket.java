@@ -129,6 +129,19 @@ public final class TcpSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes like {@link #close()}, but first waits up to {@code linger} for the peer to have
+     * everything written and the end of it (SO_LINGER): for a program about to exit. False if the
+     * time ran out first.
+     */
+    public boolean close(Duration linger) throws SocketException {
+        ensureOpen();
+        tcp.shutdownOutput(connection);
+        boolean all = tcp.awaitAcknowledged(connection, linger.toNanos());
+        close();
+        return all;
+    }
+
     public boolean isClosed() {
         return closed;
     }

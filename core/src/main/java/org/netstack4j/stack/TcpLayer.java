@@ -854,6 +854,27 @@ public final class TcpLayer {
         });
     }
 
+    /**
+     * Waits until the peer has acknowledged everything written and our FIN (or the connection has
+     * ended), at most {@code timeoutNanos}; true if it has. What SO_LINGER makes close wait for: a
+     * program about to exit calls it so that what it wrote is not lost with its process.
+     */
+    public boolean awaitAcknowledged(TcpConnection conn, long timeoutNanos) throws SocketException {
+        Applications apps = host.applications();
+        long deadline = apps.clock().nanos() + timeoutNanos;
+        while (true) {
+            TcpState s = host.loop().call(conn::state);
+            if (s == TcpState.FIN_WAIT_2 || s == TcpState.TIME_WAIT || s == TcpState.CLOSED) {
+                return true;
+            }
+            long now = apps.clock().nanos();
+            if (now >= deadline) {
+                return false;
+            }
+            apps.block(Math.min(deadline, now + 1_000_000)); // look again in 1 ms
+        }
+    }
+
     /** Closes the handle: a FIN after what was written; the connection finishes on its own. */
     public void close(TcpConnection conn) throws SocketException {
         host.loop().call(() -> {
