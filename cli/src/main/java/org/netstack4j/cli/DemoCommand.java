@@ -192,6 +192,18 @@ final class DemoCommand implements Callable<Integer> {
                     if (m.get("last_error") != null) {
                         out.println("    last error: " + m.get("last_error"));
                     }
+                } else if (e.getKey().equals("tcp_connections")) {
+                    var conns = (List<Map<String, Object>>) e.getValue();
+                    out.println("  tcp connections (ss -ti): " + (conns.isEmpty() ? "none" : ""));
+                    for (var c : conns) {
+                        out.printf(java.util.Locale.ROOT, "    %-11s %-21s %-21s%n      cwnd:%s ssthresh:%s rtt:%.3f ms rto:%s "
+                                        + "mss:%s wscale:%s retrans:%s bytes_acked:%s bytes_received:%s segs_out:%s segs_in:%s%n",
+                                c.get("state"), c.get("local"), c.get("remote"), c.get("cwnd"),
+                                c.get("ssthresh") == null ? "-" : c.get("ssthresh"),
+                                ((Number) c.get("srtt_us")).doubleValue() / 1000, c.get("rto_ms"), c.get("mss"), c.get("wscale"),
+                                c.get("retransmits"), c.get("bytes_acked"), c.get("bytes_received"), c.get("segs_out"),
+                                c.get("segs_in"));
+                    }
                 } else if (e.getKey().equals("services")) {
                     out.println("  services: " + nonZero((Map<String, Long>) e.getValue()));
                 } else if (e.getKey().equals("protocols")) {

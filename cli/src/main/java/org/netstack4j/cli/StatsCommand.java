@@ -1,6 +1,8 @@
 package org.netstack4j.cli;
 
 import org.netstack4j.lab.LabWorld;
+import org.netstack4j.lab.TcpServices;
+import org.netstack4j.socket.TcpSocket;
 import org.netstack4j.socket.DnsResolver;
 import org.netstack4j.socket.Ping;
 import org.netstack4j.socket.UdpSocket;
@@ -24,8 +26,9 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {"Builds the demo's network (host 10.0.2.15, gateway 10.0.2.2), sends N UDP exchanges, N pings "
-                + "and one DNS query from the host, then prints each interface's driver and ring counters, its ARP "
-                + "neighbours, and the protocol counters of both hosts (zeros included with --json)."})
+                + "and one DNS query from the host and echoes 64 KB over TCP, then prints each interface's driver and ring counters, its ARP "
+                + "neighbours, the protocol counters of both hosts (zeros included with --json) and each TCP connection "
+                + "as ss -ti shows it."})
 final class StatsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -51,7 +54,7 @@ final class StatsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         LabWorld world = new LabWorld(lab.mode, lab.seed, null);
-        int[] answered = new int[2];
+        int[] answered = new int[3];
         // Progress on stderr (stdout keeps the report alone): one line a second on long runs.
         Progress progress = progressOptions.start(spec.commandLine().getErr(), "stats");
         try {
@@ -81,6 +84,16 @@ final class StatsCommand implements Callable<Integer> {
                     }
                 }
                 new DnsResolver(h, LabWorld.GATEWAY_IP).resolveA(LabWorld.DNS_NAME);
+                if (world.servesTcp()) {
+                    // 64 KB through the gateway's echo service: a connection for the ss -ti view (in TIME-WAIT at the end).
+                    try (TcpSocket t = TcpSocket.connect(h, LabWorld.GATEWAY_IP, TcpServices.ECHO, Duration.ofSeconds(5))) {
+                        t.setTimeout(Duration.ofSeconds(10));
+                        byte[] data = new byte[64 * 1024];
+                        t.write(data);
+                        t.shutdownOutput();
+                        answered[2] = t.inputStream().readAllBytes().length;
+                    }
+                }
                 return null;
             });
         } finally {
@@ -91,12 +104,13 @@ final class StatsCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("udp_answered", answered[0]);
             m.put("pings_answered", answered[1]);
+            m.put("tcp_echoed_bytes", answered[2]);
             m.put("pools_full", world.poolsFull());
             m.put("hosts", counters);
             out.println(Json.write(m));
         } else {
-            out.printf(Locale.ROOT, "%d UDP exchanges and %d pings answered; every buffer back: %s%n",
-                    answered[0], answered[1], world.poolsFull() ? "yes" : "NO");
+            out.printf(Locale.ROOT, "%d UDP exchanges and %d pings answered, %,d bytes echoed over TCP; every buffer back: %s%n",
+                    answered[0], answered[1], answered[2], world.poolsFull() ? "yes" : "NO");
             DemoCommand.printCounters(out, counters);
         }
         out.flush();

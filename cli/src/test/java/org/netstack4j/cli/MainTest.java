@@ -141,7 +141,7 @@ class MainTest {
 
     @Test
     void helpNeverWrapsInsideAValueSoExamplesPasteAsTheyAre() {
-        for (String command : List.of("demo", "up", "switch", "ping", "stats", "frames", "livelock", "bench")) {
+        for (String command : List.of("demo", "up", "nc", "switch", "ping", "stats", "frames", "livelock", "bench")) {
             String help = run(command, "--help").out();
             assertThat(help.lines()).as(command).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(Main.USAGE_WIDTH));
             // Every example command line is whole: a line that starts a command ends at a space or a continuation.
@@ -256,6 +256,14 @@ class MainTest {
         @SuppressWarnings("unchecked")
         var ip = ((Map<String, Map<String, Object>>) hosts.get("gateway").get("protocols")).get("ip");
         assertThat(ip).containsKeys("out_requests", "reasm_oks", "in_csum_errors");
+        // The TCP echo's connection as ss -ti shows it: the host closed first, so it waits in TIME-WAIT.
+        assertThat(json).containsEntry("tcp_echoed_bytes", 65_536L);
+        @SuppressWarnings("unchecked")
+        var conns = (List<Map<String, Object>>) hosts.get("host").get("tcp_connections");
+        assertThat(conns).hasSize(1);
+        assertThat(conns.get(0)).containsEntry("state", "time_wait").containsEntry("remote", "10.0.2.2:7")
+                .containsEntry("bytes_acked", 65_536L).containsEntry("bytes_received", 65_536L).containsEntry("retransmits", 0L)
+                .containsKeys("cwnd", "ssthresh", "srtt_us", "rto_ms", "mss", "segs_out", "segs_in");
         assertSnakeCaseKeys(json, "");
     }
 
@@ -264,7 +272,8 @@ class MainTest {
         Run r = run("stats", "--seed", "4", "--traffic", "2");
 
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("InDatagrams 3", "OutRequests", "InEchos 2").doesNotContain("in_datagrams");
+        assertThat(r.out()).contains("InDatagrams 3", "OutRequests", "InEchos 2", "tcp connections (ss -ti)", "time_wait",
+                "bytes_acked:").doesNotContain("in_datagrams");
     }
 
     /** Every key of every object in {@code json} is snake_case (lower-case words joined by '_'). */

@@ -2,6 +2,7 @@ package org.netstack4j.lab;
 
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.stack.Host;
+import org.netstack4j.stack.TcpLayer;
 import org.netstack4j.stack.HostConfig;
 import org.netstack4j.stack.NetInterface;
 import org.netstack4j.wire.Ipv4Address;
@@ -73,6 +74,11 @@ public final class LabWorld implements AutoCloseable {
      * cores the application threads (TCP's many hand-offs) get the CPU only when the scheduler takes
      * it from a spinning thread, so the TCP services are not run there (see the deployment-path issue).
      */
+    /** True if the gateway serves TCP (echo 7, discard 9, HTTP 80). */
+    public boolean servesTcp() {
+        return tcpServices != null;
+    }
+
     public static boolean busyPollStarves(WakeMode mode, Long seed) {
         return seed == null && mode == WakeMode.BUSY_POLL && Runtime.getRuntime().availableProcessors() < 3;
     }
@@ -140,6 +146,15 @@ public final class LabWorld implements AutoCloseable {
             m.put(nic.name(), i);
         }
         m.put("protocols", host.counters().byProtocol());
+        List<Map<String, Object>> tcp = new java.util.ArrayList<>();
+        try {
+            for (TcpLayer.ConnectionView v : host.tcp().snapshot()) {
+                tcp.add(v.toMap());
+            }
+        } catch (java.net.SocketException busy) {
+            // the loop did not answer: no connection list this time (the counters above still stand)
+        }
+        m.put("tcp_connections", tcp);
         return m;
     }
 }

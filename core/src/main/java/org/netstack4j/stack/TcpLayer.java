@@ -907,6 +907,51 @@ public final class TcpLayer {
         });
     }
 
+    /** One connection as {@code ss -ti} shows it: its addresses and what {@link TcpConnection#info} says. */
+    public record ConnectionView(String local, String remote, TcpConnection.Info info) {
+        /** snake_case keys for --json. */
+        public java.util.Map<String, Object> toMap() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("state", info.state().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("local", local);
+            m.put("remote", remote);
+            m.put("cwnd", info.cwnd());
+            m.put("ssthresh", info.ssthresh() == Long.MAX_VALUE ? null : info.ssthresh());
+            m.put("srtt_us", info.srttNanos() / 1000);
+            m.put("rto_ms", info.rtoNanos() / 1_000_000);
+            m.put("mss", info.peerMss());
+            m.put("retransmits", info.retransmits());
+            m.put("bytes_acked", info.bytesAcked());
+            m.put("bytes_received", info.bytesReceived());
+            m.put("segs_out", info.segmentsOut());
+            m.put("segs_in", info.segmentsIn());
+            m.put("snd_wnd", info.sendWindow());
+            m.put("wscale", info.sendShift() + "," + info.receiveShift());
+            m.put("timestamps", info.timestamps());
+            m.put("sack", info.sack());
+            return m;
+        }
+    }
+
+    /**
+     * Every connection in the table (TIME-WAIT included), as {@code ss -ti} would list it: taken on
+     * the loop while the host runs, read directly once it has stopped.
+     */
+    public java.util.List<ConnectionView> snapshot() throws SocketException {
+        return host.isStarted() ? host.loop().call(this::views) : views();
+    }
+
+    private java.util.List<ConnectionView> views() {
+        java.util.List<ConnectionView> out = new java.util.ArrayList<>();
+        for (TcpConnection conn : table.slots()) {
+            if (conn != null) {
+                out.add(new ConnectionView(Ipv4Address.format(conn.localAddress()) + ":" + conn.localPort(),
+                        Ipv4Address.format(conn.remoteAddress()) + ":" + conn.remotePort(), conn.info()));
+            }
+        }
+        return out;
+    }
+
     /** The host's stream memory (loop; tests read it when the loop is idle). */
     public ChunkPool memory() {
         return memory;

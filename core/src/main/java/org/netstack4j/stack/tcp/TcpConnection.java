@@ -330,8 +330,9 @@ public final class TcpConnection {
                 peerFinSeq = finAt;
             }
         }
+        boolean wasTimeWait = state == TcpState.TIME_WAIT;
         takeFinIfDue(now);
-        if (state == TcpState.TIME_WAIT && (flags & FIN) != 0) {
+        if (wasTimeWait && (flags & FIN) != 0) {
             timeWaitAt = now + config.timeWaitNanos(); // the peer resent its FIN: our ACK was lost
             sendAck(now);
         }

@@ -391,6 +391,21 @@ class TcpConnectionTest {
     }
 
     @Test
+    void thePeersFinIsAcknowledgedOnceAndTimeWaitDrawsNoReset() {
+        try (TcpPair p = established(new TcpPair(22), 1)) {
+            p.client.shutdownOutput(p.now);
+            p.runUntil(() -> p.client.state() == TcpState.FIN_WAIT_2, SECOND);
+            int before = p.sent.size();
+            p.server.shutdownOutput(p.now);
+            p.runUntil(() -> p.server.state() == TcpState.CLOSED, SECOND);
+            p.runUntil(p.now + SECOND);
+            assertThat(p.client.state()).isEqualTo(TcpState.TIME_WAIT);
+            assertThat(p.sent.subList(before, p.sent.size())).filteredOn(TcpPair.Sent::fromClient)
+                    .as("one ACK for the FIN: a second would reach a closed peer and draw a RST").hasSize(1);
+        }
+    }
+
+    @Test
     void dataThatArrivedBeforeAResetStaysReadableAndItsMemoryGoesBackWhenRead() {
         try (TcpPair p = established(new TcpPair(11), 1)) {
             byte[] data = pattern(3000, 11);
