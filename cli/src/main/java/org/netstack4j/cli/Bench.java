@@ -88,11 +88,13 @@ final class Bench {
                 out.add(new Case(test, "jdk", a.label));
             }
         }
-        for (String test : List.of(BenchResult.TCP_BULK, BenchResult.TCP_RR)) {
+        for (String test : List.of(BenchResult.TCP_BULK, BenchResult.TCP_BULK_JUMBO, BenchResult.TCP_RR)) {
             for (WakeMode m : modes) {
                 out.add(new Case(test, "netstack4j", m.cliName()));
             }
-            out.add(new Case(test, "jdk", JdkTcp.LABEL));
+            if (!test.equals(BenchResult.TCP_BULK_JUMBO)) { // the kernel's loopback has one MTU (65,536): one JDK row
+                out.add(new Case(test, "jdk", JdkTcp.LABEL));
+            }
         }
         for (WakeMode m : modes) {
             out.add(new Case(BenchResult.FORWARD, "netstack4j", m.cliName()));
@@ -121,7 +123,8 @@ final class Bench {
         return switch (c.test()) {
             case BenchResult.UDP_ONE_WAY -> jdk ? jdkOneWay(arrangement(c.variant())) : udpOneWay(WakeMode.parse(c.variant()));
             case BenchResult.UDP_ECHO -> jdk ? jdkEcho(arrangement(c.variant())) : udpEcho(WakeMode.parse(c.variant()));
-            case BenchResult.TCP_BULK -> jdk ? jdkTcpBulk() : tcpBulk(WakeMode.parse(c.variant()));
+            case BenchResult.TCP_BULK -> jdk ? jdkTcpBulk() : tcpBulk(WakeMode.parse(c.variant()), 1500);
+            case BenchResult.TCP_BULK_JUMBO -> tcpBulk(WakeMode.parse(c.variant()), 9000);
             case BenchResult.TCP_RR -> jdk ? jdkTcpRr() : tcpRr(WakeMode.parse(c.variant()));
             case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
             default -> throw new IllegalArgumentException("no such test: " + c.test());
@@ -190,9 +193,11 @@ final class Bench {
     /** Bytes per TCP bulk step: enough to fill the windows many times over. */
     static final long TCP_CHUNK_BYTES = 4L << 20;
 
-    BenchResult tcpBulk(WakeMode mode) throws Exception {
-        try (TcpStreamPair pair = TcpStreamPair.open(mode)) {
-            return bulk("netstack4j", mode.cliName(), () -> pair.bulk(TCP_CHUNK_BYTES), pair::segments, this::allocatedHere);
+    BenchResult tcpBulk(WakeMode mode, int mtu) throws Exception {
+        try (TcpStreamPair pair = TcpStreamPair.open(mode, mtu)) {
+            String test = mtu > 1500 ? BenchResult.TCP_BULK_JUMBO : BenchResult.TCP_BULK;
+            return bulk(test, "netstack4j", mode.cliName(), () -> pair.bulk(TCP_CHUNK_BYTES), pair::segments,
+                    this::allocatedHere);
         }
     }
 
@@ -206,7 +211,7 @@ final class Bench {
         try (JdkTcp t = JdkTcp.open(true)) {
             // The kernel's segments are not counted: per-packet allocation is per 64 KB write there.
             long[] writes = {0};
-            return bulk("jdk", JdkTcp.LABEL, () -> {
+            return bulk(BenchResult.TCP_BULK, "jdk", JdkTcp.LABEL, () -> {
                 writes[0] += TCP_CHUNK_BYTES / (64 * 1024);
                 return t.bulk(TCP_CHUNK_BYTES);
             }, () -> writes[0], () -> allocated(t.serverThread()));
@@ -223,8 +228,8 @@ final class Bench {
      * One-stream bulk transfer in steps of {@link #TCP_CHUNK_BYTES}: bytes per second of wall
      * clock, and heap bytes allocated per packet ({@code packets} counts them).
      */
-    private BenchResult bulk(String stack, String variant, Chunk step, LongSupplier packets, LongSupplier allocation)
-            throws Exception {
+    private BenchResult bulk(String test, String stack, String variant, Chunk step, LongSupplier packets,
+                             LongSupplier allocation) throws Exception {
         runFor(budget.warmupNanos(), step);
         double[] rates = new double[budget.trials()];
         long bytes = 0;
@@ -246,7 +251,7 @@ final class Bench {
             nanos += elapsed;
         }
         long counted = Math.max(1, packets.getAsLong() - p0);
-        return new BenchResult(BenchResult.TCP_BULK, stack, variant, counted, nanos / 1e9, median(rates), Double.NaN,
+        return new BenchResult(test, stack, variant, counted, nanos / 1e9, median(rates), Double.NaN,
                 null, (double) allocated / counted, 0);
     }
 

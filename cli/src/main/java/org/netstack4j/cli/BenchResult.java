@@ -27,6 +27,7 @@ record BenchResult(String test, String stack, String variant, long packets, doub
     static final String UDP_ONE_WAY = "udp_one_way";
     static final String UDP_ECHO = "udp_echo_rtt";
     static final String TCP_BULK = "tcp_bulk";
+    static final String TCP_BULK_JUMBO = "tcp_bulk_mtu9000";
     static final String TCP_RR = "tcp_rr_rtt";
     static final String FORWARD = "forward";
 
@@ -38,6 +39,7 @@ record BenchResult(String test, String stack, String variant, long packets, doub
             new Test(UDP_ONE_WAY, "UDP one-way, 64 B payload", "datagrams/s received", null),
             new Test(UDP_ECHO, "UDP echo round trip, 64 B payload", "us (p50 / p99 / p99.9 / max)", null),
             new Test(TCP_BULK, "TCP bulk, one stream, MTU 1500", "bits/s", null),
+            new Test(TCP_BULK_JUMBO, "TCP bulk, one stream, MTU 9000", "bits/s", null),
             new Test(TCP_RR, "TCP 1-byte request/response", "us (p50 / p99 / p99.9 / max)", null),
             new Test(FORWARD, "IPv4 forwarding, 64 B frames", "frames/s per router core", null));
 

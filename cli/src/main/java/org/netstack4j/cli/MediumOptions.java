@@ -1,5 +1,6 @@
 package org.netstack4j.cli;
 
+import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.hw.link.SwitchAddress;
 import org.netstack4j.lab.MediumSpec;
 import picocli.CommandLine;
@@ -7,6 +8,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -62,6 +65,24 @@ final class MediumOptions {
                     + "(make it first: ip tuntap add dev " + tap + " mode tap; or give --create)");
         }
         return tap == null ? null : new MediumSpec.Tap(tap);
+    }
+
+    /**
+     * The medium chosen, opened: a usage error if none was chosen; null, the cause said in one
+     * line on {@code err} after {@code who}, if it cannot be opened (no permission, no device).
+     */
+    ExternalMedium open(String who, PrintWriter err) {
+        MediumSpec chosen = spec();
+        if (chosen == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "say which medium to run on: " + names());
+        }
+        try {
+            return chosen.open();
+        } catch (IOException e) {
+            err.println(who + ": " + e.getMessage());
+            err.flush();
+            return null;
+        }
     }
 
     /** The options that choose a medium, with their values, for messages. */

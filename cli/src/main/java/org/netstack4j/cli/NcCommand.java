@@ -2,7 +2,6 @@ package org.netstack4j.cli;
 
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.hw.link.ExternalMedium;
-import org.netstack4j.lab.MediumSpec;
 import org.netstack4j.lab.StandaloneHost;
 import org.netstack4j.socket.TcpListener;
 import org.netstack4j.socket.TcpSocket;
@@ -104,17 +103,9 @@ final class NcCommand implements Callable<Integer> {
         if (waitSeconds != null && (waitSeconds < 1 || waitSeconds > 86_400)) {
             throw bad("-w must be 1..86400 seconds, not " + waitSeconds);
         }
-        MediumSpec chosen = medium.spec();
-        if (chosen == null) {
-            throw bad("say which medium to run on: " + MediumOptions.names());
-        }
         host.validate();
-        ExternalMedium opened;
-        try {
-            opened = chosen.open();
-        } catch (IOException e) {
-            err.println("nc: " + e.getMessage());
-            err.flush();
+        ExternalMedium opened = medium.open("nc", err);
+        if (opened == null) {
             return Main.EXIT_FAILED;
         }
         StandaloneHost.Options options = new StandaloneHost.Options(host.mac, host.staticAddress(), host.gateway, mode,

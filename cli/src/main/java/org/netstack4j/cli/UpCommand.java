@@ -3,7 +3,6 @@ package org.netstack4j.cli;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.lab.LabWorld;
-import org.netstack4j.lab.MediumSpec;
 import org.netstack4j.lab.StandaloneHost;
 import org.netstack4j.wire.Ipv4Address;
 import picocli.CommandLine;
@@ -107,17 +106,9 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        MediumSpec chosen = medium.spec();
-        if (chosen == null) {
-            throw bad("say which medium to run on: " + MediumOptions.names());
-        }
         host.validate();
-        ExternalMedium opened;
-        try {
-            opened = chosen.open();
-        } catch (IOException e) {
-            err.println("netstack4j up: " + e.getMessage());
-            err.flush();
+        ExternalMedium opened = medium.open("netstack4j up", err);
+        if (opened == null) {
             return Main.EXIT_FAILED;
         }
         StandaloneHost.Options options = new StandaloneHost.Options(host.mac, host.staticAddress(), host.gateway, mode,

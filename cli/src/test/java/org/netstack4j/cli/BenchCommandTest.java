@@ -46,7 +46,8 @@ class BenchCommandTest {
         assertThat(((Number) json.get("noise_floor_p999_us")).doubleValue())
                 .isGreaterThanOrEqualTo(((Number) json.get("noise_floor_work_us")).doubleValue() * 0.99);
         for (String key : List.of("tcp_gbps", "jdk_tcp_gbps", "tcp_gbps_ratio", "tcp_rr_p50_us", "tcp_rr_p99_us",
-                "tcp_rr_p999_us", "jdk_tcp_rr_p99_us", "tcp_rr_p99_ratio", "tcp_gbps_poll", "tcp_rr_p99_us_napi")) {
+                "tcp_rr_p999_us", "jdk_tcp_rr_p99_us", "tcp_rr_p99_ratio", "tcp_gbps_poll", "tcp_rr_p99_us_napi",
+                "tcp_gbps_mtu9000", "tcp_gbps_mtu9000_ratio", "tcp_gbps_mtu9000_interrupt")) {
             assertThat(((Number) json.get(key)).doubleValue()).as(key).isPositive();
         }
         // The ratios are the figures beside them, divided (within the rounding of three places).
@@ -56,18 +57,18 @@ class BenchCommandTest {
                 .doubleValue() / ((Number) json.get("tcp_rr_p99_us")).doubleValue(), org.assertj.core.data.Offset.offset(0.05));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("results");
-        // 3 wake modes x 5 tests for netstack4j, 3 JDK arrangements x 2 UDP tests, 1 JDK arrangement x 2 TCP tests
-        assertThat(rows).hasSize(23);
+        // 3 wake modes x 6 tests for netstack4j, 3 JDK arrangements x 2 UDP tests, 1 JDK arrangement x 2 TCP tests
+        assertThat(rows).hasSize(26);
         assertThat(rows).filteredOn(m -> m.get("test").equals("tcp_rr_rtt")).hasSize(4).allSatisfy(m ->
                 assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
         assertThat(rows).filteredOn(m -> m.get("test").equals("udp_echo_rtt")).allSatisfy(m ->
                 assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
-        assertThat(Files.readAllLines(dir.resolve("bench.csv"))).hasSize(1 + 23)
+        assertThat(Files.readAllLines(dir.resolve("bench.csv"))).hasSize(1 + 26)
                 .first().asString().startsWith("test,stack,variant");
         for (String png : List.of("udp-one-way.png", "udp-echo-rtt.png", "forwarding.png")) {
             assertThat(Files.size(dir.resolve(png))).as(png).isGreaterThan(1000);
         }
-        assertThat(r.err()).contains("netstack4j bench: [23/23]");
+        assertThat(r.err()).contains("netstack4j bench: [26/26]");
     }
 
     @Test

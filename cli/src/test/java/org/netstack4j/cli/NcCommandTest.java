@@ -40,6 +40,14 @@ class NcCommandTest {
         open.close();
     }
 
+    /** A switch process on a Unix socket in the test's directory; its address. */
+    private String startSwitch() throws Exception {
+        CliProcess sw = CliProcess.start("switch", "switch", "--listen", "unix:" + dir.resolve("lab.sock"));
+        open.add(sw);
+        String listening = sw.awaitLine(l -> l.startsWith("switch: listening on "), Duration.ofSeconds(20));
+        return listening.substring("switch: listening on ".length());
+    }
+
     /** {@code netstack4j nc ARGS} with stdin from {@code in} and stdout into {@code out}. */
     private static Process nc(Path in, Path out, Path err, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -70,10 +78,7 @@ class NcCommandTest {
 
     @Test
     void twoNcProcessesOnTheSwitchExchangeBothWaysByteExactAndHalfClose() throws Exception {
-        CliProcess sw = CliProcess.start("switch", "switch", "--listen", "unix:" + dir.resolve("lab.sock"));
-        open.add(sw);
-        String listening = sw.awaitLine(l -> l.startsWith("switch: listening on "), Duration.ofSeconds(20));
-        String address = listening.substring("switch: listening on ".length());
+        String address = startSwitch();
         Path fromServer = file("server-in", 300_000, 1);
         Path fromClient = file("client-in", 400_000, 2);
         Path serverOut = dir.resolve("server-out");
@@ -99,10 +104,7 @@ class NcCommandTest {
 
     @Test
     void aClosedPortIsRefusedWithOneLineAndStatusOne() throws Exception {
-        CliProcess sw = CliProcess.start("switch", "switch", "--listen", "unix:" + dir.resolve("lab.sock"));
-        open.add(sw);
-        String listening = sw.awaitLine(l -> l.startsWith("switch: listening on "), Duration.ofSeconds(20));
-        String address = listening.substring("switch: listening on ".length());
+        String address = startSwitch();
         CliProcess up = CliProcess.start("up", "up", "--switch", address, "--ip", "10.0.2.2/24", "--mac", "52:55:0a:00:02:02");
         open.add(up);
         up.awaitLine(l -> l.startsWith("up: "), Duration.ofSeconds(20));

@@ -9,9 +9,13 @@ package org.netstack4j.driver;
  * @param budget                frames per poll before yielding the CPU (NAPI weight; Linux uses 64)
  * @param interruptsPerSecond   ITR moderation: at most this many interrupts a second (0 = none)
  * @param statsIntervalNanos    how often the card's read-to-clear statistics are folded into the counters (0 = only on demand)
+ * @param mtu                   the largest IP datagram a frame carries: 1500, or up to {@value #MAX_MTU} with
+ *                              jumbo frames (the card's RCTL.LPE, 16 KB receive buffers)
  */
 public record DriverConfig(int rxRingSize, int txRingSize, WakeMode mode, int budget, int interruptsPerSecond,
-                           long statsIntervalNanos) {
+                           long statsIntervalNanos, int mtu) {
+    /** The largest jumbo MTU: a 9,000-byte datagram and its Ethernet header fit a 16 KB buffer with room to spare. */
+    public static final int MAX_MTU = 9000;
 
     public static final int DEFAULT_RING = 256;
     public static final int DEFAULT_BUDGET = 64;
@@ -25,6 +29,9 @@ public record DriverConfig(int rxRingSize, int txRingSize, WakeMode mode, int bu
         if (budget < 1) {
             throw new IllegalArgumentException("budget must be at least 1: " + budget);
         }
+        if (mtu < 576 || mtu > MAX_MTU) {
+            throw new IllegalArgumentException("MTU must be 576.." + MAX_MTU + ": " + mtu);
+        }
         if (interruptsPerSecond < 0 || statsIntervalNanos < 0) {
             throw new IllegalArgumentException("interrupt rate and stats interval must not be negative");
         }
@@ -37,22 +44,37 @@ public record DriverConfig(int rxRingSize, int txRingSize, WakeMode mode, int bu
     }
 
     public static DriverConfig of(WakeMode mode) {
-        return new DriverConfig(DEFAULT_RING, DEFAULT_RING, mode, DEFAULT_BUDGET, 0, 2_000_000_000L);
+        return new DriverConfig(DEFAULT_RING, DEFAULT_RING, mode, DEFAULT_BUDGET, 0, 2_000_000_000L, 1500);
     }
 
     public DriverConfig withRings(int rx, int tx) {
-        return new DriverConfig(rx, tx, mode, budget, interruptsPerSecond, statsIntervalNanos);
+        return new DriverConfig(rx, tx, mode, budget, interruptsPerSecond, statsIntervalNanos, mtu);
     }
 
     public DriverConfig withBudget(int newBudget) {
-        return new DriverConfig(rxRingSize, txRingSize, mode, newBudget, interruptsPerSecond, statsIntervalNanos);
+        return new DriverConfig(rxRingSize, txRingSize, mode, newBudget, interruptsPerSecond, statsIntervalNanos, mtu);
     }
 
     public DriverConfig withInterruptsPerSecond(int rate) {
-        return new DriverConfig(rxRingSize, txRingSize, mode, budget, rate, statsIntervalNanos);
+        return new DriverConfig(rxRingSize, txRingSize, mode, budget, rate, statsIntervalNanos, mtu);
     }
 
     public DriverConfig withStatsInterval(long nanos) {
-        return new DriverConfig(rxRingSize, txRingSize, mode, budget, interruptsPerSecond, nanos);
+        return new DriverConfig(rxRingSize, txRingSize, mode, budget, interruptsPerSecond, nanos, mtu);
+    }
+
+    /** Frames up to {@code newMtu} bytes of IP datagram (above 1500: jumbo frames). */
+    public DriverConfig withMtu(int newMtu) {
+        return new DriverConfig(rxRingSize, txRingSize, mode, budget, interruptsPerSecond, statsIntervalNanos, newMtu);
+    }
+
+    /** Bytes of each receive buffer the card fills: 2 KB, or 16 KB for jumbo frames. */
+    public int rxBufferSize() {
+        return mtu <= 1500 ? 2048 : 16_384;
+    }
+
+    /** The longest frame sent or taken, without FCS: the MTU and the Ethernet header. */
+    public int maxFrame() {
+        return mtu + 14;
     }
 }

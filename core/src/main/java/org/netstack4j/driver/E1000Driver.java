@@ -35,9 +35,9 @@ public final class E1000Driver implements NetDevice {
     private static final int ALL_CAUSES = 0xFFFF_FFFF;
     /** Polls of a self-clearing bit before giving up on the card. */
     private static final int MAX_SPINS = 100_000;
-    /** Longest frame we hand the card, without FCS (no jumbo frames). */
+    /** Longest frame we hand the card, without FCS, at the standard MTU (jumbo frames: {@link DriverConfig#maxFrame}). */
     public static final int MAX_FRAME = 1514;
-    /** The receive buffer size programmed into RCTL.BSIZE. */
+    /** The receive buffer size programmed into RCTL.BSIZE at the standard MTU. */
     public static final int RX_BUFFER_SIZE = 2048;
 
     private final String name;
@@ -63,9 +63,9 @@ public final class E1000Driver implements NetDevice {
 
     public E1000Driver(String name, RegisterWindow regs, DmaMemory dma, Cpu cpu, Irq irq, Timeline timeline,
                        BufferPool rxPool, DriverConfig config) {
-        if (rxPool.bufferSize() < RX_BUFFER_SIZE) {
+        if (rxPool.bufferSize() < config.rxBufferSize()) {
             throw new IllegalArgumentException("receive pool " + rxPool.name() + " has " + rxPool.bufferSize()
-                    + "-byte buffers; the driver needs " + RX_BUFFER_SIZE);
+                    + "-byte buffers; the driver needs " + config.rxBufferSize());
         }
         this.name = name;
         this.regs = regs;
@@ -213,7 +213,10 @@ public final class E1000Driver implements NetDevice {
         regs.write(RADV, 0);
         int rate = config.interruptsPerSecond();
         regs.write(ITR, rate == 0 ? 0 : (int) Math.max(1, 1_000_000_000L / ((long) rate * ITR_UNIT_NS)));
-        regs.write(RCTL, RCTL_EN | RCTL_BAM | RCTL_BSIZE_2048 | RCTL_SECRC | RCTL_RDMTS_HALF);
+        // Jumbo frames: long packets allowed (LPE) into 16 KB buffers (BSIZE 1024 times 16 with BSEX),
+        // one buffer per frame as at the standard MTU.
+        int size = config.mtu() > 1500 ? RCTL_LPE | RCTL_BSEX | RCTL_BSIZE_1024 : RCTL_BSIZE_2048;
+        regs.write(RCTL, RCTL_EN | RCTL_BAM | size | RCTL_SECRC | RCTL_RDMTS_HALF);
     }
 
     // ==== Transmit ====================================================================
@@ -230,13 +233,18 @@ public final class E1000Driver implements NetDevice {
      * @return false if the ring is full: the caller keeps the frame (back-pressure, not loss)
      */
     @Override
+    public int mtu() {
+        return config.mtu();
+    }
+
+    @Override
     public boolean queue(PacketBuffer frame) {
         if (!up) {
             throw new IllegalStateException(name + " is down");
         }
         int length = frame.length();
-        if (length < 14 || length > MAX_FRAME) {
-            throw new IllegalArgumentException(name + ": frame of " + length + " bytes (14.." + MAX_FRAME + ")");
+        if (length < 14 || length > config.maxFrame()) {
+            throw new IllegalArgumentException(name + ": frame of " + length + " bytes (14.." + config.maxFrame() + ")");
         }
         int t = tx.tail;
         if (!tx.done(t) || !tx.done(tx.next(t))) {

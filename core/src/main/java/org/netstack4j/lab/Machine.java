@@ -32,15 +32,20 @@ public final class Machine implements AutoCloseable {
     private final List<Nic> nics = new ArrayList<>();
 
     /**
-     * @param txBuffers buffers in the machine's transmit pool
-     * @param dmaBytes  size of the machine's DMA memory
+     * @param txBuffers    buffers in the machine's transmit pool
+     * @param dmaBytes     size of the machine's DMA memory
+     * @param txBufferSize bytes of each transmit buffer: 2 KB for frames of the standard MTU, 16 KB for jumbo frames
      */
-    public Machine(String name, Timeline timeline, int txBuffers, long dmaBytes) {
+    public Machine(String name, Timeline timeline, int txBuffers, long dmaBytes, int txBufferSize) {
         this.name = name;
         this.timeline = timeline;
         this.cpu = new Cpu(name);
         this.dma = new DmaMemory(dmaBytes);
-        this.txPool = new BufferPool(name + "-tx", dma, txBuffers, E1000Driver.RX_BUFFER_SIZE, TX_HEADROOM);
+        this.txPool = new BufferPool(name + "-tx", dma, txBuffers, txBufferSize, TX_HEADROOM);
+    }
+
+    public Machine(String name, Timeline timeline, int txBuffers, long dmaBytes) {
+        this(name, timeline, txBuffers, dmaBytes, E1000Driver.RX_BUFFER_SIZE);
     }
 
     public Machine(String name, Timeline timeline) {
@@ -64,7 +69,7 @@ public final class Machine implements AutoCloseable {
         Irq irq = cpu.newIrq(id);
         card.connectInterrupt(irq);
         BufferPool rxPool = new BufferPool(id + "-rx", dma, config.rxRingSize() + spareRxBuffers,
-                E1000Driver.RX_BUFFER_SIZE, 0);
+                config.rxBufferSize(), 0);
         E1000Driver driver = new E1000Driver(id, window.apply(card), dma, cpu, irq, timeline, rxPool, config);
         Nic nic = new Nic(ifName, card, irq, driver, rxPool);
         nics.add(nic);

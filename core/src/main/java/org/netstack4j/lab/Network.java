@@ -1,6 +1,7 @@
 package org.netstack4j.lab;
 
 import org.netstack4j.driver.DriverConfig;
+import org.netstack4j.driver.E1000Driver;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.exec.Applications;
 import org.netstack4j.exec.CpuThread;
@@ -124,7 +125,10 @@ public final class Network implements AutoCloseable {
      */
     public Node addHost(String name, MacAddress mac, String address, DriverConfig driver, int spareRxBuffers,
                         HostConfig config) {
-        Machine machine = new Machine(name, timeline, machineTxBuffers, machineDmaBytes);
+        // Transmit buffers for the card's largest frame, the headroom in front of it, and room for a TCP
+        // header's options beyond what the MTU counts (so a full-sized segment fits whatever the options).
+        Machine machine = new Machine(name, timeline, machineTxBuffers, machineDmaBytes,
+                Math.max(E1000Driver.RX_BUFFER_SIZE, driver.maxFrame() + Machine.TX_HEADROOM + 64));
         Host host = new Host(name, machine.cpu(), timeline, machine.dma(), machine.txPool(), apps,
                 config.withSeed(seed ^ (config.seed() * 31 + nodes.size())));
         Node node = new Node(machine, host);

@@ -1,5 +1,6 @@
 package org.netstack4j.lab;
 
+import org.netstack4j.driver.DriverConfig;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.exec.Simulation;
 import org.netstack4j.stack.Counter;
@@ -52,15 +53,28 @@ public final class TcpStreamPair implements AutoCloseable {
         this.mode = mode;
     }
 
-    /** Builds both hosts, connects, and warms the path up with a few megabytes and round trips. */
+    /** Builds both hosts on a standard Ethernet (MTU 1500), connects, and warms the path up. */
     public static TcpStreamPair open(WakeMode mode) throws Exception {
+        return open(mode, 1500);
+    }
+
+    /**
+     * Builds both hosts with cards of {@code mtu} (above 1500: jumbo frames, 16 KB buffers),
+     * connects, and warms the path up with a few megabytes and round trips.
+     */
+    public static TcpStreamPair open(WakeMode mode, int mtu) throws Exception {
         Network net = Network.simulated(1);
         try {
-            HostConfig config = HostConfig.builder().tcp(TcpConfig.DEFAULT.withNoDelay(true)).build();
+            DriverConfig driver = DriverConfig.of(mode).withMtu(mtu);
+            if (mtu > 1500) {
+                net.machineSize(512, 64L << 20); // 16 KB buffers: 512 to send, the ring and as many spare to receive
+            }
+            TcpConfig tcp = TcpConfig.DEFAULT.toBuilder().noDelay(true).mss(mtu - 40).build();
+            HostConfig config = HostConfig.builder().tcp(tcp).build();
             Network.Node a = net.addHost("client", MacAddress.parse("02:00:00:00:00:01"), UdpPair.CLIENT_ADDRESS + "/24",
-                    mode, config);
+                    driver, driver.rxRingSize(), config);
             Network.Node b = net.addHost("server", MacAddress.parse("02:00:00:00:00:02"), UdpPair.SERVER_ADDRESS + "/24",
-                    mode, config);
+                    driver, driver.rxRingSize(), config);
             net.cable(a, b);
             net.start();
             Simulation sim = net.simulation();
@@ -89,6 +103,11 @@ public final class TcpStreamPair implements AutoCloseable {
 
     public WakeMode mode() {
         return mode;
+    }
+
+    /** The segment size the client sends with (the server's MSS, less the timestamp option). */
+    public int segmentSize() {
+        return client.info().peerMss() - 12;
     }
 
     /** Moves {@code bytes} from the client to the server; returns once the server application has read them all. */

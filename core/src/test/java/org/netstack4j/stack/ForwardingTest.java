@@ -2,7 +2,6 @@ package org.netstack4j.stack;
 
 import org.junit.jupiter.api.Test;
 import org.netstack4j.driver.DriverConfig;
-import org.netstack4j.driver.NetDevice;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.Network;
 import org.netstack4j.lab.ServerLoop;
@@ -285,21 +284,6 @@ class ForwardingTest {
         r.close();
     }
 
-    /** A card whose link carries less than Ethernet's 1500 bytes (a tunnel, PPPoE): the E1000 with a smaller MTU. */
-    private static final class SmallMtu extends DelegatingDevice {
-        private final int mtu;
-
-        SmallMtu(NetDevice card, int mtu) {
-            super(card);
-            this.mtu = mtu;
-        }
-
-        @Override
-        public int mtu() {
-            return mtu;
-        }
-    }
-
     @Test
     void aFragmentThatCannotBeFragmentedFurtherIsDroppedNotThrown() throws Exception {
         // Prober - router - b, the router's link to b with an MTU of 576: what it forwards to b it
@@ -310,7 +294,7 @@ class ForwardingTest {
                 HostConfig.DEFAULT.withForwarding(true));
         DriverConfig driver = DriverConfig.of(WakeMode.NAPI);
         Nic eth1 = router.machine().addNic("eth1", MacAddress.parse("52:54:00:00:01:02"), driver, driver.rxRingSize());
-        router.host().addInterface("eth1", new SmallMtu(eth1.driver(), 576), ROUTER_3, 24);
+        router.host().addInterface("eth1", new SmallMtuDevice(eth1.driver(), 576), ROUTER_3, 24);
         Network.Node b = net.addHost("b", MacAddress.parse("52:54:00:00:00:0b"), "10.0.3.20/24", WakeMode.NAPI,
                 HostConfig.DEFAULT);
         b.host().setDefaultGateway(ROUTER_3);

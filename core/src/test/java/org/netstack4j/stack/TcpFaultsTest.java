@@ -72,7 +72,11 @@ class TcpFaultsTest {
 
     /** A sink on the server's port 9: accepts one connection, hashes what it reads until the end. */
     private static AtomicReference<byte[]> startSink(Network net) throws Exception {
-        Host server = net.nodes().get(1).host();
+        return startSink(net, net.nodes().get(1).host());
+    }
+
+    /** A sink on port 9 of {@code server}: accepts one connection, hashes what it reads until the end. */
+    static AtomicReference<byte[]> startSink(Network net, Host server) throws Exception {
         TcpListener l = net.run("listen", () -> TcpListener.listen(server, 9, 4));
         AtomicReference<byte[]> digest = new AtomicReference<>();
         net.startApplication("sink", () -> {

@@ -2,11 +2,9 @@ package org.netstack4j.stack;
 
 import org.junit.jupiter.api.Test;
 import org.netstack4j.driver.DriverConfig;
-import org.netstack4j.driver.NetDevice;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.Network;
 import org.netstack4j.lab.Nic;
-import org.netstack4j.socket.TcpListener;
 import org.netstack4j.socket.TcpSocket;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
@@ -31,21 +29,6 @@ class TcpIcmpTest {
     private static final int ROUTER_3 = Ipv4Address.parseBits("10.0.3.1");
     private static final long MS = 1_000_000L;
 
-    /** A card whose link carries less than Ethernet's 1500 bytes (a tunnel, PPPoE). */
-    private static final class SmallMtu extends DelegatingDevice {
-        private final int mtu;
-
-        SmallMtu(NetDevice card, int mtu) {
-            super(card);
-            this.mtu = mtu;
-        }
-
-        @Override
-        public int mtu() {
-            return mtu;
-        }
-    }
-
     private static Network routed(HostConfig aConfig) {
         Network net = Network.simulated(8);
         Network.Node a = net.addHost("a", MacAddress.parse("52:54:00:00:00:0a"), "10.0.2.15/24", WakeMode.NAPI, aConfig);
@@ -54,7 +37,7 @@ class TcpIcmpTest {
                 WakeMode.NAPI, HostConfig.DEFAULT.withForwarding(true));
         DriverConfig driver = DriverConfig.of(WakeMode.NAPI);
         Nic eth1 = router.machine().addNic("eth1", MacAddress.parse("52:54:00:00:01:02"), driver, driver.rxRingSize());
-        router.host().addInterface("eth1", new SmallMtu(eth1.driver(), 576), ROUTER_3, 24);
+        router.host().addInterface("eth1", new SmallMtuDevice(eth1.driver(), 576), ROUTER_3, 24);
         Network.Node b = net.addHost("b", MacAddress.parse("52:54:00:00:00:0b"), "10.0.3.20/24", WakeMode.NAPI,
                 HostConfig.DEFAULT);
         b.host().setDefaultGateway(ROUTER_3);
@@ -70,21 +53,7 @@ class TcpIcmpTest {
         Host a = net.nodes().get(0).host();
         Host router = net.nodes().get(1).host();
         Host b = net.nodes().get(2).host();
-        TcpListener l = net.run("listen", () -> TcpListener.listen(b, 9, 4));
-        AtomicReference<byte[]> digest = new AtomicReference<>();
-        net.startApplication("sink", () -> {
-            try (TcpSocket s = l.accept(); l) {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[8192];
-                int n;
-                while ((n = s.read(buf)) >= 0) {
-                    sha.update(buf, 0, n);
-                }
-                digest.set(sha.digest());
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
+        AtomicReference<byte[]> digest = TcpFaultsTest.startSink(net, b);
         byte[] data = new byte[300_000];
         new SplittableRandom(8).nextBytes(data);
         int peerMss = net.run("sender", () -> {
