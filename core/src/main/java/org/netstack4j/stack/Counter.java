@@ -108,6 +108,18 @@ public enum Counter {
     TCP_IN_ICMP_ERRORS("tcp", "InIcmpErrors"),
     /** ICMP errors ignored: no such connection, or not quoting data in flight (RFC 5927; Linux's OutOfWindowIcmps). */
     TCP_ICMP_IGNORED("tcp", "IcmpIgnored"),
+    /** Segments dropped by PAWS: older than the connection's last timestamp (RFC 7323; Linux's PAWSEstab). */
+    TCP_PAWS_DROPPED("tcp", "PAWSDropped"),
+    /** Segments outside the receive window (answered with an ACK, rate-limited unless they carry data). */
+    TCP_OUT_OF_WINDOW_DROPPED("tcp", "OutOfWindowDropped"),
+    /** Out-of-order data dropped: every range of the connection's bound was in use (Linux's TCPOFODrop). */
+    TCP_OFO_DROPPED("tcp", "OfoDropped"),
+    /** Received data dropped because stream memory was spent (the peer sends it again; Linux's TCPRcvQDrop). */
+    TCP_NO_MEMORY_DROPPED("tcp", "NoMemoryDropped"),
+    /** Challenge ACKs sent for RSTs and SYNs in the window but not exact (RFC 5961; Linux's TCPChallengeACK). */
+    TCP_CHALLENGE_ACKS("tcp", "ChallengeAcks"),
+    /** Answers to unacceptable segments held back by the 500 ms rate limit (Linux's TCPACKSkipped*). */
+    TCP_ACK_RATE_LIMITED("tcp", "AckRateLimited"),
     /** Loop-side handlers (TcpEvents) that threw: their connection was reset, the rest went on. */
     TCP_HANDLER_FAILURES("tcp", "HandlerFailures"),
 

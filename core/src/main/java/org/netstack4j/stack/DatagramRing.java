@@ -8,7 +8,9 @@ import java.lang.invoke.VarHandle;
  * loop and an application. Each record is a 12-byte header (payload length, IPv4 address, port,
  * a 16-bit tag) and the payload, stored whole (a record that would straddle the end starts again
  * at zero). Positions are published with release writes and read with acquire reads, so the
- * payload bytes are visible before the record is. It allocates nothing after construction.
+ * payload bytes are visible before the record is. The array is made by the producer's first
+ * record, so a socket that never carries a datagram holds no ring memory; after that it
+ * allocates nothing.
  */
 final class DatagramRing {
     private static final int HEADER = 12;
@@ -26,14 +28,16 @@ final class DatagramRing {
         }
     }
 
-    private final byte[] bytes;
+    private final int capacity;
+    /** Made by the producer at its first record, before it publishes it: the consumer sees it with the record. */
+    private byte[] bytes;
     @SuppressWarnings("unused") private volatile long head; // consumer position (bytes consumed)
     @SuppressWarnings("unused") private volatile long tail; // producer position (bytes produced)
 
     // Where the positions fall in the array (position modulo its length), each kept by the one
     // side that moves that position, so the per-datagram path needs no 64-bit division.
-    private int tailAt; // producer's: tail % bytes.length
-    private int headAt; // consumer's: head % bytes.length
+    private int tailAt; // producer's: tail % capacity
+    private int headAt; // consumer's: head % capacity
 
     // The record most recently taken by the consumer.
     private int takenLength;
@@ -43,11 +47,16 @@ final class DatagramRing {
     private int takenOffset;
 
     DatagramRing(int capacity) {
-        bytes = new byte[capacity & ~3]; // records are 4-byte aligned
+        this.capacity = capacity & ~3; // records are 4-byte aligned
     }
 
     int capacity() {
-        return bytes.length;
+        return capacity;
+    }
+
+    /** True once the ring holds its array (a datagram has been through it). */
+    boolean allocated() {
+        return bytes != null;
     }
 
     /** The capacity a ring needs to hold {@code records} records of {@code payload} bytes each at once. */
@@ -57,7 +66,7 @@ final class DatagramRing {
 
     /** Largest payload a record can ever carry in this ring. */
     int maxPayload() {
-        return bytes.length / 2 - HEADER;
+        return capacity / 2 - HEADER;
     }
 
     private static int footprint(int length) {
@@ -72,12 +81,15 @@ final class DatagramRing {
         if (length < 0 || length > maxPayload()) {
             return -1;
         }
+        if (bytes == null) {
+            bytes = new byte[capacity];
+        }
         long t = (long) TAIL.getOpaque(this);
         long h = (long) HEAD.getVolatile(this);
         int size = footprint(length);
         int at = tailAt;
-        int skip = at + size > bytes.length ? bytes.length - at : 0;
-        if (t + skip + size - h > bytes.length) {
+        int skip = at + size > capacity ? capacity - at : 0;
+        if (t + skip + size - h > capacity) {
             return -1;
         }
         if (skip > 0) {
@@ -97,9 +109,9 @@ final class DatagramRing {
         INT.set(bytes, at + 8, (port << 16) | (tag & 0xFFFF));
         long t = (long) TAIL.getOpaque(this);
         int pos = tailAt;
-        long skip = at < pos ? bytes.length - pos : 0; // the record wrapped to zero
+        long skip = at < pos ? capacity - pos : 0; // the record wrapped to zero
         int end = at + footprint(length);
-        tailAt = end == bytes.length ? 0 : end;
+        tailAt = end == capacity ? 0 : end;
         // Volatile, not just release: the producer reads the consumer's "waiting" flag next, and
         // that read must not move before this write (else a wake-up could be lost).
         TAIL.setVolatile(this, t + skip + footprint(length));
@@ -137,8 +149,8 @@ final class DatagramRing {
             return false;
         }
         int at = headAt;
-        if (bytes.length - at < HEADER || (int) INT.get(bytes, at) == WRAP) {
-            h += bytes.length - at;
+        if (capacity - at < HEADER || (int) INT.get(bytes, at) == WRAP) {
+            h += capacity - at;
             HEAD.setRelease(this, h);
             at = 0;
             headAt = 0;
@@ -160,7 +172,7 @@ final class DatagramRing {
         long h = (long) HEAD.getOpaque(this);
         int size = footprint(takenLength);
         int end = takenOffset - HEADER + size;
-        headAt = end == bytes.length ? 0 : end;
+        headAt = end == capacity ? 0 : end;
         HEAD.setVolatile(this, h + size); // volatile for the same reason as in publish
     }
 

@@ -183,6 +183,18 @@ public final class TcpLayer {
         }
 
         @Override
+        public void count(TcpConnection.Event event) {
+            c.count(switch (event) {
+                case PAWS_DROPPED -> Counter.TCP_PAWS_DROPPED;
+                case OUT_OF_WINDOW_DROPPED -> Counter.TCP_OUT_OF_WINDOW_DROPPED;
+                case OUT_OF_ORDER_FULL_DROPPED -> Counter.TCP_OFO_DROPPED;
+                case NO_MEMORY_DROPPED -> Counter.TCP_NO_MEMORY_DROPPED;
+                case CHALLENGE_ACK -> Counter.TCP_CHALLENGE_ACKS;
+                case ACK_RATE_LIMITED -> Counter.TCP_ACK_RATE_LIMITED;
+            });
+        }
+
+        @Override
         public void send(TcpConnection connection, PacketBuffer segment) {
             c.count(Counter.TCP_OUT_SEGS);
             if ((TcpSegment.flags(segment) & TcpSegment.RST) != 0) {

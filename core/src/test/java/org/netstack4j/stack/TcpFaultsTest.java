@@ -132,6 +132,9 @@ class TcpFaultsTest {
         });
     }
 
+    /** Duplicated segments the receivers dropped as outside the window, over the seeds run so far. */
+    private static long duplicatesDropped;
+
     private static Rates rates(int seed) {
         return Rates.NONE
                 .withDrop((seed % 5) * 0.05) // 0, 5, 10, 15, 20 %
@@ -165,6 +168,7 @@ class TcpFaultsTest {
         assertThat(got.get()).as("seed %d: byte-exact", seed).isEqualTo(sha(data));
         assertThat(a.host().counters().get(Counter.TCP_CURR_ESTAB)).as("seed %d: nothing stuck", seed).isZero();
         assertThat(b.host().counters().get(Counter.TCP_CURR_ESTAB)).isZero();
+        duplicatesDropped += b.host().counters().get(Counter.TCP_OUT_OF_WINDOW_DROPPED);
         net.close();
         assertThat(net.poolsFull()).as("seed %d: every buffer and chunk back", seed).isTrue();
         List<FaultInjector.Counters> counters = new ArrayList<>();
@@ -193,6 +197,7 @@ class TcpFaultsTest {
             }
         }
         assertThat(dropped).as("the cable did lose frames").isPositive();
+        assertThat(duplicatesDropped).as("duplicates arrived, were dropped and counted").isPositive();
         assertThat(corrupted).as("and corrupt them").isPositive();
     }
 
@@ -397,6 +402,7 @@ class TcpFaultsTest {
         }
         long refused = client.counters().get(Counter.TCP_MEMORY_REFUSED) + server.counters().get(Counter.TCP_MEMORY_REFUSED);
         assertThat(refused).as("memory did run short").isPositive();
+        assertThat(server.counters().get(Counter.TCP_NO_MEMORY_DROPPED)).as("data in dropped for it, counted").isPositive();
         assertThat(client.tcp().memory().peakInUse()).isLessThanOrEqualTo(64);
         net.run("unlisten", () -> {
             l.close();

@@ -47,6 +47,26 @@ public final class TcpConnection {
 
         /** The host's stream memory, which both directions' bytes are kept in while they wait. */
         ChunkPool memory();
+
+        /** A segment dropped, or an answer sent or held back, for the host's counters (nothing by default). */
+        default void count(Event event) {
+        }
+    }
+
+    /** What a connection tells its host's counters of, as it happens. */
+    public enum Event {
+        /** A segment older than the last one's timestamp (PAWS, RFC 7323 5). */
+        PAWS_DROPPED,
+        /** A segment outside the receive window. */
+        OUT_OF_WINDOW_DROPPED,
+        /** Out-of-order data needing a new range when every range is in use. */
+        OUT_OF_ORDER_FULL_DROPPED,
+        /** Data dropped because the host's stream memory was spent. */
+        NO_MEMORY_DROPPED,
+        /** A challenge ACK sent (RFC 5961). */
+        CHALLENGE_ACK,
+        /** An answer to an unacceptable segment held back by the 500 ms rate limit. */
+        ACK_RATE_LIMITED
     }
 
     /** Why a connection ended other than by an orderly close. */
@@ -278,11 +298,13 @@ public final class TcpConnection {
         int length = TcpSegment.sequenceLength(seg);
         if (timestamps && options.hasTimestamps && (flags & RST) == 0 && lt(options.tsVal, tsRecent)) {
             droppedOutOfWindow++; // PAWS (RFC 7323 5.3): an old duplicate
+            out.count(Event.PAWS_DROPPED);
             outOfWindowAck(seg, now);
             return;
         }
         if (!acceptable(seq, length)) {
             droppedOutOfWindow++;
+            out.count(Event.OUT_OF_WINDOW_DROPPED);
             if ((flags & RST) == 0) {
                 outOfWindowAck(seg, now);
             }
@@ -480,10 +502,12 @@ public final class TcpConnection {
         if (from != rcvNxt) {
             if (!outOfOrder.hasRoomFor(from, end)) {
                 droppedOutOfOrderFull++;
+                out.count(Event.OUT_OF_ORDER_FULL_DROPPED);
                 return;
             }
             if (!receiveRing.writeAt(offset, seg, header + skip, n)) {
                 droppedNoMemory++; // the host's stream memory is spent: the peer sends it again
+                out.count(Event.NO_MEMORY_DROPPED);
                 return;
             }
             outOfOrder.add(from, end);
@@ -492,6 +516,7 @@ public final class TcpConnection {
         }
         if (!receiveRing.writeAt(offset, seg, header + skip, n)) {
             droppedNoMemory++;
+            out.count(Event.NO_MEMORY_DROPPED);
             return;
         }
         int before = rcvNxt;
@@ -921,6 +946,7 @@ public final class TcpConnection {
 
     private void challengeAck(long now) {
         challengeAcks++;
+        out.count(Event.CHALLENGE_ACK);
         outOfWindowAck(now);
     }
 
@@ -943,6 +969,7 @@ public final class TcpConnection {
     private void outOfWindowAck(long now) {
         if (lastOutOfWindowAck >= 0 && now - lastOutOfWindowAck < OUT_OF_WINDOW_ACK_INTERVAL_NANOS) {
             outOfWindowAcksSuppressed++;
+            out.count(Event.ACK_RATE_LIMITED);
             return;
         }
         lastOutOfWindowAck = now;
