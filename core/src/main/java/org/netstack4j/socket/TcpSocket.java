@@ -75,6 +75,7 @@ public final class TcpSocket implements AutoCloseable {
 
     private void ensureOpen() throws SocketClosedException {
         if (closed) {
+            tcp.refusedClosedHandle(); // counted: late work aimed at a connection this handle no longer names
             throw new SocketClosedException("socket is closed");
         }
     }

@@ -120,6 +120,8 @@ public enum Counter {
     TCP_CHALLENGE_ACKS("tcp", "ChallengeAcks"),
     /** Answers to unacceptable segments held back by the 500 ms rate limit (Linux's TCPACKSkipped*). */
     TCP_ACK_RATE_LIMITED("tcp", "AckRateLimited"),
+    /** Calls on a TCP handle after its close, refused (the handle can reach no other connection). */
+    TCP_CLOSED_HANDLE_REFUSED("tcp", "ClosedHandleRefused"),
     /** Loop-side handlers (TcpEvents) that threw: their connection was reset, the rest went on. */
     TCP_HANDLER_FAILURES("tcp", "HandlerFailures"),
 

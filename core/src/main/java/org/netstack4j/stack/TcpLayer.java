@@ -910,6 +910,22 @@ public final class TcpLayer {
         });
     }
 
+    /**
+     * Counts a call refused because its handle was closed (any thread; counted on the loop). A
+     * handle holds its connection object, never reused, so it cannot reach another connection;
+     * this says how often something tried.
+     */
+    public void refusedClosedHandle() {
+        try {
+            host.loop().call(() -> {
+                c.count(Counter.TCP_CLOSED_HANDLE_REFUSED);
+                return null;
+            });
+        } catch (SocketException hostGone) {
+            // a stopped host counts nothing more
+        }
+    }
+
     /** Ends the connection at once with RST. */
     public void abort(TcpConnection conn) throws SocketException {
         host.loop().call(() -> {

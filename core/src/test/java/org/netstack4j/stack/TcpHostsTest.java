@@ -93,6 +93,7 @@ class TcpHostsTest {
         Host client = net.nodes().get(0).host();
         Host gateway = net.nodes().get(1).host();
         assertThat(client.counters().get(Counter.TCP_ACTIVE_OPENS)).isEqualTo(1);
+        assertThat(client.counters().get(Counter.TCP_CLOSED_HANDLE_REFUSED)).as("the write after close, refused").isEqualTo(1);
         assertThat(gateway.counters().get(Counter.TCP_PASSIVE_OPENS)).isEqualTo(1);
         net.idle(200_000_000L);
         assertThat(client.counters().get(Counter.TCP_CURR_ESTAB)).as("both closed").isZero();

@@ -406,6 +406,42 @@ class TcpConnectionTest {
     }
 
     @Test
+    void aSlowReaderOpensItsWindowInWholeSegmentsNotDribbles() {
+        TcpConfig small = TcpConfig.DEFAULT.withBuffers(16_384, 16_384);
+        try (TcpPair p = established(new TcpPair(23, TcpConfig.DEFAULT, small), 1)) {
+            byte[] data = pattern(64 * 1024, 23);
+            int[] written = {0};
+            byte[] buf = new byte[100];
+            int read = 0;
+            int before = p.sent.size();
+            while (read < data.length) {
+                while (written[0] < data.length && p.client.writable() > 0) {
+                    written[0] += p.client.write(data, written[0], data.length - written[0], p.now);
+                }
+                p.runUntil(p.now + 5 * MS);
+                int n = p.server.read(buf, 0, buf.length, p.now); // 100 bytes at a time: a silly reader
+                read += Math.max(0, n);
+            }
+            // RFC 1122 4.2.3.3: the right edge the server offers moves by a full segment (or half its
+            // buffer) at least, never by the few bytes each read frees.
+            List<TcpPair.Sent> fromServer = p.sent.subList(before, p.sent.size()).stream()
+                    .filter(s -> !s.fromClient()).toList();
+            int edge = fromServer.get(0).ack() + fromServer.get(0).window();
+            int moves = 0;
+            for (TcpPair.Sent s : fromServer) {
+                int next = s.ack() + s.window();
+                int moved = next - edge;
+                if (moved > 0) {
+                    assertThat(moved).as("the right edge moved by %d", moved).isGreaterThanOrEqualTo(1448);
+                    moves++;
+                    edge = next;
+                }
+            }
+            assertThat(moves).as("the window did open, many times").isGreaterThan(10);
+        }
+    }
+
+    @Test
     void dataThatArrivedBeforeAResetStaysReadableAndItsMemoryGoesBackWhenRead() {
         try (TcpPair p = established(new TcpPair(11), 1)) {
             byte[] data = pattern(3000, 11);
