@@ -69,16 +69,16 @@ public final class LabWorld implements AutoCloseable {
         }
     }
 
-    /**
-     * Busy-polling on real threads, each host's CPU thread spins on a core: with fewer than three
-     * cores the application threads (TCP's many hand-offs) get the CPU only when the scheduler takes
-     * it from a spinning thread, so the TCP services are not run there (see the deployment-path issue).
-     */
     /** True if the gateway serves TCP (echo 7, discard 9, HTTP 80). */
     public boolean servesTcp() {
         return tcpServices != null;
     }
 
+    /**
+     * Busy-polling on real threads, each host's CPU thread spins on a core: with fewer than three
+     * cores the application threads (TCP's many hand-offs) get the CPU only when the scheduler takes
+     * it from a spinning thread, so the TCP services are not run there (see the deployment-path issue).
+     */
     public static boolean busyPollStarves(WakeMode mode, Long seed) {
         return seed == null && mode == WakeMode.BUSY_POLL && Runtime.getRuntime().availableProcessors() < 3;
     }

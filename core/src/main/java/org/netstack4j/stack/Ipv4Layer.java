@@ -118,7 +118,6 @@ final class Ipv4Layer {
         return address >>> 24 == 0;
     }
 
-    /** True for our addresses and the broadcasts we listen to. */
     /**
      * True if a datagram may be sent to {@code address:port}: not port 0, not 0/8 ("this
      * network") and not 127/8, which no host on a wire can have (Linux refuses them too).
@@ -127,6 +126,7 @@ final class Ipv4Layer {
         return port > 0 && port <= 0xFFFF && !isThisNetwork(address) && !Ipv4Address.isLoopback(address);
     }
 
+    /** True for our addresses and the broadcasts we listen to. */
     boolean isLocal(int address) {
         return isUnicastLocal(address) || isBroadcast(address);
     }

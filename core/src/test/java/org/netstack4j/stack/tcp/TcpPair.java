@@ -180,7 +180,6 @@ final class TcpPair implements AutoCloseable {
         transmit(false, r);
     }
 
-    /** Puts a crafted segment (no options, no data) on the wire, as a spoofer in the path would. */
     /** Puts a segment recorded earlier (its bytes, checksum included) on the wire again. */
     void replay(boolean toServer, byte[] segment) {
         PacketBuffer b = pool.take();
@@ -189,6 +188,7 @@ final class TcpPair implements AutoCloseable {
         wire.add(new Flight(now + delayNanos, order++, toServer, b));
     }
 
+    /** Puts a crafted segment (no options, no data) on the wire, as a spoofer in the path would. */
     void inject(boolean toServer, int flags, int seq, int ack) {
         PacketBuffer b = pool.take();
         b.prepend(TcpSegment.HEADER_LENGTH);
