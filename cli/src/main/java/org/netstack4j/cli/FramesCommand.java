@@ -22,6 +22,11 @@ import java.util.concurrent.Callable;
                 "Two machines, each with an E1000 and its driver, joined by a cable, exchange test frames "
                         + "(half each way). Prints sent, received, drops by cause, buffer-pool occupancy and "
                         + "the driver counters.",
+                "Each sender is paced: it keeps at most half the far card's receive ring in flight, as a "
+                        + "flow-controlled sender would, so nothing is lost. With --no-pace it sends as fast as its "
+                        + "own transmit ring allows, and the far card drops what its receive ring cannot hold: "
+                        + "rx_missed counts those (the card's MPC register), rx_no_buffer_count the times it found no "
+                        + "free descriptor (RNBC).",
                 "Exit status 0 only if sent = received + counted drops and every buffer is back in its pool."})
 final class FramesCommand implements Callable<Integer> {
     @Spec
@@ -37,6 +42,10 @@ final class FramesCommand implements Callable<Integer> {
             description = "How the drivers are woken: an interrupt per packet, NAPI (interrupt, then poll "
                     + "to a budget) or busy-poll. Default: ${DEFAULT-VALUE}.", defaultValue = "napi")
     WakeMode mode;
+
+    @Option(names = "--no-pace", description = "Send as fast as the transmit ring allows, not paced by the far "
+            + "side: the receiver's card then drops frames (counted as rx_missed).")
+    boolean noPace;
 
     @Option(names = "--sim", description = "Run in simulated time on one thread, instead of one thread per machine.")
     boolean simulated;
@@ -89,7 +98,7 @@ final class FramesCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         FrameExchange.Options options = new FrameExchange.Options(frames, size, mode, simulated, null, null,
-                timeoutSeconds * 1_000_000_000L);
+                timeoutSeconds * 1_000_000_000L).withPacing(!noPace);
         if (!quiet) {
             Progress lines = progress.start(err, "frames");
             options = options.withProgress(lines::print, lines.intervalNanos());

@@ -27,6 +27,26 @@ class MainTest {
     }
 
     @Test
+    void framesArePacedByDefaultSoNothingIsLostAndNoPaceShowsTheCardsDrops() {
+        // Real threads, as the README's example: the paced run loses nothing.
+        Run paced = run("frames", "--frames", "200000", "--mode", "napi", "--json", "--quiet");
+        assertThat(paced.exit()).as(paced.err()).isZero();
+        Map<String, Object> json = MiniJsonParser.parseObject(paced.out());
+        assertThat(num(json, "received")).isEqualTo(200_000);
+        assertThat(num(json, "dropped")).isZero();
+        // Unpaced, the sender outruns the far side (each frame costs the receiver more than the sender):
+        // its ring overflows and the card counts what it dropped.
+        Run burst = run("frames", "--no-pace", "--frames", "400000", "--mode", "napi", "--json", "--quiet");
+        assertThat(burst.exit()).as(burst.err()).isZero();
+        Map<String, Object> unpaced = MiniJsonParser.parseObject(burst.out());
+        @SuppressWarnings("unchecked")
+        Map<String, Long> drops = (Map<String, Long>) unpaced.get("drops_by_cause");
+        assertThat(drops.get("rx_missed")).as("counted, and they add up").isPositive().isEqualTo(num(unpaced, "dropped"));
+        assertThat(num(unpaced, "unaccounted")).isZero();
+        assertThat(run("frames", "--help").out()).contains("--no-pace", "rx_missed");
+    }
+
+    @Test
     void framesJsonIsOneObjectThatAddsUp() {
         Run r = run("frames", "--sim", "--frames", "20000", "--json");
 

@@ -13,6 +13,7 @@ import org.netstack4j.exec.Job;
 import org.netstack4j.exec.RealTimeline;
 import org.netstack4j.exec.Simulation;
 import org.netstack4j.exec.Timeline;
+import org.netstack4j.exec.Timer;
 import org.netstack4j.hw.link.Link;
 import org.netstack4j.wire.MacAddress;
 
@@ -48,9 +49,12 @@ public final class FrameExchange implements AutoCloseable {
      *                   (may be null)
      * @param timeoutNanos how long the run may take, in wall-clock time and, in simulated time, in simulated
      *                   time too: whichever runs out first ends it
+     * @param paced      each sender keeps at most half the far receive ring in flight (frames sent and not yet
+     *                   taken by the far side), as a flow-controlled sender would; off, it sends as fast as its
+     *                   own ring allows and the far card drops what its ring cannot hold (rx_missed)
      */
     public record Options(long frames, int frameSize, WakeMode mode, boolean simulated, Medium medium,
-                          Consumer<String> progress, long timeoutNanos, long progressIntervalNanos) {
+                          Consumer<String> progress, long timeoutNanos, long progressIntervalNanos, boolean paced) {
         public static final long DEFAULT_PROGRESS_INTERVAL_NANOS = 1_000_000_000L;
 
         public Options {
@@ -70,7 +74,7 @@ public final class FrameExchange implements AutoCloseable {
 
         public Options(long frames, int frameSize, WakeMode mode, boolean simulated, Medium medium,
                        Consumer<String> progress, long timeoutNanos) {
-            this(frames, frameSize, mode, simulated, medium, progress, timeoutNanos, DEFAULT_PROGRESS_INTERVAL_NANOS);
+            this(frames, frameSize, mode, simulated, medium, progress, timeoutNanos, DEFAULT_PROGRESS_INTERVAL_NANOS, true);
         }
 
         public static Options of(long frames, int frameSize, WakeMode mode, boolean simulated) {
@@ -78,7 +82,7 @@ public final class FrameExchange implements AutoCloseable {
         }
 
         public Options withTimeout(long nanos) {
-            return new Options(frames, frameSize, mode, simulated, medium, progress, nanos, progressIntervalNanos);
+            return new Options(frames, frameSize, mode, simulated, medium, progress, nanos, progressIntervalNanos, paced);
         }
 
         public Options withMedium(UnaryOperator<Link> wrapper) {
@@ -87,7 +91,7 @@ public final class FrameExchange implements AutoCloseable {
 
         /** A medium built on the exchange's own timeline (fault injection with delays, in simulated time too). */
         public Options withMedium(Medium medium) {
-            return new Options(frames, frameSize, mode, simulated, medium, progress, timeoutNanos, progressIntervalNanos);
+            return new Options(frames, frameSize, mode, simulated, medium, progress, timeoutNanos, progressIntervalNanos, paced);
         }
 
         public Options withProgress(Consumer<String> sink) {
@@ -95,7 +99,12 @@ public final class FrameExchange implements AutoCloseable {
         }
 
         public Options withProgress(Consumer<String> sink, long intervalNanos) {
-            return new Options(frames, frameSize, mode, simulated, medium, sink, timeoutNanos, intervalNanos);
+            return new Options(frames, frameSize, mode, simulated, medium, sink, timeoutNanos, intervalNanos, paced);
+        }
+
+        /** Paced (the default) or not: see {@link #paced}. */
+        public Options withPacing(boolean on) {
+            return new Options(frames, frameSize, mode, simulated, medium, progress, timeoutNanos, progressIntervalNanos, on);
         }
     }
 
@@ -164,6 +173,10 @@ public final class FrameExchange implements AutoCloseable {
         nicB.card().attach(options.medium().wrap(nicA.card().input(), timeline));
         sendA = new Sender(a, nicA, MAC_B, options.frameSize());
         sendB = new Sender(b, nicB, MAC_A, options.frameSize());
+        if (options.paced()) {
+            sendA.pace(rxB, config.rxRingSize() / 2, timeline);
+            sendB.pace(rxA, config.rxRingSize() / 2, timeline);
+        }
         // The medium before the cards: a frame it lets go reaches a card before it stops counting as held.
         finished = () -> sendA.done() && sendB.done() && mediumQuiet() && quiet(nicA) && quiet(nicB);
         if (timeline instanceof Simulation sim) {
@@ -348,6 +361,12 @@ public final class FrameExchange implements AutoCloseable {
         private final int size;
         volatile long total;
         volatile long queued;
+        /** Pacing: the far receiver, and how many frames may be in flight to it (0: not paced). */
+        private Receiver far;
+        private int window;
+        /** Set while waiting for the far side to take frames; it, or a timer, wakes the job. */
+        volatile boolean waitingForCredit;
+        private Timer creditTimer;
 
         Sender(Machine machine, Nic nic, MacAddress destination, int size) {
             this.machine = machine;
@@ -357,6 +376,30 @@ public final class FrameExchange implements AutoCloseable {
             this.size = size;
             this.job = machine.cpu().newJob("sender", this);
             driver.setTransmitWaiter(job);
+        }
+
+        /**
+         * Paces this sender: at most {@code window} frames sent and not yet taken by {@code far}.
+         * Frames the medium loses never arrive, so a timer also wakes the sender (after 50 us of its
+         * timeline): loss slows a paced run, it cannot stop it.
+         */
+        void pace(Receiver far, int window, Timeline timeline) {
+            this.far = far;
+            this.window = window;
+            this.creditTimer = timeline.newTimer("sender-credit", job::schedule);
+            far.paced = this;
+        }
+
+        /** The far receiver took a frame: a waiting sender may go on (the far machine's thread). */
+        void credit() {
+            if (waitingForCredit) {
+                waitingForCredit = false;
+                job.schedule();
+            }
+        }
+
+        private boolean mayQueue(long q) {
+            return window == 0 || q - far.taken() < window;
         }
 
         /** Asks for {@code frames} more frames (from any thread). */
@@ -376,6 +419,16 @@ public final class FrameExchange implements AutoCloseable {
             long q = queued;
             boolean blocked = false;
             for (int n = 0; n < BATCH && q < total; n++) {
+                if (!mayQueue(q)) {
+                    waitingForCredit = true;
+                    if (mayQueue(q)) { // taken meanwhile: the receiver may have missed the flag
+                        waitingForCredit = false;
+                    } else {
+                        creditTimer.armAfter(50_000);
+                        blocked = true;
+                        break;
+                    }
+                }
                 PacketBuffer frame = machine.txPool().take();
                 if (frame == null) {
                     driver.reclaimTransmitted();
@@ -419,6 +472,13 @@ public final class FrameExchange implements AutoCloseable {
         private final int size;
         long received;
         long corrupt;
+        /** Frames taken (received or corrupt), for the paced sender on the other machine. */
+        private volatile long taken;
+        Sender paced;
+
+        long taken() {
+            return taken;
+        }
 
         Receiver(int size) {
             this.size = size;
@@ -436,6 +496,11 @@ public final class FrameExchange implements AutoCloseable {
                 corrupt++;
             }
             frame.release();
+            taken = received + corrupt;
+            Sender s = paced;
+            if (s != null) {
+                s.credit();
+            }
         }
     }
 }
