@@ -245,6 +245,16 @@ class MainTest {
     }
 
     @Test
+    void pingOfANeighbourThatNeverAnswersArpSaysHostUnreachableFromItself() {
+        // 10.0.2.99 is on the host's own subnet but nobody has it: after three ARP requests a second
+        // apart the host answers its own requests "host unreachable", as Linux does.
+        Run r = run("ping", "--seed", "5", "-c", "3", "-i", "0.2", "-W", "5", "10.0.2.99");
+        assertThat(r.exit()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).contains("From 10.0.2.15 icmp_seq=1 Destination Host Unreachable",
+                "From 10.0.2.15 icmp_seq=3 Destination Host Unreachable", "0 received, +3 errors, 100% packet loss");
+    }
+
+    @Test
     void pingOfANameNobodyKnowsExits2LikeIputils() {
         Run r = run("ping", "--seed", "2", "-c", "1", "no-such-host.example");
 

@@ -2,6 +2,7 @@ package org.netstack4j.stack;
 
 import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.wire.ArpPacket;
+import org.netstack4j.wire.IcmpPacket;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
 
@@ -41,6 +42,8 @@ final class NeighborCache {
     private final IntTable<Entry> byAddress;
     private int count;
     private int pendingTotal;
+    /** Packets taken from neighbours that never answered, for their "host unreachable" (at most all that wait). */
+    private final PacketBuffer[] failed;
     private final TokenBucket requestLimit;
 
     NeighborCache(NetInterface nic, Host host, HostConfig config) {
@@ -51,6 +54,7 @@ final class NeighborCache {
         for (int i = 0; i < entries.length; i++) {
             entries[i] = new Entry(config.neighborPending());
         }
+        this.failed = new PacketBuffer[config.neighborPendingTotal()];
         this.byAddress = new IntTable<>(entries.length, config.seed() * 0x9E3779B97F4A7C15L + nic.name().hashCode());
         this.requestLimit = new TokenBucket(config.arpRequestsPerSecond(), host.nanos());
     }
@@ -153,6 +157,7 @@ final class NeighborCache {
                 case FAILED -> {
                     if (now - e.expires < 0) {
                         host.counters().count(Counter.ARP_UNRESOLVED_DROPS);
+                        host.icmp().sendError(packet, IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.HOST_UNREACHABLE, 0);
                         packet.release();
                         return;
                     }
@@ -203,9 +208,14 @@ final class NeighborCache {
         host.needTick();
     }
 
-    /** Timer work: retries, and giving up on silent neighbours. True if anything still needs the timer. */
+    /**
+     * Timer work: retries, and giving up on silent neighbours. True if anything still needs the
+     * timer. What waited for a neighbour that never answered is answered "host unreachable", as
+     * Linux does: the sender learns why (ping prints it), whether it is this host or one we route for.
+     */
     boolean tick(long now) {
         boolean active = false;
+        int unreachable = 0;
         for (int i = 0; i < count; i++) {
             Entry e = entries[i];
             if (e.state != State.INCOMPLETE && e.state != State.STALE) {
@@ -219,15 +229,26 @@ final class NeighborCache {
                 askAgain(e, now);
                 active = true;
             } else if (e.state == State.INCOMPLETE) {
-                // Nobody answered: drop what waited, and refuse at once for a while.
+                // Nobody answered: what waited is answered (below, once the table is left alone),
+                // and the address is refused at once for a while.
                 host.counters().add(Counter.ARP_RESOLUTION_FAILED, e.pendingCount);
-                dropPending(e);
+                for (int k = 0; k < e.pendingCount; k++) {
+                    failed[unreachable++] = e.pending[k];
+                    e.pending[k] = null;
+                }
+                pendingTotal -= e.pendingCount;
+                e.pendingCount = 0;
                 e.state = State.FAILED;
                 e.expires = now + config.arpFailedHoldNanos();
             } else {
                 remove(e);
                 i--;
             }
+        }
+        for (int k = 0; k < unreachable; k++) {
+            host.icmp().sendError(failed[k], IcmpPacket.DESTINATION_UNREACHABLE, IcmpPacket.HOST_UNREACHABLE, 0);
+            failed[k].release();
+            failed[k] = null;
         }
         return active;
     }

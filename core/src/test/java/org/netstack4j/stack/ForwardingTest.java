@@ -285,6 +285,22 @@ class ForwardingTest {
     }
 
     @Test
+    void aDatagramForANeighbourThatNeverAnswersIsAnsweredHostUnreachable() throws Exception {
+        Routed r = new Routed(true, true);
+        int nobody = Ipv4Address.parseBits("10.0.3.77"); // on the router's far subnet, but no such host
+        r.fromProber(Packets.ip(Packets.UDP, PROBER, nobody, Packets.pattern(20, 3)).bytes());
+        r.net.idle(500 * MS);
+        assertThat(r.prober.frames(v -> v.isIcmp() && v.icmpType() == 3)).as("still asking ARP").isEmpty();
+        r.net.idle(4000 * MS); // three requests a second apart, then the router gives up
+        List<Packets.View> errors = r.prober.frames(v -> v.isIcmp() && v.icmpType() == 3);
+        assertThat(errors).hasSize(1);
+        assertThat(errors.get(0).icmpCode()).as("host unreachable").isEqualTo(1);
+        assertThat(errors.get(0).ipSource()).isEqualTo(ROUTER_2);
+        assertThat(r.count(r.router, Counter.ARP_RESOLUTION_FAILED)).isEqualTo(1);
+        r.close();
+    }
+
+    @Test
     void aFragmentThatCannotBeFragmentedFurtherIsDroppedNotThrown() throws Exception {
         // Prober - router - b, the router's link to b with an MTU of 576: what it forwards to b it
         // fragments. A fragment at offset 65000 with 1000 bytes belongs to no datagram IPv4 can
