@@ -419,19 +419,20 @@ final class BenchReport {
         if (!oneWay.isEmpty()) {
             CategoryChart c = chart("UDP one-way, 64 B datagrams: received per second (higher is better)",
                     "million datagrams/s");
+            c.getStyler().setLabelsVisible(true); // the JDK's bars are short: their values say what the bar cannot
             List<String> labels = oneWay.stream().map(BenchResult::label).toList();
-            // Two series over the same categories, each zero where it has no bar: one colour per stack.
+            // Two series over the same categories, each empty (null) where it has no bar: one colour per stack.
             c.getStyler().setOverlapped(true);
             c.getStyler().setLegendVisible(true);
-            c.addSeries("netstack4j", labels, oneWay.stream().map(r -> r.isNetstack4j() ? r.rate() / 1e6 : 0.0).toList())
+            c.addSeries("netstack4j", labels, oneWay.stream().map(r -> r.isNetstack4j() ? (Double) (r.rate() / 1e6) : null).toList())
                     .setFillColor(NETSTACK4J);
-            c.addSeries("JDK over loopback", labels, oneWay.stream().map(r -> r.isNetstack4j() ? 0.0 : r.rate() / 1e6).toList())
+            c.addSeries("JDK over loopback", labels, oneWay.stream().map(r -> r.isNetstack4j() ? null : (Double) (r.rate() / 1e6)).toList())
                     .setFillColor(JDK);
             files.add(save(c, dir.resolve("udp-one-way.png")));
         }
         List<BenchResult> echo = rows(BenchResult.UDP_ECHO);
         if (!echo.isEmpty()) {
-            CategoryChart c = chart("UDP echo round trip, 64 B: percentiles (lower is better, log scale)", "microseconds");
+            CategoryChart c = chart("UDP echo round trip, 64 B: percentiles (lower is better, log scale)", "µs");
             c.getStyler().setYAxisLogarithmic(true);
             // Bars grow from the axis minimum; a log axis has no zero, so give it one below the data.
             double low = echo.stream().mapToDouble(r -> r.latency().p50()).min().orElse(1);
@@ -460,8 +461,40 @@ final class BenchReport {
             c.addSeries("per router core", labels, forward.stream().map(r -> r.rate() / 1e6).toList());
             c.addSeries("whole network (generator, router, sink) on one core", labels,
                     forward.stream().map(r -> r.wholeRate() / 1e6).toList());
+            c.addSeries("target: 5 Mpps per router core", labels, forward.stream().map(r -> TARGET_FORWARD_PPS / 1e6).toList())
+                    .setChartCategorySeriesRenderStyle(org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle.Line);
+            c.getStyler().setLabelsVisible(true);
             c.getStyler().setLegendVisible(true);
             files.add(save(c, dir.resolve("forwarding.png")));
+        }
+        List<BenchResult> bulk = new ArrayList<>(rows(BenchResult.TCP_BULK));
+        bulk.addAll(rows(BenchResult.TCP_BULK_JUMBO));
+        if (!bulk.isEmpty()) {
+            CategoryChart c = chart("TCP bulk, one stream: Gbit/s (higher is better; the JDK over loopback, MTU 65,536)",
+                    "Gbit/s");
+            List<String> labels = bulk.stream().map(r -> r.label()
+                    + (r.test().equals(BenchResult.TCP_BULK_JUMBO) ? ", MTU 9000" : r.isNetstack4j() ? ", MTU 1500" : "")).toList();
+            c.getStyler().setOverlapped(true);
+            c.getStyler().setLegendVisible(true);
+            c.getStyler().setLabelsVisible(true);
+            c.addSeries("netstack4j", labels, bulk.stream().map(r -> r.isNetstack4j() ? (Double) (r.rate() * 8 / 1e9) : null).toList())
+                    .setFillColor(NETSTACK4J);
+            c.addSeries("JDK over loopback", labels, bulk.stream().map(r -> r.isNetstack4j() ? null : (Double) (r.rate() * 8 / 1e9)).toList())
+                    .setFillColor(JDK);
+            files.add(save(c, dir.resolve("tcp-bulk.png")));
+        }
+        List<BenchResult> rr = rows(BenchResult.TCP_RR);
+        if (!rr.isEmpty()) {
+            CategoryChart c = chart("TCP 1-byte request/response: percentiles (lower is better, log scale)", "µs");
+            c.getStyler().setYAxisLogarithmic(true);
+            double low = rr.stream().mapToDouble(r -> r.latency().p50()).min().orElse(1);
+            c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(low * 0.8))));
+            List<String> labels = rr.stream().map(BenchResult::label).toList();
+            c.addSeries("p50", labels, rr.stream().map(r -> r.latency().p50()).toList());
+            c.addSeries("p99", labels, rr.stream().map(r -> r.latency().p99()).toList());
+            c.addSeries("p99.9", labels, rr.stream().map(r -> r.latency().p999()).toList());
+            c.getStyler().setLegendVisible(true);
+            files.add(save(c, dir.resolve("tcp-rr.png")));
         }
         return files;
     }
@@ -470,8 +503,11 @@ final class BenchReport {
         return results.stream().filter(r -> r.test().equals(test)).toList();
     }
 
-    private static CategoryChart chart(String title, String yTitle) {
-        CategoryChart c = new CategoryChartBuilder().width(1000).height(560).title(title).yAxisTitle(yTitle).build();
+    /** A chart titled with what it shows and which run it came from (a quick run's figures mean less). */
+    private CategoryChart chart(String title, String yTitle) {
+        CategoryChart c = new CategoryChartBuilder().width(1000).height(560)
+                .title(title + " — " + budget + " run, " + Runtime.getRuntime().availableProcessors() + " cores")
+                .yAxisTitle(yTitle).build();
         var st = c.getStyler();
         st.setChartBackgroundColor(Color.WHITE);
         st.setChartTitleBoxVisible(false);
@@ -479,6 +515,7 @@ final class BenchReport {
         st.setLegendVisible(false);
         st.setPlotGridLinesColor(new Color(0xE0E0E0));
         st.setXAxisLabelRotation(20);
+        st.setDecimalPattern("#,##0.##"); // the values written on bars: two decimals at most
         return c;
     }
 

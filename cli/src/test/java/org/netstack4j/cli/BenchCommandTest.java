@@ -65,7 +65,7 @@ class BenchCommandTest {
                 assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
         assertThat(Files.readAllLines(dir.resolve("bench.csv"))).hasSize(1 + 26)
                 .first().asString().startsWith("test,stack,variant");
-        for (String png : List.of("udp-one-way.png", "udp-echo-rtt.png", "forwarding.png")) {
+        for (String png : List.of("udp-one-way.png", "udp-echo-rtt.png", "forwarding.png", "tcp-bulk.png", "tcp-rr.png")) {
             assertThat(Files.size(dir.resolve(png))).as(png).isGreaterThan(1000);
         }
         assertThat(r.err()).contains("netstack4j bench: [26/26]");
