@@ -99,18 +99,20 @@ final class FramesCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         FrameExchange.Options options = new FrameExchange.Options(frames, size, mode, simulated, null, null,
                 timeoutSeconds * 1_000_000_000L).withPacing(!noPace);
+        Progress lines = quiet ? Progress.NONE : progress.start(err, "frames");
         if (!quiet) {
-            Progress lines = progress.start(err, "frames");
             options = options.withProgress(lines::print, lines.intervalNanos());
         }
         ExchangeRun run;
         try {
             run = ExchangeRun.execute(options, capture);
         } catch (IOException e) {
+            lines.finish();
             err.println("netstack4j frames: cannot write capture " + capture + ": " + ExchangeRun.describe(e));
             err.flush();
             return Main.EXIT_FAILED;
         }
+        lines.finish();
         if (json) {
             out.println(Json.write(run.toJson()));
         } else {

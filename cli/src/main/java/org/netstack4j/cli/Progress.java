@@ -10,7 +10,8 @@ import java.util.function.Supplier;
 /**
  * Progress lines on stderr for a long run: at most one per interval (a second unless
  * {@code --progress-every} says otherwise), the first after one interval, so short runs print
- * none. Stdout is left alone, so a {@code --json} run's stdout stays one object.
+ * none. On a terminal the line is redrawn in place (and ended when the run ends); piped, each is
+ * a line of its own. Stdout is left alone, so a {@code --json} run's stdout stays one object.
  */
 final class Progress {
     static final long DEFAULT_INTERVAL_NANOS = 1_000_000_000L;
@@ -21,8 +22,16 @@ final class Progress {
     private final String prefix;
     private final long intervalNanos;
     private long next;
+    /** Redraw in place: the program runs on a terminal (a piped or captured stderr gets plain lines). */
+    private final boolean inPlace;
+    private boolean lineOpen;
 
     Progress(PrintWriter err, String command, long intervalNanos) {
+        this(err, command, intervalNanos, System.console() != null && System.console().isTerminal());
+    }
+
+    Progress(PrintWriter err, String command, long intervalNanos, boolean inPlace) {
+        this.inPlace = inPlace;
         this.err = err;
         this.prefix = "netstack4j " + command + ": ";
         this.intervalNanos = intervalNanos;
@@ -48,9 +57,24 @@ final class Progress {
 
     /** Prints {@code line} now. */
     void print(String line) {
-        if (err != null) {
+        if (err == null) {
+            return;
+        }
+        if (inPlace) {
+            err.print("\r" + prefix + line + "\u001b[K"); // back to the start, the line, erase what was longer
+            lineOpen = true;
+        } else {
             err.println(prefix + line);
+        }
+        err.flush();
+    }
+
+    /** Ends a line drawn in place, so what follows starts on a line of its own. */
+    void finish() {
+        if (err != null && lineOpen) {
+            err.println();
             err.flush();
+            lineOpen = false;
         }
     }
 

@@ -2,6 +2,7 @@ package org.netstack4j.cli;
 
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.ForwardingRig;
+import org.netstack4j.lab.FrameExchange;
 import org.netstack4j.lab.TcpStreamPair;
 import org.netstack4j.lab.UdpPair;
 
@@ -174,8 +175,9 @@ final class ZeroGarbage {
             long now = System.nanoTime();
             if (now >= nextReport) {
                 nextReport = now + 5_000_000_000L;
-                System.err.printf(Locale.ROOT, "netstack4j bench: zero-garbage: %s %s: %,d of %,d packets, heap used %.1f MB%n",
-                        test, mode.cliName(), done, packets, heapUsed() / 1e6);
+                System.err.printf(Locale.ROOT, "netstack4j bench: zero-garbage: %s %s: %s %,d of %,d packets, heap used %.1f MB%n",
+                        test, mode.cliName(), FrameExchange.percentAndEta(done, packets, now - t0), done, packets,
+                        heapUsed() / 1e6);
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -236,11 +236,26 @@ public final class FrameExchange implements AutoCloseable {
             }
             if (options.progress() != null && now - nextReport >= 0) {
                 nextReport = now + options.progressIntervalNanos();
-                options.progress().accept(String.format(Locale.ROOT, "%,d of %,d frames sent, %,d received, %.3f s simulated",
-                        sendA.queued + sendB.queued, sendA.total + sendB.total, received(), sim.nanos() / 1e9));
+                long done = received();
+                long total = sendA.total + sendB.total;
+                options.progress().accept(String.format(Locale.ROOT, "%s %,d of %,d frames sent, %,d received, %.6f s simulated",
+                        percentAndEta(done, total, now - start), sendA.queued + sendB.queued, total, done, sim.nanos() / 1e9));
             }
         }
         return true;
+    }
+
+    /** "42% (ETA 12 s)": how far a run is by frames received, and when it ends at the rate so far. */
+    public static String percentAndEta(long done, long total, long elapsedNanos) {
+        if (total <= 0) {
+            return "100%";
+        }
+        int percent = (int) Math.min(100, done * 100 / total);
+        if (done <= 0) {
+            return percent + "%";
+        }
+        long etaSeconds = Math.round(elapsedNanos / 1e9 * (total - done) / done);
+        return String.format(Locale.ROOT, "%d%% (ETA %d:%02d)", percent, etaSeconds / 60, etaSeconds % 60);
     }
 
     /** Frames received so far by both sides (read it on the simulation's thread, or after a run). */
@@ -263,8 +278,9 @@ public final class FrameExchange implements AutoCloseable {
                 long now = System.nanoTime();
                 if (options.progress() != null && now >= nextReport) {
                     nextReport = now + options.progressIntervalNanos();
-                    options.progress().accept(String.format("%,d of %,d frames sent, %,d received",
-                            sendA.queued + sendB.queued, options.frames(), rxA.received + rxB.received));
+                    long done = rxA.received + rxB.received;
+                    options.progress().accept(String.format(Locale.ROOT, "%s %,d of %,d frames sent, %,d received",
+                            percentAndEta(done, options.frames(), now - start), sendA.queued + sendB.queued, options.frames(), done));
                 }
                 try {
                     Thread.sleep(1);
