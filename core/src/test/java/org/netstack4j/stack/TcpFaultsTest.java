@@ -56,6 +56,15 @@ class TcpFaultsTest {
         }
     }
 
+    /** A wrapper that puts a {@link Partition} on each direction of a cable, into {@code sides}. */
+    private static java.util.function.UnaryOperator<Link> partitions(List<Partition> sides) {
+        return link -> {
+            Partition p = new Partition(link);
+            sides.add(p);
+            return p;
+        };
+    }
+
     /** Two hosts, client (node 0) and server (node 1), on a cable that {@code wrap} acts on. */
     private static Network pair(long seed, HostConfig client, HostConfig server,
                                 java.util.function.UnaryOperator<Link> wrap, Path capture) throws Exception {
@@ -223,11 +232,7 @@ class TcpFaultsTest {
     @Test
     void aPartitionThatHealsLosesNothing() throws Exception {
         List<Partition> sides = new ArrayList<>();
-        Network net = pair(41, HostConfig.DEFAULT, HostConfig.DEFAULT, link -> {
-            Partition p = new Partition(link);
-            sides.add(p);
-            return p;
-        }, null);
+        Network net = pair(41, HostConfig.DEFAULT, HostConfig.DEFAULT, partitions(sides), null);
         byte[] data = data(2 << 20, 41);
         AtomicReference<byte[]> got = startSink(net);
         Host client = net.nodes().get(0).host();
@@ -267,11 +272,7 @@ class TcpFaultsTest {
     void aPeerThatVanishesIsFoundByKeepaliveAndTheReaderGetsAClearError() throws Exception {
         List<Partition> sides = new ArrayList<>();
         HostConfig probing = HostConfig.builder().tcp(TcpConfig.DEFAULT.withKeepAlive(30 * SECOND, 5 * SECOND, 4)).build();
-        Network net = pair(42, probing, HostConfig.DEFAULT, link -> {
-            Partition p = new Partition(link);
-            sides.add(p);
-            return p;
-        }, null);
+        Network net = pair(42, probing, HostConfig.DEFAULT, partitions(sides), null);
         Host client = net.nodes().get(0).host();
         Host server = net.nodes().get(1).host();
         TcpListener l = net.run("listen", () -> TcpListener.listen(server, 9, 4));
@@ -313,11 +314,7 @@ class TcpFaultsTest {
     @Test
     void aWriterWhosePeerVanishedIsStoppedByTheUserTimeout() throws Exception {
         List<Partition> sides = new ArrayList<>();
-        Network net = pair(43, HostConfig.DEFAULT, HostConfig.DEFAULT, link -> {
-            Partition p = new Partition(link);
-            sides.add(p);
-            return p;
-        }, null);
+        Network net = pair(43, HostConfig.DEFAULT, HostConfig.DEFAULT, partitions(sides), null);
         Host client = net.nodes().get(0).host();
         startSink(net);
         Throwable t = net.run("writer", () -> {
