@@ -35,9 +35,11 @@ class TapTcpBulkTest {
             Netns.Result prepared = ns.exec(Duration.ofSeconds(60), "sh", "-c", "head -c 100000000 /dev/urandom > " + dir + "/up");
             assertThat(prepared.ok()).as(prepared.output()).isTrue();
             long start = System.nanoTime();
-            // ss samples the connection while the transfer runs; socat half-closes at the end of its input.
+            // ss samples the connection as soon as it shows (every 20 ms); socat half-closes at the end of its input.
             Netns.Result echo = ns.exec(Duration.ofSeconds(240), "sh", "-c",
-                    "(sleep 1; ss -tin dst " + HOST + " > " + dir + "/ss) & "
+                    "(for i in $(seq 100); do ss -tin dst " + HOST + " > " + dir + "/ss.now; "
+                            + "if grep -qE ':7([[:space:]]|$)' " + dir + "/ss.now; then mv " + dir + "/ss.now " + dir + "/ss; break; fi; "
+                            + "sleep 0.02; done; touch " + dir + "/ss) & "
                             + RealPeers.find("socat") + " -b 65536 -t 30 -T 60 - TCP4:" + HOST + ":7 < " + dir + "/up > "
                             + dir + "/down; wait; sha256sum " + dir + "/up " + dir + "/down");
             double seconds = (System.nanoTime() - start) / 1e9;
