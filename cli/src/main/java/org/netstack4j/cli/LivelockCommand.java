@@ -131,12 +131,14 @@ final class LivelockCommand implements Callable<Integer> {
         Livelock.Options options = (quick ? Livelock.Options.quick() : Livelock.Options.full()).withCosts(costs);
         long started = System.nanoTime();
         List<Livelock.ModeResult> results = new ArrayList<>();
-        for (Livelock.Mode mode : modes) {
+        int atMost = Livelock.pointsAtMost(quick);
+        for (int m = 0; m < modes.size(); m++) {
             int[] n = {0};
-            results.addAll(Livelock.sweep(List.of(mode), options, quick, p -> {
+            int modeNumber = m + 1;
+            results.addAll(Livelock.sweep(List.of(modes.get(m)), options, quick, p -> {
                 n[0]++;
                 if (!quiet) {
-                    err.println(LivelockReport.progressLine(p, n[0]));
+                    err.println(LivelockReport.progressLine(p, n[0], atMost, modeNumber, modes.size()));
                     err.flush();
                 }
             }));

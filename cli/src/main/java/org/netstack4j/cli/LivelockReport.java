@@ -26,10 +26,15 @@ final class LivelockReport {
     private LivelockReport() {
     }
 
-    static String progressLine(Livelock.Point p, int n) {
+    /**
+     * One measured point: which mode of how many, which point of at most how many (a sweep skips
+     * rates it has measured already, so it may end sooner), and what it measured.
+     */
+    static String progressLine(Livelock.Point p, int n, int atMost, int mode, int modes) {
         return String.format(Locale.ROOT,
-                "netstack4j livelock: %-13s #%-2d input %,10d pps -> output %,10.0f pps, %,7d dropped, %,8.0f interrupts/s, CPU %3.0f%% in handlers",
-                p.mode().key(), n, p.inputPps(), p.outputPps(), p.dropped(), p.interruptsPerSecond(),
+                "netstack4j livelock: mode %d/%d %-13s point %2d of at most %d: input %,10d pps -> output %,10.0f pps, "
+                        + "%,7d dropped, %,8.0f interrupts/s, CPU %3.0f%% in handlers",
+                mode, modes, p.mode().key(), n, atMost, p.inputPps(), p.outputPps(), p.dropped(), p.interruptsPerSecond(),
                 100 * p.interruptShare());
     }
 

@@ -342,7 +342,7 @@ class MainTest {
         assertThat(fraction(json, "napi_5")).isGreaterThanOrEqualTo(0.9);
         assertThat(fraction(json, "busy_poll")).isGreaterThanOrEqualTo(0.9);
         // Progress went to stderr, the files to --out.
-        assertThat(r.err()).contains("netstack4j livelock: napi_64", "output");
+        assertThat(r.err()).contains("netstack4j livelock: mode 3/5 napi_64", "point  1 of at most", "output");
         List<String> csv = Files.readAllLines(dir.resolve("livelock.csv"));
         assertThat(csv.getFirst()).isEqualTo(String.join(",", LivelockReport.CSV_COLUMNS));
         assertThat(csv).hasSizeGreaterThan(5 * 10);
