@@ -152,10 +152,10 @@ final class DemoCommand implements Callable<Integer> {
             m.put("checks", report.checks().stream().map(DemoCommand::toJson).toList());
             m.put("dns_answer", report.dnsAnswer());
             m.put("capture", capture.toString());
-            m.put("counters", report.counters());
+            m.put("hosts", report.hosts());
             out.println(Json.write(m));
         } else {
-            printCounters(out, report.counters());
+            printCounters(out, report.hosts());
             out.printf(Locale.ROOT, "capture: %s  (open with: wireshark %s   or: tshark -r %s)%n", capture, capture, capture);
             out.println(failed == 0 ? "demo: all " + report.checks().size() + " checks passed"
                     : "demo: " + failed + " of " + report.checks().size() + " checks FAILED");
@@ -179,47 +179,57 @@ final class DemoCommand implements Callable<Integer> {
         return m;
     }
 
-    /** Counters for people: non-zero ones only, grouped as ethtool -S and netstat -s group them. */
+    /**
+     * Each host's report for people: its medium, interfaces with their non-zero ethtool -S
+     * counters, neighbours as ip neigh prints them, routes as ip route does, protocol counters with
+     * their nstat names, services and TCP connections as ss -ti shows them.
+     */
     @SuppressWarnings("unchecked")
-    static void printCounters(PrintWriter out, Map<String, Map<String, Object>> counters) {
-        for (var host : counters.entrySet()) {
+    static void printCounters(PrintWriter out, List<Map<String, Object>> hosts) {
+        for (Map<String, Object> host : hosts) {
             out.println();
-            out.println(host.getKey() + ":");
-            for (var e : host.getValue().entrySet()) {
-                if (e.getKey().equals("medium")) {
-                    var m = (Map<String, Object>) e.getValue();
-                    out.println("  medium: " + m.get("name") + ": " + nonZero((Map<String, Long>) m.get("counters")));
-                    if (m.get("last_error") != null) {
-                        out.println("    last error: " + m.get("last_error"));
-                    }
-                } else if (e.getKey().equals("tcp_connections")) {
-                    var conns = (List<Map<String, Object>>) e.getValue();
-                    out.println("  tcp connections (ss -ti): " + (conns.isEmpty() ? "none" : ""));
-                    for (var c : conns) {
-                        out.printf(java.util.Locale.ROOT, "    %-11s %-21s %-21s%n      cwnd:%s ssthresh:%s rtt:%.3f ms rto:%s "
-                                        + "mss:%s wscale:%s retrans:%s bytes_acked:%s bytes_received:%s segs_out:%s segs_in:%s%n",
-                                c.get("state"), c.get("local"), c.get("remote"), c.get("cwnd"),
-                                c.get("ssthresh") == null ? "-" : c.get("ssthresh"),
-                                ((Number) c.get("srtt_us")).doubleValue() / 1000, c.get("rto_ms"), c.get("mss"), c.get("wscale"),
-                                c.get("retransmits"), c.get("bytes_acked"), c.get("bytes_received"), c.get("segs_out"),
-                                c.get("segs_in"));
-                    }
-                } else if (e.getKey().equals("services")) {
-                    out.println("  services: " + nonZero((Map<String, Long>) e.getValue()));
-                } else if (e.getKey().equals("protocols")) {
-                    var protocols = (Map<String, Map<String, Long>>) e.getValue();
-                    for (var p : protocols.entrySet()) {
-                        // The data's keys are snake_case; text shows the netstat names (InEchos).
-                        Map<String, Long> named = new LinkedHashMap<>();
-                        p.getValue().forEach((k, v) -> named.put(StackCounters.netstatName(p.getKey(), k), v));
-                        out.println("  " + p.getKey() + ": " + nonZero(named));
-                    }
-                } else {
-                    var nic = (Map<String, Object>) e.getValue();
-                    out.println("  " + e.getKey() + " " + nic.get("address") + " " + nic.get("mac"));
-                    out.println("    driver: " + nonZero((Map<String, Long>) nic.get("driver")));
-                    out.println("    neighbors: " + nic.get("neighbors"));
+            out.println(host.get("name") + ":");
+            if (host.get("medium") instanceof Map<?, ?> m) {
+                out.println("  medium: " + m.get("name") + ": " + nonZero((Map<String, Long>) m.get("counters")));
+                if (m.get("last_error") != null) {
+                    out.println("    last error: " + m.get("last_error"));
                 }
+            }
+            for (Map<String, Object> nic : (List<Map<String, Object>>) host.get("interfaces")) {
+                out.println("  " + nic.get("ifname") + " " + nic.get("address") + " " + nic.get("mac") + " mtu " + nic.get("mtu"));
+                out.println("    driver: " + nonZero((Map<String, Long>) nic.get("driver")));
+            }
+            List<Map<String, Object>> neighbors = (List<Map<String, Object>>) host.get("neighbors");
+            out.println("  neighbours (ip neigh):" + (neighbors.isEmpty() ? " none" : ""));
+            for (Map<String, Object> n : neighbors) {
+                out.println("    " + n.get("dst") + " dev " + n.get("dev")
+                        + (n.get("lladdr") == null ? "" : " lladdr " + n.get("lladdr")) + " " + String.join(",",
+                        (List<String>) n.get("state")));
+            }
+            out.println("  routes (ip route):");
+            for (Map<String, Object> r : (List<Map<String, Object>>) host.get("routes")) {
+                out.println("    " + r.get("dst") + (r.get("gateway") == null ? "" : " via " + r.get("gateway")) + " dev " + r.get("dev"));
+            }
+            var protocols = (Map<String, Map<String, Long>>) host.get("protocols");
+            for (var p : protocols.entrySet()) {
+                // The data's keys are snake_case; text shows the nstat names (InEchos).
+                Map<String, Long> named = new LinkedHashMap<>();
+                p.getValue().forEach((k, v) -> named.put(StackCounters.netstatName(p.getKey(), k), v));
+                out.println("  " + p.getKey() + ": " + nonZero(named));
+            }
+            if (host.get("services") instanceof Map<?, ?> services) {
+                out.println("  services: " + nonZero((Map<String, Long>) services));
+            }
+            var conns = (List<Map<String, Object>>) host.get("tcp_connections");
+            out.println("  tcp connections (ss -ti):" + (conns.isEmpty() ? " none" : ""));
+            for (var c : conns) {
+                out.printf(Locale.ROOT, "    %-11s %-21s %-21s%n      cwnd:%s ssthresh:%s rtt:%.3f ms rto:%s "
+                                + "mss:%s wscale:%s retrans:%s bytes_acked:%s bytes_received:%s segs_out:%s segs_in:%s%n",
+                        c.get("state"), c.get("local"), c.get("remote"), c.get("cwnd"),
+                        c.get("ssthresh") == null ? "-" : c.get("ssthresh"),
+                        ((Number) c.get("srtt_us")).doubleValue() / 1000, c.get("rto_ms"), c.get("mss"), c.get("wscale"),
+                        c.get("retransmits"), c.get("bytes_acked"), c.get("bytes_received"), c.get("segs_out"),
+                        c.get("segs_in"));
             }
         }
         out.println();

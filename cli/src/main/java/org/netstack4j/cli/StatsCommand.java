@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -99,19 +100,19 @@ final class StatsCommand implements Callable<Integer> {
         } finally {
             world.close();
         }
-        Map<String, Map<String, Object>> counters = world.counters();
+        List<Map<String, Object>> hosts = world.hosts();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("udp_answered", answered[0]);
             m.put("pings_answered", answered[1]);
             m.put("tcp_echoed_bytes", answered[2]);
             m.put("pools_full", world.poolsFull());
-            m.put("hosts", counters);
+            m.put("hosts", hosts);
             out.println(Json.write(m));
         } else {
             out.printf(Locale.ROOT, "%d UDP exchanges and %d pings answered, %,d bytes echoed over TCP; every buffer back: %s%n",
                     answered[0], answered[1], answered[2], world.poolsFull() ? "yes" : "NO");
-            DemoCommand.printCounters(out, counters);
+            DemoCommand.printCounters(out, hosts);
         }
         out.flush();
         return world.poolsFull() ? Main.EXIT_OK : Main.EXIT_FAILED;

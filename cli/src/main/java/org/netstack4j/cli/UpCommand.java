@@ -164,20 +164,19 @@ final class UpCommand implements Callable<Integer> {
                     + " stopped before the host did");
         }
         err.flush();
-        Map<String, Object> counters = h.counters();
+        Map<String, Object> report = h.report();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("address", address);
             m.put("mac", host.mac);
-            m.put("medium", h.medium().describe());
             m.put("stopped_by", why);
             m.put("pools_full", h.poolsFull());
             m.put("services_running_at_stop", stillRunning);
-            m.put("counters", counters);
+            m.put("hosts", List.of(report)); // the schema every command shares (README, "JSON")
             out.println(Json.write(m));
         } else {
             out.println("up: stopping (" + (why.equals("signal") ? "signal" : "--duration elapsed") + ")");
-            DemoCommand.printCounters(out, Map.of(h.host().name(), counters));
+            DemoCommand.printCounters(out, List.of(report));
             out.println("every buffer back: " + (h.poolsFull() ? "yes" : "NO"));
             out.println("services running at the stop: " + (stillRunning.isEmpty() ? "none" : String.join(", ", stillRunning)));
             if (capture != null) {

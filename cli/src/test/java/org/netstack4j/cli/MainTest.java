@@ -279,13 +279,28 @@ class MainTest {
         Map<String, Object> json = MiniJsonParser.parseObject(r.out());
         assertThat(json).containsEntry("udp_answered", 7L).containsEntry("pings_answered", 7L).containsEntry("pools_full", true);
         @SuppressWarnings("unchecked")
-        var hosts = (Map<String, Map<String, Object>>) json.get("hosts");
+        var list = (List<Map<String, Object>>) json.get("hosts");
+        assertThat(list).extracting(h -> h.get("name")).containsExactly("host", "gateway");
+        Map<String, Map<String, Object>> hosts = new java.util.LinkedHashMap<>();
+        list.forEach(h -> hosts.put((String) h.get("name"), h));
         @SuppressWarnings("unchecked")
         var udp = ((Map<String, Map<String, Object>>) hosts.get("gateway").get("protocols")).get("udp");
         assertThat(udp.get("in_datagrams")).isEqualTo(8L); // 7 exchanges and the DNS query
         @SuppressWarnings("unchecked")
         var ip = ((Map<String, Map<String, Object>>) hosts.get("gateway").get("protocols")).get("ip");
         assertThat(ip).containsKeys("out_requests", "reasm_oks", "in_csum_errors");
+        // One schema for every command: interfaces, neighbours as ip -j neigh objects, routes as ip -j route.
+        @SuppressWarnings("unchecked")
+        var host = hosts.get("host");
+        @SuppressWarnings("unchecked")
+        var interfaces = (List<Map<String, Object>>) host.get("interfaces");
+        assertThat(interfaces).hasSize(1);
+        assertThat(interfaces.get(0)).containsEntry("ifname", "eth0").containsEntry("address", "10.0.2.15/24")
+                .containsEntry("mtu", 1500L).containsKey("driver");
+        assertThat(host.get("neighbors")).isEqualTo(List.of(Map.of("dst", "10.0.2.2", "dev", "eth0",
+                "lladdr", "52:55:0a:00:02:02", "state", List.of("REACHABLE"))));
+        assertThat(host.get("routes")).isEqualTo(List.of(Map.of("dst", "10.0.2.0/24", "dev", "eth0"),
+                Map.of("dst", "default", "gateway", "10.0.2.2", "dev", "eth0")));
         // The TCP echo's connection as ss -ti shows it: the host closed first, so it waits in TIME-WAIT.
         assertThat(json).containsEntry("tcp_echoed_bytes", 65_536L);
         @SuppressWarnings("unchecked")

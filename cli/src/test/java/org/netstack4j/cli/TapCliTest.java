@@ -79,12 +79,12 @@ class TapCliTest {
                     .doesNotContain("\n");
             assertThat(r.err()).contains("up: 10.0.2.15/24", "Ctrl-C to stop");
             Map<String, Object> m = MiniJsonParser.parseObject(json);
-            assertThat(m).containsEntry("stopped_by", "signal").containsEntry("pools_full", true)
-                    .containsEntry("medium", "TAP device tap0");
+            assertThat(m).containsEntry("stopped_by", "signal").containsEntry("pools_full", true);
             @SuppressWarnings("unchecked")
-            var counters = (Map<String, Object>) m.get("counters");
+            var host = ((List<Map<String, Object>>) m.get("hosts")).get(0);
             @SuppressWarnings("unchecked")
-            var medium = (Map<String, Object>) counters.get("medium");
+            var medium = (Map<String, Object>) host.get("medium");
+            assertThat(medium).containsEntry("name", "TAP device tap0");
             @SuppressWarnings("unchecked")
             var frames = (Map<String, Long>) medium.get("counters");
             assertThat(frames.get("rx_frames")).isGreaterThanOrEqualTo(2);

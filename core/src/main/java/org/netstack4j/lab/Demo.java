@@ -64,8 +64,7 @@ public final class Demo {
     public record Check(String name, boolean ok, String line, Map<String, Object> figures) {
     }
 
-    public record Report(List<Check> checks, String dnsAnswer, Path capture,
-                         Map<String, Map<String, Object>> counters) {
+    public record Report(List<Check> checks, String dnsAnswer, Path capture, List<Map<String, Object>> hosts) {
         public boolean ok() {
             return checks.stream().allMatch(Check::ok);
         }
@@ -98,7 +97,8 @@ public final class Demo {
 
         boolean poolsFull();
 
-        Map<String, Map<String, Object>> counters();
+        /** Every host's report ({@link HostReport}). */
+        List<Map<String, Object>> hosts();
     }
 
     private World world() throws Exception {
@@ -122,8 +122,8 @@ public final class Demo {
                     return lab.poolsFull();
                 }
 
-                public Map<String, Map<String, Object>> counters() {
-                    return lab.counters();
+                public List<Map<String, Object>> hosts() {
+                    return lab.hosts();
                 }
 
                 public void close() throws Exception {
@@ -157,8 +157,8 @@ public final class Demo {
                 return sh.poolsFull();
             }
 
-            public Map<String, Map<String, Object>> counters() {
-                return Map.of(sh.host().name(), sh.counters());
+            public List<Map<String, Object>> hosts() {
+                return List.of(sh.report());
             }
 
             public void close() throws Exception {
@@ -193,7 +193,7 @@ public final class Demo {
                 : "buffers were not all returned", Map.of("pools_full", full));
         checks.add(pools);
         progress.accept(pools);
-        return new Report(List.copyOf(checks), dnsAnswer, options.capture(), world.counters());
+        return new Report(List.copyOf(checks), dnsAnswer, options.capture(), world.hosts());
     }
 
     @FunctionalInterface

@@ -124,37 +124,12 @@ public final class LabWorld implements AutoCloseable {
         return net.poolsFull();
     }
 
-    /** Every host's interfaces (address, MAC, driver counters, neighbours) and protocol counters. */
-    public Map<String, Map<String, Object>> counters() {
-        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+    /** Every host's report, in the one schema every command uses ({@link HostReport}). */
+    public List<Map<String, Object>> hosts() {
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
         for (Network.Node n : net.nodes()) {
-            out.put(n.host().name(), hostCounters(n.host()));
+            out.add(HostReport.of(n.host()));
         }
         return out;
-    }
-
-    /** One host's interfaces (address, MAC, driver counters, neighbours) and its protocol counters. */
-    static Map<String, Object> hostCounters(Host host) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (NetInterface nic : host.interfaces()) {
-            Map<String, Object> i = new LinkedHashMap<>();
-            i.put("address", Ipv4Address.format(nic.address()) + "/" + nic.prefix());
-            i.put("mac", new MacAddress(nic.mac()).toString());
-            i.put("driver", nic.deviceCounters());
-            i.put("neighbors", nic.neighborSnapshot().stream()
-                    .map(x -> x.address() + " " + x.mac() + " " + x.state()).toList());
-            m.put(nic.name(), i);
-        }
-        m.put("protocols", host.counters().byProtocol());
-        List<Map<String, Object>> tcp = new java.util.ArrayList<>();
-        try {
-            for (TcpLayer.ConnectionView v : host.tcp().snapshot()) {
-                tcp.add(v.toMap());
-            }
-        } catch (java.net.SocketException busy) {
-            // the loop did not answer: no connection list this time (the counters above still stand)
-        }
-        m.put("tcp_connections", tcp);
-        return m;
     }
 }

@@ -154,7 +154,7 @@ public final class StandaloneHost implements AutoCloseable {
     /** The HTTP page: the host's address and every counter, one per line. */
     private String page() {
         StringBuilder b = new StringBuilder("netstack4j host ").append(Ipv4Address.format(address())).append('\n');
-        appendCounters(b, "", counters());
+        appendCounters(b, "", report());
         return b.toString();
     }
 
@@ -163,6 +163,12 @@ public final class StandaloneHost implements AutoCloseable {
         m.forEach((k, v) -> {
             if (v instanceof Map<?, ?> inner) {
                 appendCounters(b, prefix + k + ".", (Map<String, Object>) inner);
+            } else if (v instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?>) {
+                for (int i = 0; i < list.size(); i++) {
+                    Map<String, Object> item = (Map<String, Object>) list.get(i);
+                    Object name = item.getOrDefault("ifname", item.getOrDefault("dst", item.getOrDefault("remote", i)));
+                    appendCounters(b, prefix + k + "." + name + ".", item);
+                }
             } else {
                 b.append(prefix).append(k).append(' ').append(v).append('\n');
             }
@@ -180,11 +186,12 @@ public final class StandaloneHost implements AutoCloseable {
     }
 
     /**
-     * Everything counted: the medium's frames and errors, the interface (driver and card), its
-     * neighbours, the protocols and the services. Final once the host is closed.
+     * The host's report ({@link HostReport}: interfaces, neighbours, routes, protocols, TCP
+     * connections) with what a host on a real medium adds: the medium's frames and errors, the
+     * services, DHCP. Final once the host is closed.
      */
-    public Map<String, Object> counters() {
-        Map<String, Object> m = new LinkedHashMap<>();
+    public Map<String, Object> report() {
+        Map<String, Object> m = HostReport.of(node.host());
         Map<String, Object> med = new LinkedHashMap<>();
         med.put("name", medium.describe());
         med.put("counters", medium.counters());
@@ -193,7 +200,6 @@ public final class StandaloneHost implements AutoCloseable {
             med.put("last_error", error);
         }
         m.put("medium", med);
-        m.putAll(LabWorld.hostCounters(node.host()));
         if (services != null) {
             Map<String, Long> all = new LinkedHashMap<>(services.counters());
             if (tcpServices != null) {

@@ -47,7 +47,7 @@ class TapBadInputTest {
             assertThat(sent.out()).contains("sent 18");
             // 16 of the 18 reach the stack: the card filters the other station's frame and drops the long one.
             assertThat(RealPeers.await(() -> live.get(Counter.ETH_IN_FRAMES) - before.get(Counter.ETH_IN_FRAMES) >= 16, 10_000))
-                    .as("frames reached the stack: %s", lab.host().counters()).isTrue();
+                    .as("frames reached the stack: %s", lab.host().report()).isTrue();
 
             Netns.Result ping = lab.ns().exec(T, "ping", "-n", "-c", "3", "-i", "0.1", "-W", "2", TapLab.HOST_IP);
             assertThat(ping.ok()).as(ping.output()).isTrue();

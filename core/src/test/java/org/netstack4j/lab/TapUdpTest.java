@@ -52,7 +52,7 @@ class TapUdpTest {
             String mac = lab.ns().exec(T, "cat", "/sys/class/net/" + lab.tapName() + "/address").out().strip();
             assertThat(report.checks().getFirst().line()).contains(mac);
             @SuppressWarnings("unchecked")
-            Map<String, Object> medium = (Map<String, Object>) report.counters().get("host").get("medium");
+            Map<String, Object> medium = (Map<String, Object>) report.hosts().get(0).get("medium");
             assertThat(medium.get("name")).isEqualTo("TAP device " + lab.tapName());
             // 1 + 100 + 100 datagrams to Linux's service, and Linux answered each one.
             assertThat(lab.linuxCounter("Udp", "InDatagrams")).isGreaterThanOrEqualTo(201 + 1);
