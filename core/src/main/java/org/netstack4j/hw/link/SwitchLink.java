@@ -367,7 +367,7 @@ public final class SwitchLink extends AbstractExternalMedium {
             switch (status) {
                 case OK -> { }
                 case EOF -> {
-                    lastError = "the switch closed the connection (it stopped, or had no free port)";
+                    lastError = "the other end closed the connection (a switch that stopped or had no free port, or a QEMU that exited)";
                     lostSwitch();
                     return false;
                 }

@@ -185,7 +185,7 @@ class SwitchLinkTest {
 
         awaitTrue(() -> !link.isConnected(), "link down");
         assertThat(card.attached()).as("the card sees its link go down").isFalse();
-        assertThat(link.lastError()).isEqualTo("the switch closed the connection (it stopped, or had no free port)");
+        assertThat(link.lastError()).isEqualTo("the other end closed the connection (a switch that stopped or had no free port, or a QEMU that exited)");
         card.transmit(Frames.numbered(BROADCAST, mac(1), 1, 60)); // detached: goes nowhere
         link.close();
     }
