@@ -197,7 +197,12 @@ final class DemoCommand implements Callable<Integer> {
             }
             for (Map<String, Object> nic : (List<Map<String, Object>>) host.get("interfaces")) {
                 out.println("  " + nic.get("ifname") + " " + nic.get("address") + " " + nic.get("mac") + " mtu " + nic.get("mtu"));
-                out.println("    driver: " + nonZero((Map<String, Long>) nic.get("driver")));
+                out.println("    NIC statistics (ethtool -S, the non-zero ones):");
+                ((Map<String, Long>) nic.get("driver")).forEach((k, v) -> {
+                    if (v != 0) {
+                        out.printf(Locale.ROOT, "      %-24s %d%n", k + ":", v);
+                    }
+                });
             }
             List<Map<String, Object>> neighbors = (List<Map<String, Object>>) host.get("neighbors");
             out.println("  neighbours (ip neigh):" + (neighbors.isEmpty() ? " none" : ""));
