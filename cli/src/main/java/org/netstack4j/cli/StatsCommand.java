@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** Runs some traffic through the lab world, then prints every counter: ethtool -S, ip neigh and netstat -s in one. */
+/** Runs some traffic through the lab world, then prints every counter: ethtool -S, ip neigh, ip route and nstat in one. */
 @Command(name = "stats",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,

@@ -154,11 +154,11 @@ public final class DriverCounters {
         m.put("rx_dropped_at_teardown", rxDroppedAtTearDown);
         m.put("rx_pool_empty", rxPoolEmpty);
         m.put("rx_errors", rxErrors);
-        m.put("rx_long_frames", rxLongFrames);
+        m.put("rx_length_errors", rxLongFrames); // ethtool -S: a frame over more than one buffer (no EOP), dropped
         m.put("rx_missed_errors", rxMissed);
         m.put("rx_no_buffer_count", rxNoBuffer);
-        m.put("rx_oversize", rxOversize);
-        m.put("rx_undersize", rxUndersize);
+        m.put("rx_long_length_errors", rxOversize); // ethtool -S (ROC)
+        m.put("rx_short_length_errors", rxUndersize); // ethtool -S (RUC)
         m.put("interrupts", interrupts);
         m.put("spurious_interrupts", spuriousInterrupts);
         m.put("polls", polls);

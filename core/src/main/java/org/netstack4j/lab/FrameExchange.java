@@ -361,9 +361,9 @@ public final class FrameExchange implements AutoCloseable {
         m.put("rx_missed", ca.rxMissed() + cb.rxMissed());
         m.put("rx_pool_empty", ca.rxPoolEmpty() + cb.rxPoolEmpty());
         m.put("rx_errors", ca.rxErrors() + cb.rxErrors());
-        m.put("rx_long_frames", ca.rxLongFrames() + cb.rxLongFrames());
-        m.put("rx_oversize", ca.rxOversize() + cb.rxOversize());
-        m.put("rx_undersize", ca.rxUndersize() + cb.rxUndersize());
+        m.put("rx_length_errors", ca.rxLongFrames() + cb.rxLongFrames());
+        m.put("rx_long_length_errors", ca.rxOversize() + cb.rxOversize());
+        m.put("rx_short_length_errors", ca.rxUndersize() + cb.rxUndersize());
         m.put("filtered", nicA.card().diagnostics().filtered() + nicB.card().diagnostics().filtered());
         m.put("tx_no_link", nicA.card().diagnostics().txNoLink() + nicB.card().diagnostics().txNoLink());
         m.put("corrupt", rxA.corrupt + rxB.corrupt);

@@ -56,7 +56,7 @@ class DriverCountersTest {
             // 100 bytes + 4 of FCS each.
             assertThat(counters(bench.nicA)).containsEntry("hw_tx_packets", 5L).containsEntry("hw_tx_bytes", 520L);
             assertThat(counters(bench.nicB)).containsEntry("hw_rx_packets", 5L).containsEntry("hw_rx_bytes", 520L)
-                    .containsEntry("hw_rx_total", 6L).containsEntry("rx_undersize", 1L)
+                    .containsEntry("hw_rx_total", 6L).containsEntry("rx_short_length_errors", 1L)
                     .containsEntry("rx_no_buffer_count", 0L);
             assertThat(bench.nicB.driver().counters().rxUndersize()).isEqualTo(1);
             assertThat(bench.nicB.driver().counters().rxDropped()).isEqualTo(1);

@@ -75,7 +75,7 @@ class TapBadInputTest {
             assertThat(d.get(Counter.ICMP_OUT_ECHO_REPS)).isEqualTo(3);
             var card = host.node().machine().nics().getFirst().card();
             assertThat(card.diagnostics().filtered()).as("the frame for another station").isEqualTo(1);
-            assertThat(host.host().interfaces().getFirst().deviceCounters().get("rx_oversize")).isEqualTo(1);
+            assertThat(host.host().interfaces().getFirst().deviceCounters().get("rx_long_length_errors")).isEqualTo(1);
             assertThat(host.medium().counters().get("rx_errors")).isZero();
         }
     }
