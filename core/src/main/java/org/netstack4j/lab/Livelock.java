@@ -232,15 +232,15 @@ public final class Livelock {
     /** A quick sweep. */
     static final double[] QUICK_GRID = {0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 0.9, 1.0, 1.1, 1.5, 2.0, 3.0, 4.5};
 
-    /**
-     * Sweeps every mode in {@code modes}: the grid of input rates, then a refinement around the
-     * highest output (full runs only), then four times that peak. {@code progress} sees every point.
-     */
     /** The most points one mode's sweep measures (the grid, the refinements, the overload; repeats are skipped). */
     public static int pointsAtMost(boolean quick) {
         return (quick ? QUICK_GRID.length : FULL_GRID.length + 2 * 2) + 1;
     }
 
+    /**
+     * Sweeps every mode in {@code modes}: the grid of input rates, then a refinement around the
+     * highest output (full runs only), then four times that peak. {@code progress} sees every point.
+     */
     public static List<ModeResult> sweep(List<Mode> modes, Options options, boolean quick, Consumer<Point> progress) {
         List<ModeResult> results = new ArrayList<>();
         for (Mode mode : modes) {
