@@ -274,10 +274,20 @@ public final class FrameExchange implements AutoCloseable {
             sendB.add(options.frames() / 2);
             long deadline = start + options.timeoutNanos();
             long nextReport = start + options.progressIntervalNanos();
+            long quietAt = -1;
             while (System.nanoTime() < deadline) {
                 died.throwIfAny(); // a CPU that died ends the run with its cause, not a timeout
+                // Finished twice in a row, 1 ms apart, with nothing received between: a receiving CPU
+                // may have taken the last frames off its ring and still be handing them up (the ring
+                // looks empty then, but they are not counted yet).
                 if (finished.getAsBoolean()) {
-                    return true;
+                    long got = received();
+                    if (got == quietAt) {
+                        return true;
+                    }
+                    quietAt = got;
+                } else {
+                    quietAt = -1;
                 }
                 long now = System.nanoTime();
                 if (options.progress() != null && now >= nextReport) {
