@@ -107,11 +107,6 @@ public final class ChunkPool {
         return budget;
     }
 
-    /** Bytes of off-heap memory carved so far. */
-    public long carvedBytes() {
-        return (long) slabCount * SLAB_CHUNKS * CHUNK_BYTES;
-    }
-
     /** Takes refused because the budget was spent. */
     public long refusals() {
         return refusals;

@@ -59,12 +59,15 @@ public final class TimerWheel {
         return tick << TICK_SHIFT;
     }
 
-    /** Arms (or moves) {@code e} to fire at the first tick at or after {@code deadlineNanos}. */
-    public void arm(Entry e, long deadlineNanos) {
+    /**
+     * Arms (or moves) {@code e} to fire at the first tick at or after {@code deadlineNanos};
+     * returns that tick. Advancing the wheel to it also moves down whatever must come down on the way.
+     */
+    public long arm(Entry e, long deadlineNanos) {
         long tick = Math.max(tickOf(deadlineNanos), current + 1);
         if (e.slot >= 0) {
             if (e.tick == tick) {
-                return; // already there: the common re-arm of a retransmission timer costs nothing
+                return tick; // already there: the common re-arm of a retransmission timer costs nothing
             }
             unlink(e);
             size--;
@@ -72,6 +75,7 @@ public final class TimerWheel {
         e.tick = tick;
         place(e);
         size++;
+        return tick;
     }
 
     /** Disarms {@code e}; nothing if it is not armed. */

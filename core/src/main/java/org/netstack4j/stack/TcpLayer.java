@@ -375,9 +375,8 @@ public final class TcpLayer {
         if (d < 0) {
             wheel.cancel(w);
         } else {
-            wheel.arm(w, d);
+            wakeBy(wheel.arm(w, d));
         }
-        armTimer();
         if (w.events != null && !w.dispatching) {
             tell(conn, w);
         }
@@ -553,12 +552,14 @@ public final class TcpLayer {
         }
     }
 
-    /** Keeps the timeline timer at or before the wheel's next tick (firing early costs one empty pass). */
-    private void armTimer() {
-        long next = wheel.nextTick();
-        if (next >= 0 && (timerTick < 0 || next < timerTick)) {
-            timerTick = next;
-            timer.arm(TimerWheel.timeOf(next));
+    /**
+     * Keeps the timeline timer at or before {@code tick}: an entry's own tick is enough (advancing
+     * to it brings down whatever lies on the way), so a segment costs no walk over the wheel's levels.
+     */
+    private void wakeBy(long tick) {
+        if (timerTick < 0 || tick < timerTick) {
+            timerTick = tick;
+            timer.arm(TimerWheel.timeOf(tick));
         }
     }
 
@@ -583,7 +584,10 @@ public final class TcpLayer {
         host.loop().beginBatch();
         wheel.advance(host.nanos());
         host.loop().endBatch();
-        armTimer();
+        long next = wheel.nextTick();
+        if (next >= 0) {
+            wakeBy(next);
+        }
         return Job.Result.DONE;
     }
 
@@ -983,11 +987,6 @@ public final class TcpLayer {
     /** The host's stream memory (loop; tests read it when the loop is idle). */
     public ChunkPool memory() {
         return memory;
-    }
-
-    /** Timers armed on the wheel (loop; tests read it when the loop is idle). */
-    int timersArmed() {
-        return wheel.size();
     }
 
     /** The host is stopping: every connection's memory goes back. */
