@@ -42,6 +42,16 @@ public final class TcpSocket implements AutoCloseable {
         return new TcpSocket(host, host.tcp().connect(address, port, timeout.toNanos()));
     }
 
+    /**
+     * Connects from {@code localPort} (a socket bound before connect): the same 4-tuple as an
+     * earlier connection once that one is gone; a 4-tuple still in use is refused (BindException).
+     */
+    public static TcpSocket connect(Host host, int localPort, int address, int port, Duration timeout)
+            throws IOException {
+        Objects.requireNonNull(host, "host");
+        return new TcpSocket(host, host.tcp().connect(localPort, address, port, timeout.toNanos()));
+    }
+
     public static TcpSocket connect(Host host, String address, int port, Duration timeout) throws IOException {
         return connect(host, Ipv4Address.parseBits(address), port, timeout);
     }

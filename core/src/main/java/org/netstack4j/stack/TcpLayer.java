@@ -472,7 +472,7 @@ public final class TcpLayer {
         if (port < 1 || port > 65_535 || !host.ip().isValidDestination(address, port)) {
             throw new SocketException("cannot connect to " + Ipv4Address.format(address) + ":" + port);
         }
-        TcpConnection conn = openActive(address, port, null);
+        TcpConnection conn = openActive(0, address, port, null);
         watch(conn, events);
         return conn;
     }
@@ -691,11 +691,23 @@ public final class TcpLayer {
     /** An active open to {@code address:port}; waits until established, refused or timed out. */
     public TcpConnection connect(int address, int port, long timeoutNanos)
             throws SocketException, SocketTimeoutException {
+        return connect(0, address, port, timeoutNanos);
+    }
+
+    /**
+     * An active open from {@code localPort} (0: an ephemeral port, as {@link #connect(int, int, long)}),
+     * as a socket bound before connect(2); a 4-tuple still in use, TIME-WAIT included, is refused.
+     */
+    public TcpConnection connect(int localPort, int address, int port, long timeoutNanos)
+            throws SocketException, SocketTimeoutException {
         if (port < 1 || port > 65_535 || !host.ip().isValidDestination(address, port)) {
             throw new SocketException("cannot connect to " + Ipv4Address.format(address) + ":" + port);
         }
+        if (localPort < 0 || localPort > 65_535) {
+            throw new SocketException("no such local port: " + localPort);
+        }
         Wakeup first = new Wakeup(Thread.currentThread());
-        TcpConnection conn = host.loop().call(() -> openActive(address, port, first));
+        TcpConnection conn = host.loop().call(() -> openActive(localPort, address, port, first));
         Applications apps = host.applications();
         long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
         Wakeup me = first;
@@ -733,7 +745,7 @@ public final class TcpLayer {
     }
 
     /** Loop: a new connection to {@code address:port}, its SYN sent; {@code connector} (may be null) is woken when it opens. */
-    private TcpConnection openActive(int address, int port, Wakeup connector) throws SocketException {
+    private TcpConnection openActive(int boundPort, int address, int port, Wakeup connector) throws SocketException {
         int local = host.ip().sourceFor(address);
         if (local == 0) {
             throw new java.net.NoRouteToHostException("no route to " + Ipv4Address.format(address));
@@ -742,7 +754,11 @@ public final class TcpLayer {
             c.count(Counter.TCP_TABLE_FULL);
             throw new SocketException("too many TCP connections on " + host.name());
         }
-        int localPort = ephemeralPort(local, address, port);
+        int localPort = boundPort == 0 ? ephemeralPort(local, address, port) : boundPort;
+        if (boundPort != 0 && (listeners[boundPort] != null || table.find(local, boundPort, address, port) != null)) {
+            throw new BindException("address already in use: " + Ipv4Address.format(local) + ":" + boundPort + " towards "
+                    + Ipv4Address.format(address) + ":" + port);
+        }
         long now = host.nanos();
         TcpConnection created = TcpConnection.connect(configTowards(address), output, local, localPort, address, port,
                 isn.next(local, localPort, address, port, now), now);

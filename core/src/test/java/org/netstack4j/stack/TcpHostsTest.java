@@ -186,4 +186,44 @@ class TcpHostsTest {
         net.close();
         assertThat(net.poolsFull()).isTrue();
     }
+
+    /**
+     * The seed's bug on one 4-tuple: a server thread keeps the handle of a connection whose client
+     * went away (RST); the client comes back from the same port, so the new connection has the very
+     * addresses and ports of the old one. The old handle still names the old, dead connection: its
+     * late write fails and not a byte reaches the new one.
+     */
+    @Test
+    void aHandleKeptAcrossTheReuseOfItsFourTupleCannotWriteIntoTheNewConnection() throws Exception {
+        Network net = TwoHosts.start(Network.simulated(35), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
+        Host client = net.nodes().get(0).host();
+        Host gateway = net.nodes().get(1).host();
+        TcpListener listener = net.run("listen", () -> TcpListener.listen(gateway, 80, 4));
+        String seen = net.run("story", () -> {
+            TcpSocket first = TcpSocket.connect(client, 40_000, GATEWAY, 80, Duration.ofSeconds(5));
+            TcpSocket kept = listener.accept(Duration.ofSeconds(5));
+            assertThatThrownBy(() -> TcpSocket.connect(client, 40_000, GATEWAY, 80, Duration.ofSeconds(5)))
+                    .as("a 4-tuple in use cannot be opened twice").isInstanceOf(java.net.BindException.class);
+            first.abort(); // the client is killed: a RST, no TIME-WAIT on its side
+            TcpSocket again = TcpSocket.connect(client, 40_000, GATEWAY, 80, Duration.ofSeconds(5));
+            TcpSocket fresh = listener.accept(Duration.ofSeconds(5));
+            assertThat(fresh.remotePort()).isEqualTo(kept.remotePort()).isEqualTo(40_000);
+            assertThat(fresh.localPort()).isEqualTo(kept.localPort());
+            assertThatThrownBy(() -> kept.write("late answer".getBytes()))
+                    .as("the kept handle names the reset connection").isInstanceOf(java.net.SocketException.class)
+                    .hasMessageContaining("reset");
+            fresh.write("fresh".getBytes());
+            fresh.shutdownOutput();
+            again.setTimeout(Duration.ofSeconds(5));
+            byte[] all = again.inputStream().readAllBytes();
+            again.close();
+            fresh.close();
+            kept.close();
+            listener.close();
+            return new String(all);
+        });
+        assertThat(seen).as("only the new connection's own bytes arrive").isEqualTo("fresh");
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
 }
