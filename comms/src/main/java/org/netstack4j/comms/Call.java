@@ -76,10 +76,7 @@ public final class Call {
      * answer may come after its client is gone (the story the library is built against).
      */
     public void spend(long nanos) {
-        long end = apps.clock().nanos() + nanos;
-        while (apps.clock().nanos() < end) {
-            apps.block(end);
-        }
+        apps.sleepUntil(apps.clock().nanos() + nanos);
     }
 
     /** Thrown by a handler that stops because {@link #cancelled()}: nothing is sent. */

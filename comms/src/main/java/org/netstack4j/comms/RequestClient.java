@@ -71,7 +71,7 @@ public final class RequestClient implements AutoCloseable {
                 if (r.status() != Frame.Status.BUSY || attempt == attempts - 1) {
                     return r;
                 }
-                apps.block(Math.min(deadline, apps.clock().nanos() + (attempt + 1) * 1_000_000L)); // back off a little
+                apps.sleepUntil(Math.min(deadline, apps.clock().nanos() + (attempt + 1) * 1_000_000L)); // back off a little
             } catch (IOException e) {
                 last = e;
             }

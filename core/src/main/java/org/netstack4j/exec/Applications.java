@@ -23,6 +23,13 @@ public interface Applications {
      */
     void block(long deadlineNanos);
 
+    /** Blocks the calling application thread until the clock reaches {@code deadlineNanos}, whatever wakes it meanwhile. */
+    default void sleepUntil(long deadlineNanos) {
+        while (clock().nanos() < deadlineNanos) {
+            block(deadlineNanos);
+        }
+    }
+
     /** Wakes {@code thread} if it is blocked in {@link #block}, or makes its next block return at once. Any thread. */
     void wake(Thread thread);
 

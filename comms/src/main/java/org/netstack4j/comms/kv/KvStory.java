@@ -141,7 +141,7 @@ public final class KvStory {
                 }
                 awaitCount(apps, finished, plan.slots());
                 // The slow workers finish what they took: their answers are the late ones the story is about.
-                apps.block(apps.clock().nanos() + maxDelay * (plan.queue() / plan.workers() + 2));
+                apps.sleepUntil(apps.clock().nanos() + maxDelay * (plan.queue() / plan.workers() + 2));
                 stop.set(true);
                 awaitCount(apps, finished, plan.slots() + 1);
                 kv.close();
@@ -286,7 +286,7 @@ public final class KvStory {
                     s.execute("INSERT INTO t VALUES (" + n + ", randomblob(64))");
                 }
                 count.incrementAndGet();
-                apps.block(apps.clock().nanos() + 1_000_000L + random.nextLong(4_000_000L));
+                apps.sleepUntil(apps.clock().nanos() + 1_000_000L + random.nextLong(4_000_000L));
             }
         } catch (IOException | SQLException e) {
             throw new IllegalStateException("the database churn failed", e);
