@@ -7,15 +7,15 @@ import org.netstack4j.stack.HostConfig;
 import org.netstack4j.wire.MacAddress;
 
 /** A client host (10.0.2.15) and a server host (10.0.2.2) on one cable, in simulated time from a seed. */
-final class CommsLab implements AutoCloseable {
+public final class CommsLab implements AutoCloseable {
     static final String SERVER = "10.0.2.2";
-    final Network net;
+    public final Network net;
     final Host client;
     final Host server;
     final Transport clientSide;
     final Transport serverSide;
 
-    CommsLab(long seed) {
+    public CommsLab(long seed) {
         net = Network.simulated(seed);
         Network.Node c = net.addHost("client", MacAddress.parse("52:54:00:12:34:56"), "10.0.2.15/24", WakeMode.NAPI,
                 HostConfig.DEFAULT);
@@ -29,20 +29,20 @@ final class CommsLab implements AutoCloseable {
         serverSide = new NetstackTransport(server);
     }
 
-    RequestServer serve(Handler handler, ServerConfig config) throws Exception {
+    public RequestServer serve(Handler handler, ServerConfig config) throws Exception {
         return net.run("serve", () -> RequestServer.start(serverSide, 7000, handler, config));
     }
 
-    RequestClient client(ClientConfig config) {
+    public RequestClient client(ClientConfig config) {
         return new RequestClient(clientSide, SERVER, 7000, config);
     }
 
-    long nanos() {
+    public long nanos() {
         return net.simulation().nanos();
     }
 
     /** Closes the network and says whether every buffer and stream chunk came back. */
-    boolean closeAndCheckPools() throws Exception {
+    public boolean closeAndCheckPools() throws Exception {
         net.close();
         return net.poolsFull();
     }
