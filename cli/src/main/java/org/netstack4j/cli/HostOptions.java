@@ -1,6 +1,8 @@
 package org.netstack4j.cli;
 
+import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.LabWorld;
+import org.netstack4j.lab.StandaloneHost;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.Ipv4Cidr;
 import org.netstack4j.wire.MacAddress;
@@ -61,6 +63,11 @@ final class HostOptions {
         } catch (IllegalArgumentException e) {
             throw bad("--mac must be a unicast MAC like 52:54:00:12:34:56, not '" + value + "'");
         }
+    }
+
+    /** A host of these options woken as {@code mode}, with no lab services, no capture, no DNS records. */
+    StandaloneHost.Options plainHost(WakeMode mode) {
+        return new StandaloneHost.Options(mac, staticAddress(), gateway, mode, null, false, java.util.Map.of());
     }
 
     /** The static address, or null for DHCP. */

@@ -21,7 +21,6 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -108,9 +107,7 @@ final class NcCommand implements Callable<Integer> {
         if (opened == null) {
             return Main.EXIT_FAILED;
         }
-        StandaloneHost.Options options = new StandaloneHost.Options(host.mac, host.staticAddress(), host.gateway, mode,
-                null, false, Map.of());
-        try (StandaloneHost h = StandaloneHost.start(opened, options)) {
+        try (StandaloneHost h = StandaloneHost.start(opened, host.plainHost(mode))) {
             Duration wait = waitSeconds == null ? Duration.ZERO : Duration.ofSeconds(waitSeconds);
             TcpSocket s;
             String target = listen ? "port " + port : Ipv4Address.format(address) + " port " + port;

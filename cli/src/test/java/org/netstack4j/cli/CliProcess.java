@@ -54,7 +54,8 @@ final class CliProcess implements AutoCloseable {
     /** The CLI's classes, the core's and picocli's, wherever this build has them (directories or jars). */
     private static String classpath() {
         List<String> parts = new ArrayList<>();
-        for (Class<?> c : new Class<?>[] {Main.class, SwitchServer.class, picocli.CommandLine.class}) {
+        for (Class<?> c : new Class<?>[] {Main.class, SwitchServer.class, picocli.CommandLine.class,
+                org.netstack4j.comms.RequestServer.class, org.sqlite.JDBC.class}) {
             try {
                 parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
             } catch (URISyntaxException e) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -102,9 +101,19 @@ public final class KvStore implements AutoCloseable {
         }
     }
 
+    /**
+     * A connection to the SQLite database in {@code file} (made if missing). Through sqlite-jdbc's
+     * data source rather than DriverManager, which finds drivers only from some class loaders.
+     */
+    public static Connection open(Path file) throws SQLException {
+        org.sqlite.SQLiteDataSource source = new org.sqlite.SQLiteDataSource();
+        source.setUrl("jdbc:sqlite:" + file);
+        return source.getConnection();
+    }
+
     /** {@code PRAGMA integrity_check} of one database file ("ok" when sound), on a connection of its own. */
     public static String integrityCheck(Path file) {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try (Connection c = open(file);
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
             StringBuilder out = new StringBuilder();
@@ -137,7 +146,7 @@ public final class KvStore implements AutoCloseable {
         final PreparedStatement scan;
 
         Database(Path file) throws SQLException {
-            connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+            connection = open(file);
             try (Statement s = connection.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=NORMAL"); // WAL: a commit survives the process, as acknowledged puts must

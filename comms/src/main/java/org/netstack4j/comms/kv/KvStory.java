@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -280,7 +279,7 @@ public final class KvStory {
             Files.createDirectories(dir);
             for (long n = 0; !stop.get(); n++) {
                 Path file = dir.resolve("scratch" + n % 8 + ".db");
-                try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                try (Connection c = KvStore.open(file);
                      Statement s = c.createStatement()) {
                     s.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER, v BLOB)");
                     s.execute("INSERT INTO t VALUES (" + n + ", randomblob(64))");
@@ -289,7 +288,7 @@ public final class KvStory {
                 apps.sleepUntil(apps.clock().nanos() + 1_000_000L + random.nextLong(4_000_000L));
             }
         } catch (IOException | SQLException e) {
-            throw new IllegalStateException("the database churn failed", e);
+            throw new IllegalStateException("the database churn failed: " + e, e);
         }
     }
 

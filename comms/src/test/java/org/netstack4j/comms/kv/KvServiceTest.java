@@ -15,7 +15,6 @@ import org.netstack4j.exec.Applications;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,7 +56,7 @@ class KvServiceTest {
     private static void assertFiles(Path dir) throws Exception {
         assertThat(dir.resolve("users.db")).exists();
         assertThat(dir.resolve("orders.db")).exists();
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("users.db"));
+        try (var c = KvStore.open(dir.resolve("users.db"));
              var s = c.createStatement(); var rs = s.executeQuery("PRAGMA journal_mode")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).isEqualTo("wal");
