@@ -68,7 +68,7 @@ public final class KvBench {
         try {
             String name = "netstack4j " + (simulated ? "simulated, one thread" : "real threads, " + mode.cliName());
             return net.run("bench", () -> measure(name, new NetstackTransport(server.host()),
-                    new NetstackTransport(web.host()), KvStory.SERVER, dir, clients, warmup, measured));
+                    new NetstackTransport(web.host()), KvStory.SERVER, KvStory.PORT, dir, clients, warmup, measured));
         } finally {
             net.close();
             deleteTree(dir);
@@ -81,7 +81,7 @@ public final class KvBench {
         JdkTransport jdk = new JdkTransport(apps, "127.0.0.1");
         Path dir = Files.createTempDirectory("netstack4j-kv-bench");
         try {
-            Figures f = measure("JDK sockets, kernel loopback", jdk, jdk, "127.0.0.1", dir, clients, warmup, measured);
+            Figures f = measure("JDK sockets, kernel loopback", jdk, jdk, "127.0.0.1", 0, dir, clients, warmup, measured);
             apps.failures().throwIfAny();
             return f;
         } finally {
@@ -89,11 +89,12 @@ public final class KvBench {
         }
     }
 
-    private static Figures measure(String name, Transport serverSide, Transport clientSide, String address, Path dir,
-                                   int clients, int warmup, int measured) throws Exception {
+    /** Serves on {@code port} (0: any free one, where the transport allows it) and measures. */
+    private static Figures measure(String name, Transport serverSide, Transport clientSide, String address, int port,
+                                   Path dir, int clients, int warmup, int measured) throws Exception {
         Applications apps = clientSide.applications();
         try (KvStore store = new KvStore(dir);
-             RequestServer server = RequestServer.start(serverSide, 0, new KvService(store),
+             RequestServer server = RequestServer.start(serverSide, port, new KvService(store),
                      ServerConfig.defaults().withWorkers(Math.max(2, clients)).withQueueCapacity(4 * clients))) {
             byte[] key = "bench-key".getBytes();
             store.put("bench", key, new byte[VALUE_BYTES]);
