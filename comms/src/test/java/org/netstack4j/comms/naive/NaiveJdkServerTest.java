@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -65,7 +64,7 @@ class NaiveJdkServerTest {
     }
 
     private static Path createDatabaseWithRows(Path file) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+        try (Connection c = KvStore.open(file)) {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE answers (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
             }
@@ -91,7 +90,7 @@ class NaiveJdkServerTest {
 
     /** The rows, read on a connection of their own. */
     private static List<String> rowsOnAFreshConnection(Path file) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+        try (Connection c = KvStore.open(file)) {
             return rows(c);
         }
     }
@@ -216,7 +215,7 @@ class NaiveJdkServerTest {
                 accepted.close();
 
                 // the process opens its database; the query makes SQLite really read the file
-                try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+                try (Connection c = KvStore.open(db)) {
                     assertThat(rows(c)).isEqualTo(expectedRows());
                     Set<Integer> sqliteFds = numbersNaming(db);
                     closeAll(parked);
@@ -301,7 +300,7 @@ class NaiveJdkServerTest {
 
                 // the process opens its database; the query makes SQLite really read the file
                 String integrity;
-                try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+                try (Connection c = KvStore.open(db)) {
                     assertThat(rows(c)).isEqualTo(expectedRows());
                     Set<Integer> sqliteFds = numbersNaming(db);
                     closeAll(parked);
