@@ -132,7 +132,8 @@ class ReadmeCommandsTest {
                 "ping -c 1 pdos.csail.mit.edu", 1,
                 "stats --traffic 100 --json", 0,
                 "frames --frames 10000 --capture /tmp/f.pcap --json", 0,
-                "livelock --quick --out /tmp/l", 0);
+                "livelock --quick --out /tmp/l", 0,
+                "kv demo --seed 7 --json", 0);
         List<String> seen = new ArrayList<>();
         for (List<String> args : readmeCommands()) {
             String line = String.join(" ", args);
