@@ -142,4 +142,56 @@ class TapCliTest {
                 .contains("--tap nosuchtap0: no such device", "--create");
         assertThat(java.nio.file.Path.of("/sys/class/net/nosuchtap0")).doesNotExist();
     }
+
+    /**
+     * {@code kv serve} on TAP, reached from Linux by a Python client that speaks the frame format
+     * from its description (README, FrameFormat): a put, a get, and a frame with a bad magic that
+     * closes that connection only; the server's counters at Ctrl-C say so.
+     */
+    @Test
+    void kvServeOnTapAnswersAPythonClientSpeakingTheFrameFormat() throws Exception {
+        RealPeers.require("python3");
+        try (Netns ns = LinuxPeer.withPersistentTap(TAP)) {
+            Netns.Background kv = ns.start(cli("kv", "serve", "--tap", TAP, "--ip", "10.0.2.15/24", "--dir",
+                    ns.dir().resolve("kv").toString()));
+            kv.awaitOutput("Ctrl-C to stop", Duration.ofSeconds(60));
+            String client = String.join("\n",
+                    "import socket, struct",
+                    "def frame(rid, body, flags=0):",
+                    "    return b'N4' + bytes([1, 1, flags, 0, 0, 0]) + struct.pack('>QII', rid, 5000, len(body)) + body",
+                    "def recv(s, n):",
+                    "    b = b''",
+                    "    while len(b) < n:",
+                    "        c = s.recv(n - len(b))",
+                    "        if not c: raise EOFError('closed')",
+                    "        b += c",
+                    "    return b",
+                    "def call(s, rid, body, flags=0):",
+                    "    s.sendall(frame(rid, body, flags))",
+                    "    h = recv(s, 24)",
+                    "    assert h[:4] == b'N4\\x01\\x02', h",
+                    "    got, n = struct.unpack('>Q', h[8:16])[0], struct.unpack('>I', h[20:24])[0]",
+                    "    return h[4], got, recv(s, n)",
+                    "s = socket.create_connection(('10.0.2.15', 7000), timeout=5)",
+                    "put = bytes([1, 5]) + b'users' + struct.pack('>H', 3) + b'ada' + struct.pack('>I', 8) + b'lovelace'",
+                    "print('put', *call(s, 1, put)[:2])",
+                    "status, rid, body = call(s, 2, bytes([0, 5]) + b'users' + struct.pack('>H', 3) + b'ada', 1)",
+                    "print('get', status, rid, body[-8:].decode())",
+                    "bad = socket.create_connection(('10.0.2.15', 7000), timeout=5)",
+                    "bad.sendall(b'GET / HTTP/1.0\\r\\nHost: kv\\r\\n\\r\\n')",
+                    "try:",
+                    "    print('bad', bad.recv(100))",
+                    "except ConnectionResetError:",
+                    "    print('bad reset')",
+                    "print('again', *call(s, 3, bytes([0, 5]) + b'users' + struct.pack('>H', 3) + b'ada', 1)[:2])");
+            Netns.Result py = ns.exec(T, "python3", "-c", client);
+            assertThat(py.out().lines()).as(py.output()).containsExactly("put 0 1", "get 0 2 lovelace",
+                    py.out().contains("bad b''") ? "bad b''" : "bad reset", "again 0 3");
+            kv.signal("INT");
+            Netns.Result r = kv.await(Duration.ofSeconds(30));
+            assertThat(r.exit()).as(r.output()).isZero();
+            assertThat(r.out()).contains("malformed_frames         1", "answered                 3",
+                    "connections_accepted     2");
+        }
+    }
 }

@@ -73,9 +73,14 @@ public final class KvStory {
     public record Result(Plan plan, String integrity, int databasesChecked, long acknowledgedPuts, long putsPresent,
                          long lateAnswersDiscarded, long misdelivered, long killedClients, long reusedFourTuples,
                          long busy, long churnDatabases, long verifiedGets, Map<String, Long> server,
-                         Map<String, Long> clients) {
+                         Map<String, Long> clients, boolean buffersBack) {
         public boolean sound() {
-            return integrity.equals("ok") && putsPresent == acknowledgedPuts && misdelivered == 0;
+            return integrity.equals("ok") && putsPresent == acknowledgedPuts && misdelivered == 0 && buffersBack;
+        }
+
+        Result withBuffersBack(boolean back) {
+            return new Result(plan, integrity, databasesChecked, acknowledgedPuts, putsPresent, lateAnswersDiscarded,
+                    misdelivered, killedClients, reusedFourTuples, busy, churnDatabases, verifiedGets, server, clients, back);
         }
 
         public Map<String, Object> toMap() {
@@ -93,6 +98,7 @@ public final class KvStory {
             m.put("busy", busy);
             m.put("verified_gets", verifiedGets);
             m.put("churn_databases", churnDatabases);
+            m.put("buffers_back", buffersBack);
             m.put("server", server);
             m.put("clients", clients);
             return m;
@@ -150,7 +156,7 @@ public final class KvStory {
         } finally {
             net.close();
         }
-        return result;
+        return result.withBuffersBack(net.poolsFull());
     }
 
     /** Waits until {@code count} reaches {@code n}, looking each (simulated) millisecond: few threads, a short story. */
@@ -323,6 +329,6 @@ public final class KvStory {
         return new Result(plan, bad.isEmpty() ? "ok" : String.join("; ", bad), databases.size(),
                 tally.acknowledged.size(), present, server.get(ServerEvent.LATE_ANSWERS_DISCARDED.name().toLowerCase()),
                 misdelivered, tally.killed, tally.reused, tally.busy, churned, tally.verifiedGets, server,
-                new java.util.TreeMap<>(tally.clientCounts));
+                new java.util.TreeMap<>(tally.clientCounts), false);
     }
 }

@@ -23,6 +23,7 @@ class KvStoryTest {
         assertThat(r.lateAnswersDiscarded()).as("late answers were discarded, not written elsewhere").isPositive();
         assertThat(r.reusedFourTuples()).as("killed clients' 4-tuples came back at once").isPositive();
         assertThat(r.churnDatabases()).isPositive();
+        assertThat(r.buffersBack()).as("every packet buffer and stream chunk came back").isTrue();
     }
 
     @Test
