@@ -1,5 +1,6 @@
 package org.netstack4j.comms;
 
+import org.netstack4j.exec.AppMutex;
 import org.netstack4j.exec.Applications;
 
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package org.netstack4j.comms;
 
+import org.netstack4j.exec.AppMutex;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;

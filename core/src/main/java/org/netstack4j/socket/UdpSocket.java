@@ -122,6 +122,24 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code onLoop} on the host's loop after each datagram arrives for this socket (null:
+     * nothing): how a selector learns that it became readable. It must not block.
+     */
+    public void whenReceived(Runnable onLoop) {
+        endpoint.whenReceived(onLoop);
+    }
+
+    /** True if a datagram waits (any thread; a snapshot). */
+    public boolean hasDatagram() {
+        return endpoint.hasDatagram();
+    }
+
+    /** The local address the socket is bound to (0: every address, or not bound yet). */
+    public int localAddress() {
+        return endpoint.localAddress();
+    }
+
     /** Takes a datagram if one is waiting; -1 if none (never waits). */
     public int receiveNow(byte[] buffer, int offset, int length) throws SocketException {
         // A polling loop mostly finds nothing: say so without the lock (an empty ring stays empty

@@ -26,6 +26,8 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
     private final AtomicBoolean sendQueued = new AtomicBoolean();
     private volatile Thread reader;
     private volatile Thread writer;
+    /** Run on the loop after each datagram is delivered (a selector's wake-up); must not block. */
+    private volatile Runnable whenReceived;
     /** Set by the loop once it has unregistered the endpoint. */
     boolean deadOnLoop;
     /** Set by the loop when the connected peer answered with ICMP port unreachable; reported once. */
@@ -221,7 +223,21 @@ public abstract sealed class Endpoint permits UdpEndpoint, EchoEndpoint {
         b.copyTo(offset, receiveRing.array(), at, length);
         receiveRing.publish(at, length, address, port, tag);
         wakeReader();
+        Runnable r = whenReceived;
+        if (r != null) {
+            r.run();
+        }
         return true;
+    }
+
+    /** Sets what runs on the loop after each datagram is delivered (null: nothing); it must not block. */
+    public void whenReceived(Runnable onLoop) {
+        whenReceived = onLoop;
+    }
+
+    /** True if a datagram waits to be received (any thread). */
+    public boolean hasDatagram() {
+        return !receiveRing.isEmpty();
     }
 
     final void wakeReader() {

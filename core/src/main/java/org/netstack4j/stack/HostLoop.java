@@ -125,7 +125,7 @@ public final class HostLoop {
 
     /** Work an application thread runs on the loop and waits for. */
     @FunctionalInterface
-    interface LoopTask<T> {
+    public interface LoopTask<T> {
         T run() throws SocketException;
     }
 
@@ -142,7 +142,7 @@ public final class HostLoop {
      * does not get to it within 10 s the call fails, and the task will never run: a timed-out
      * call has no effect. Once the loop has started a task, the caller waits for it to finish.
      */
-    <T> T call(LoopTask<T> task) throws SocketException {
+    public <T> T call(LoopTask<T> task) throws SocketException {
         if (!host.isStarted()) {
             // A stopped host is closed for every application: the one verdict that ends a server loop
             // (a loop that took it for a passing fault would spin on it for ever).

@@ -139,6 +139,11 @@ public final class TcpLayer {
         public int port() {
             return port;
         }
+
+        /** The address it listens on (0: every address of the host). */
+        public int address() {
+            return address;
+        }
     }
 
     /** @param keySeed the secret for the table's hash and the ISNs (a seeded host's run is deterministic) */
@@ -469,10 +474,18 @@ public final class TcpLayer {
 
     /** Loop: an active open; {@code events} hears CONNECTED (or CLOSED, with {@link TcpConnection#failure}). */
     public TcpConnection connectNow(int address, int port, TcpEvents events) throws SocketException {
+        return connectNow(0, address, port, events);
+    }
+
+    /** Loop: an active open from {@code localPort} (0: an ephemeral one), as {@link #connect(int, int, int, long)} binds. */
+    public TcpConnection connectNow(int localPort, int address, int port, TcpEvents events) throws SocketException {
         if (port < 1 || port > 65_535 || !host.ip().isValidDestination(address, port)) {
             throw new SocketException("cannot connect to " + Ipv4Address.format(address) + ":" + port);
         }
-        TcpConnection conn = openActive(0, address, port, null);
+        if (localPort < 0 || localPort > 65_535) {
+            throw new SocketException("no such local port: " + localPort);
+        }
+        TcpConnection conn = openActive(localPort, address, port, null);
         watch(conn, events);
         return conn;
     }
@@ -494,6 +507,29 @@ public final class TcpLayer {
         w.readThreshold = Math.max(1, readable);
         w.writeThreshold = Math.max(1, writable);
         w.signalled &= ~(TcpEvents.READABLE | TcpEvents.WRITABLE);
+    }
+
+    /**
+     * Loop: what holds for {@code conn} now (TcpEvents bits), whether told already or not: a
+     * selector asks this level before it waits for the events that say something changed.
+     */
+    public int readinessNow(TcpConnection conn) {
+        return readiness(conn, (Waiters) conn.attachment());
+    }
+
+    /** Loop: whether {@link #acceptNow} would give a connection now. */
+    public boolean acceptableNow(Listener l) {
+        return !l.closed && !l.ready.isEmpty();
+    }
+
+    /** Loop: the error that ended {@code conn}, as a read or write would throw it; null if none did. */
+    public SocketException failureNow(TcpConnection conn) {
+        try {
+            failIfEnded(conn);
+            return null;
+        } catch (SocketException e) {
+            return e;
+        }
     }
 
     /** Loop: up to {@code len} received bytes; 0 if none wait, -1 at the end of the stream. */

@@ -1,6 +1,4 @@
-package org.netstack4j.comms;
-
-import org.netstack4j.exec.Applications;
+package org.netstack4j.exec;
 
 import java.util.ArrayDeque;
 
@@ -9,16 +7,16 @@ import java.util.ArrayDeque;
  * write without stopping a simulation (a Java monitor held across that write would hold the
  * simulation's one running thread too). Not reentrant; first come, first served.
  */
-final class AppMutex {
+public final class AppMutex {
     private final Applications apps;
     private final ArrayDeque<Thread> waiters = new ArrayDeque<>();
     private Thread owner;
 
-    AppMutex(Applications apps) {
+    public AppMutex(Applications apps) {
         this.apps = apps;
     }
 
-    void lock() {
+    public void lock() {
         Thread me = Thread.currentThread();
         while (true) {
             synchronized (this) {
@@ -35,7 +33,7 @@ final class AppMutex {
         }
     }
 
-    void unlock() {
+    public void unlock() {
         Thread next;
         synchronized (this) {
             if (owner != Thread.currentThread()) {
