@@ -358,6 +358,11 @@ public final class Host {
         return largePool.isFull();
     }
 
+    /** True if {@code address} is one of this host's own unicast addresses (what a socket may bind). */
+    public boolean hasAddress(int address) {
+        return ip().isUnicastLocal(address);
+    }
+
     public boolean isStarted() {
         return started;
     }

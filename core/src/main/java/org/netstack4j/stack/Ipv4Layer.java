@@ -220,7 +220,7 @@ final class Ipv4Layer {
     // ==== Output ==========================================================================
 
     /** True for an address of one of our interfaces (not a broadcast). */
-    private boolean isUnicastLocal(int address) {
+    boolean isUnicastLocal(int address) {
         for (NetInterface nic : host.interfaceArray()) {
             if (address == nic.address()) {
                 return true;

@@ -87,7 +87,7 @@ public final class SwitchLink extends AbstractExternalMedium {
         this.address = address;
         this.stream = stream;
         this.datagram = datagram;
-        this.selector = Selector.open();
+        this.selector = KernelChannels.provider().openSelector();
         if (stream != null) {
             this.queue = new QemuStream.Queue(QUEUE_BYTES);
             this.decoder = new QemuStream.Decoder(QemuStream.MAX_FRAME);
@@ -116,7 +116,7 @@ public final class SwitchLink extends AbstractExternalMedium {
     }
 
     private static SwitchLink openStream(SwitchAddress address) throws IOException {
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        SocketChannel channel = KernelChannels.provider().openSocketChannel(StandardProtocolFamily.UNIX);
         try {
             channel.connect(address.socketAddress());
             channel.configureBlocking(false);
@@ -148,7 +148,7 @@ public final class SwitchLink extends AbstractExternalMedium {
         if (address.port() == 0) {
             throw new IOException("no switch at " + address + ": port 0 is not a switch's port");
         }
-        DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
+        DatagramChannel channel = KernelChannels.provider().openDatagramChannel(StandardProtocolFamily.INET);
         SwitchLink link = null;
         try {
             channel.setOption(StandardSocketOptions.SO_RCVBUF, UDP_SOCKET_BUFFER);

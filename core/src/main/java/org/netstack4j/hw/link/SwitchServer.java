@@ -347,7 +347,7 @@ public final class SwitchServer implements AutoCloseable {
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(i);
         }
-        this.selector = Selector.open();
+        this.selector = KernelChannels.provider().openSelector();
         this.receiveBuffer = ByteBuffer.allocateDirect(options.maxFrame() + 1);
         this.receiveSegment = MemorySegment.ofBuffer(receiveBuffer);
         this.sendBuffer = ByteBuffer.allocateDirect(options.maxFrame());
@@ -389,7 +389,7 @@ public final class SwitchServer implements AutoCloseable {
         if (address.kind() == SwitchAddress.Kind.UNIX) {
             Path path = address.path();
             removeStaleSocket(address);
-            ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            ServerSocketChannel channel = KernelChannels.provider().openServerSocketChannel(StandardProtocolFamily.UNIX);
             try {
                 channel.bind(address.socketAddress(), ACCEPTS_PER_WAKEUP);
                 channel.configureBlocking(false);
@@ -406,7 +406,7 @@ public final class SwitchServer implements AutoCloseable {
             if (address.port() == 0 && listeners.stream().anyMatch(l -> l.address().kind() == SwitchAddress.Kind.UDP)) {
                 throw new IOException("one UDP address with port 0 at most");
             }
-            DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
+            DatagramChannel channel = KernelChannels.provider().openDatagramChannel(StandardProtocolFamily.INET);
             try {
                 channel.setOption(StandardSocketOptions.SO_RCVBUF, UDP_SOCKET_BUFFER);
                 channel.setOption(StandardSocketOptions.SO_SNDBUF, UDP_SOCKET_BUFFER);
@@ -438,14 +438,12 @@ public final class SwitchServer implements AutoCloseable {
         if (!attributes.isOther()) {
             throw new IOException("cannot listen on " + address + ": the file exists and is not a socket");
         }
-        SocketChannel probe;
-        try {
-            probe = SocketChannel.open(UnixDomainSocketAddress.of(path));
+        try (SocketChannel probe = KernelChannels.provider().openSocketChannel(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
         } catch (ConnectException stale) {
             Files.deleteIfExists(path);
             return;
         }
-        probe.close();
         throw new IOException("cannot listen on " + address + ": a switch is already listening there");
     }
 

@@ -1,0 +1,58 @@
+package org.netstack4j.nio;
+
+import org.netstack4j.exec.Applications;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Who waits on one channel: threads blocked in its calls and the selectors it is registered
+ * with. The stack's events (on the host's loop) wake them all; each re-checks what it waits for,
+ * so a wake-up is never wrong, only sometimes early.
+ */
+final class Waiting {
+    private final Applications apps;
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final CopyOnWriteArrayList<NsSelectionKey> keys = new CopyOnWriteArrayList<>();
+
+    Waiting(Applications apps) {
+        this.apps = apps;
+    }
+
+    /** The calling thread will be woken by the next event; call before checking, then block. */
+    void enter() {
+        threads.add(Thread.currentThread());
+    }
+
+    void leave() {
+        threads.remove(Thread.currentThread());
+    }
+
+    /** Blocks the calling thread until woken or {@code deadlineNanos} (may return early). */
+    void block(long deadlineNanos) {
+        apps.block(deadlineNanos);
+    }
+
+    long now() {
+        return apps.clock().nanos();
+    }
+
+    void add(NsSelectionKey key) {
+        keys.add(key);
+    }
+
+    void remove(NsSelectionKey key) {
+        keys.remove(key);
+    }
+
+    /** Something changed: wakes every blocked thread and every selector with a key here (any thread). */
+    void wakeAll() {
+        for (Thread t : threads) {
+            apps.wake(t);
+        }
+        for (NsSelectionKey k : keys) {
+            k.nsSelector().wakeForEvent();
+        }
+    }
+}
