@@ -104,6 +104,7 @@ final class NsDatagramChannel extends DatagramChannel implements NsChannel {
             try {
                 waiting.enter();
                 while (true) {
+                    long mark = waiting.mark();
                     int n = socket.receiveNow(scratch, 0, scratch.length);
                     if (n >= 0) {
                         int taken = Math.min(n, dst.remaining()); // the rest is cut off, as a datagram socket does
@@ -115,7 +116,7 @@ final class NsDatagramChannel extends DatagramChannel implements NsChannel {
                     }
                     try {
                         begin();
-                        waiting.block(Long.MAX_VALUE); // the datagram hook wakes us
+                        waiting.block(mark, Long.MAX_VALUE); // the datagram hook wakes us
                     } finally {
                         end(isOpen());
                     }

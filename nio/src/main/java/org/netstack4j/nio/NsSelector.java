@@ -33,6 +33,8 @@ final class NsSelector extends AbstractSelector {
     private final Set<SelectionKey> publicSelected = new RemoveOnlySet(selected);
     private volatile Thread selecting;
     private volatile boolean wakeupPending;
+    /** Events so far: a select blocks only if none came since it looked (see {@link Waiting#mark}). */
+    private final java.util.concurrent.atomic.AtomicLong events = new java.util.concurrent.atomic.AtomicLong();
 
     NsSelector(NetstackSelectorProvider provider, Host host) {
         super(provider);
@@ -120,6 +122,7 @@ final class NsSelector extends AbstractSelector {
                 selecting = Thread.currentThread(); // before looking: an event from here on wakes us
                 while (true) {
                     removeCancelled();
+                    long mark = events.get();
                     int updated = poll(action);
                     if (updated > 0 || wakeupPending || !isOpen() || timeoutMillis == 0
                             || apps.clock().nanos() >= deadline || Thread.currentThread().isInterrupted()) {
@@ -128,7 +131,9 @@ final class NsSelector extends AbstractSelector {
                     }
                     begin(); // an interrupt of the selecting thread wakes it, as the JDK's selectors do
                     try {
-                        apps.block(deadline);
+                        if (events.get() == mark && !wakeupPending) {
+                            apps.block(deadline);
+                        }
                     } finally {
                         end();
                     }
@@ -203,6 +208,7 @@ final class NsSelector extends AbstractSelector {
 
     /** The stack says something changed on one of this selector's channels (any thread). */
     void wakeForEvent() {
+        events.incrementAndGet();
         Thread t = selecting;
         if (t != null) {
             apps.wake(t);

@@ -115,6 +115,7 @@ final class NsServerSocketChannel extends ServerSocketChannel implements NsChann
             try {
                 waiting.enter();
                 while (true) {
+                    long mark = waiting.mark();
                     NsSocketChannel ch = NsSocketChannel.accepted(provider, host);
                     TcpConnection conn = host.loop().call(() -> {
                         TcpConnection c = tcp.acceptNow(l, ch);
@@ -131,7 +132,7 @@ final class NsServerSocketChannel extends ServerSocketChannel implements NsChann
                     }
                     try {
                         begin();
-                        waiting.block(Long.MAX_VALUE);
+                        waiting.block(mark, Long.MAX_VALUE);
                     } finally {
                         end(isOpen());
                     }

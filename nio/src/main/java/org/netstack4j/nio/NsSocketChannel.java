@@ -173,6 +173,7 @@ final class NsSocketChannel extends SocketChannel implements NsChannel, TcpEvent
         try {
             waiting.enter();
             while (true) {
+                long mark = waiting.mark();
                 TcpState s = host.loop().call(c::state);
                 if (s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED) {
                     SocketException failed = host.loop().call(() -> tcp.failureNow(c));
@@ -187,17 +188,17 @@ final class NsSocketChannel extends SocketChannel implements NsChannel, TcpEvent
                 if (!isBlocking()) {
                     return false;
                 }
-                block(Long.MAX_VALUE);
+                block(mark, Long.MAX_VALUE);
             }
         } finally {
             waiting.leave();
         }
     }
 
-    private void block(long deadline) throws IOException {
+    private void block(long mark, long deadline) throws IOException {
         try {
             begin();
-            waiting.block(deadline);
+            waiting.block(mark, deadline);
         } finally {
             end(isOpen());
         }
@@ -254,6 +255,7 @@ final class NsSocketChannel extends SocketChannel implements NsChannel, TcpEvent
             try {
                 waiting.enter();
                 while (true) {
+                    long mark = waiting.mark();
                     int n = host.loop().call(() -> tcp.readNow(c, buf, 0, len));
                     if (n > 0) {
                         dst.put(buf, 0, n);
@@ -268,7 +270,7 @@ final class NsSocketChannel extends SocketChannel implements NsChannel, TcpEvent
                     if (waiting.now() >= deadline) {
                         throw new java.net.SocketTimeoutException("Read timed out");
                     }
-                    block(deadline);
+                    block(mark, deadline);
                 }
             } finally {
                 waiting.leave();
@@ -306,14 +308,15 @@ final class NsSocketChannel extends SocketChannel implements NsChannel, TcpEvent
                     byte[] buf = writeScratch;
                     int at = src.position();
                     src.get(buf, 0, len);
+                    long mark = waiting.mark();
                     int n = host.loop().call(() -> tcp.writeNow(c, buf, 0, len));
                     src.position(at + n);
                     total += n;
-                    if (n < len) {
-                        if (!isBlocking()) {
-                            return total;
-                        }
-                        block(Long.MAX_VALUE);
+                    if (n < len && !isBlocking()) {
+                        return total;
+                    }
+                    if (n == 0) {
+                        block(mark, Long.MAX_VALUE); // only a full send buffer waits: WRITABLE is told when room comes back
                     }
                 }
                 return total;

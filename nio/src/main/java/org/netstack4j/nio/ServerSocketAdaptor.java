@@ -19,7 +19,7 @@ final class ServerSocketAdaptor extends ServerSocket {
     private volatile int timeoutMillis;
 
     private ServerSocketAdaptor(NsServerSocketChannel ch) throws IOException {
-        super((java.net.SocketImpl) null);
+        super(new NoSocketImpl());
         this.ch = ch;
     }
 

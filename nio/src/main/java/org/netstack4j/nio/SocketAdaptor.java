@@ -24,7 +24,7 @@ final class SocketAdaptor extends Socket {
     private volatile int timeoutMillis;
 
     private SocketAdaptor(NsSocketChannel ch) throws SocketException {
-        super((java.net.SocketImpl) null);
+        super(new NoSocketImpl());
         this.ch = ch;
     }
 

@@ -15,6 +15,7 @@ final class Waiting {
     private final Applications apps;
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final CopyOnWriteArrayList<NsSelectionKey> keys = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong signals = new java.util.concurrent.atomic.AtomicLong();
 
     Waiting(Applications apps) {
         this.apps = apps;
@@ -29,9 +30,20 @@ final class Waiting {
         threads.remove(Thread.currentThread());
     }
 
-    /** Blocks the calling thread until woken or {@code deadlineNanos} (may return early). */
-    void block(long deadlineNanos) {
-        apps.block(deadlineNanos);
+    /**
+     * How many events there have been: taken before a caller looks at the channel, and given to
+     * {@link #block}, so that an event between the look and the block is never slept through (a
+     * thread's park permit alone would not do: a loop call the thread waits in may use it up).
+     */
+    long mark() {
+        return signals.get();
+    }
+
+    /** Blocks the calling thread until an event after {@code mark}, or {@code deadlineNanos} (may return early). */
+    void block(long mark, long deadlineNanos) {
+        if (signals.get() == mark) {
+            apps.block(deadlineNanos);
+        }
     }
 
     long now() {
@@ -48,6 +60,7 @@ final class Waiting {
 
     /** Something changed: wakes every blocked thread and every selector with a key here (any thread). */
     void wakeAll() {
+        signals.incrementAndGet();
         for (Thread t : threads) {
             apps.wake(t);
         }
