@@ -25,7 +25,7 @@ import java.util.Set;
 /** A {@link DatagramChannel} over a netstack4j UDP socket. Multicast is not offered. */
 final class NsDatagramChannel extends DatagramChannel implements NsChannel {
     private final Host host;
-    private final UdpSocket socket;
+    private volatile UdpSocket socket;
     private final Waiting waiting;
     private final Object receiveLock = new Object();
     private final Object sendLock = new Object();
@@ -89,12 +89,28 @@ final class NsDatagramChannel extends DatagramChannel implements NsChannel {
 
     @Override
     public DatagramChannel disconnect() throws IOException {
-        throw new UnsupportedOperationException("netstack4j's datagram channels cannot be disconnected; open another");
+        synchronized (receiveLock) {
+            synchronized (sendLock) {
+                if (remote == null || !isOpen()) {
+                    return this;
+                }
+                // A netstack4j socket stays connected: a fresh one takes its place on the same address and port.
+                UdpSocket old = socket;
+                old.whenReceived(null);
+                old.close();
+                UdpSocket fresh = UdpSocket.open(host);
+                fresh.bindTo(Addresses.bits(bound), bound.getPort());
+                fresh.whenReceived(waiting::wakeAll);
+                socket = fresh;
+                remote = null;
+                return this;
+            }
+        }
     }
 
     @Override
     public boolean isConnected() {
-        return remote != null;
+        return remote != null && isOpen();
     }
 
     @Override
@@ -157,6 +173,7 @@ final class NsDatagramChannel extends DatagramChannel implements NsChannel {
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
+        ensureOpen();
         if (remote == null) {
             throw new NotYetConnectedException();
         }
@@ -167,6 +184,7 @@ final class NsDatagramChannel extends DatagramChannel implements NsChannel {
 
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        ensureOpen();
         for (int i = offset; i < offset + length; i++) {
             if (dsts[i].hasRemaining()) {
                 return read(dsts[i]);
@@ -177,6 +195,7 @@ final class NsDatagramChannel extends DatagramChannel implements NsChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
+        ensureOpen();
         InetSocketAddress r = remote;
         if (r == null) {
             throw new NotYetConnectedException();

@@ -62,6 +62,7 @@ final class NsSelector extends AbstractSelector {
 
     @Override
     protected SelectionKey register(AbstractSelectableChannel ch, int ops, Object att) {
+        ensureOpen();
         if (!(ch instanceof NsChannel nc) || ch.provider() != provider()) {
             throw new IllegalSelectorException();
         }

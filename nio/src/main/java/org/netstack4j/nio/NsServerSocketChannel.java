@@ -106,6 +106,12 @@ final class NsServerSocketChannel extends ServerSocketChannel implements NsChann
 
     @Override
     public SocketChannel accept() throws IOException {
+        return accept(0);
+    }
+
+    /** An accept that, in blocking mode, waits at most {@code timeoutNanos} (0: for ever), as SO_TIMEOUT makes the adaptor's. */
+    SocketChannel accept(long timeoutNanos) throws IOException {
+        long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : waiting.now() + timeoutNanos;
         ensureOpen();
         TcpLayer.Listener l = listener;
         if (l == null) {
@@ -130,9 +136,12 @@ final class NsServerSocketChannel extends ServerSocketChannel implements NsChann
                     if (!isBlocking()) {
                         return null;
                     }
+                    if (waiting.now() >= deadline) {
+                        throw new java.net.SocketTimeoutException("Accept timed out");
+                    }
                     try {
                         begin();
-                        waiting.block(mark, Long.MAX_VALUE);
+                        waiting.block(mark, deadline);
                     } finally {
                         end(isOpen());
                     }

@@ -209,7 +209,7 @@ final class NsSocketChannel extends SocketChannel implements NsChannel, TcpEvent
 
     @Override
     public boolean isConnected() {
-        return connected;
+        return connected && isOpen();
     }
 
     @Override

@@ -76,10 +76,7 @@ final class ServerSocketAdaptor extends ServerSocket {
         if (!ch.isBlocking()) {
             throw new IllegalBlockingModeException();
         }
-        if (timeoutMillis != 0) {
-            throw new SocketException("SO_TIMEOUT on accept is not supported by netstack4j's adaptor");
-        }
-        return ch.accept().socket();
+        return ch.accept(timeoutMillis * 1_000_000L).socket();
     }
 
     @Override
