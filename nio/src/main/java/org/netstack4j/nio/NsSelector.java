@@ -33,6 +33,8 @@ final class NsSelector extends AbstractSelector {
     private final Set<SelectionKey> publicSelected = new RemoveOnlySet(selected);
     private volatile Thread selecting;
     private volatile boolean wakeupPending;
+    /** Whether the last poll found any key ready (updated or not). */
+    private boolean anyReady;
     /** Events so far: a select blocks only if none came since it looked (see {@link Waiting#mark}). */
     private final java.util.concurrent.atomic.AtomicLong events = new java.util.concurrent.atomic.AtomicLong();
 
@@ -125,7 +127,9 @@ final class NsSelector extends AbstractSelector {
                     removeCancelled();
                     long mark = events.get();
                     int updated = poll(action);
-                    if (updated > 0 || wakeupPending || !isOpen() || timeoutMillis == 0
+                    // As the JDK's selectors do (epoll returns while any channel is ready): a key already
+                    // selected with the same ready set updates nothing, yet the select does not wait.
+                    if (updated > 0 || anyReady || wakeupPending || !isOpen() || timeoutMillis == 0
                             || apps.clock().nanos() >= deadline || Thread.currentThread().isInterrupted()) {
                         wakeupPending = false;
                         return updated;
@@ -154,6 +158,7 @@ final class NsSelector extends AbstractSelector {
                 snapshot.add((NsSelectionKey) k);
             }
         }
+        anyReady = false;
         if (snapshot.isEmpty()) {
             return 0;
         }
@@ -172,6 +177,7 @@ final class NsSelector extends AbstractSelector {
             if (now == 0 || !k.isValid()) {
                 continue;
             }
+            anyReady = true;
             if (action != null) {
                 k.setReady(now);
                 action.accept(k);

@@ -65,19 +65,14 @@ class UnmodifiedProgramsTest {
     void theJdksHttpServerAnswersCurl() throws Exception {
         HttpServer server = HelloHttpServer.start(8080);
         try {
-            long t0 = System.nanoTime();
             Netns.Result get = curl("http://" + TapLab.HOST_IP + ":8080/");
-            System.err.println("TIMING w " + curl("-o", "/dev/null", "-w", "%{time_connect} %{time_pretransfer} %{time_starttransfer} %{time_total}", "http://" + TapLab.HOST_IP + ":8080/").out());
-            System.err.println("TIMING get " + (System.nanoTime() - t0) / 1000000);
             assertThat(get.out()).as(get.output()).isEqualTo(HelloHttpServer.GREETING);
             byte[] data = new byte[1 << 20];
             new SplittableRandom(1).nextBytes(data);
             java.nio.file.Path file = lab.ns().dir().resolve("upload.bin");
             Files.write(file, data);
-            t0 = System.nanoTime();
             Netns.Result post = lab.ns().exec(T, "sh", "-c", "curl -sS --max-time 20 --data-binary @" + file
                     + " http://" + TapLab.HOST_IP + ":8080/echo | sha256sum");
-            System.err.println("TIMING post " + (System.nanoTime() - t0) / 1000000);
             assertThat(post.out()).as(post.output()).startsWith(sha256(data));
             for (int i = 0; i < 20; i++) {
                 assertThat(curl("http://" + TapLab.HOST_IP + ":8080/").out()).isEqualTo(HelloHttpServer.GREETING);
