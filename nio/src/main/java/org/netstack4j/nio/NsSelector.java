@@ -12,7 +12,7 @@ import java.nio.channels.spi.AbstractSelectableChannel;
 import java.nio.channels.spi.AbstractSelector;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -27,8 +27,9 @@ import java.util.function.Consumer;
 final class NsSelector extends AbstractSelector {
     private final Host host;
     private final Applications apps;
-    private final Set<SelectionKey> keys = new HashSet<>();
-    private final Set<SelectionKey> selected = new HashSet<>();
+    // Insertion order, not hash order: a simulated run handles its keys in the same order every time.
+    private final Set<SelectionKey> keys = new LinkedHashSet<>();
+    private final Set<SelectionKey> selected = new LinkedHashSet<>();
     private final Set<SelectionKey> publicKeys = java.util.Collections.unmodifiableSet(keys);
     private final Set<SelectionKey> publicSelected = new RemoveOnlySet(selected);
     private volatile Thread selecting;

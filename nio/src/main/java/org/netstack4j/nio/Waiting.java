@@ -3,7 +3,6 @@ package org.netstack4j.nio;
 import org.netstack4j.exec.Applications;
 
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -13,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class Waiting {
     private final Applications apps;
-    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final Set<Thread> threads = new java.util.concurrent.CopyOnWriteArraySet<>(); // woken in a fixed order
     private final CopyOnWriteArrayList<NsSelectionKey> keys = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong signals = new java.util.concurrent.atomic.AtomicLong();
 

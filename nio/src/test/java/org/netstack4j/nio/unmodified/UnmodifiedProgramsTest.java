@@ -1,6 +1,7 @@
 package org.netstack4j.nio.unmodified;
 
 import com.sun.net.httpserver.HttpServer;
+import org.netstack4j.nio.examples.HelloHttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package org.netstack4j.nio.unmodified;
+package org.netstack4j.nio.examples;
 
 import com.sun.net.httpserver.HttpServer;
 
