@@ -194,4 +194,22 @@ class TapCliTest {
                     "connections_accepted     2");
         }
     }
+
+    /** {@code run}: the JDK's HttpServer, in an unmodified example program, on netstack4j over TAP, answering curl. */
+    @Test
+    void runPutsAnUnmodifiedProgramOnNetstack4j() throws Exception {
+        RealPeers.require("curl");
+        try (Netns ns = LinuxPeer.withPersistentTap(TAP)) {
+            Netns.Background run = ns.start(cli("run", "--tap", TAP, "--ip", "10.0.2.15/24", "--",
+                    "org.netstack4j.nio.examples.HelloHttpServer", "8080"));
+            run.awaitOutput("listening", Duration.ofSeconds(60));
+            for (int i = 0; i < 5; i++) {
+                Netns.Result get = ns.exec(T, "curl", "-sS", "--max-time", "5", "http://10.0.2.15:8080/");
+                assertThat(get.out()).as(get.output()).isEqualTo("hello from the JDK's HttpServer\n");
+            }
+            run.signal("KILL");
+            run.await(Duration.ofSeconds(10));
+        }
+        assertThat(MainTest.run("run", "--tap", TAP, "--", "no.such.Program").err()).contains("no class no.such.Program");
+    }
 }
