@@ -534,19 +534,25 @@ public final class TcpLayer {
 
     /** Loop: up to {@code len} received bytes; 0 if none wait, -1 at the end of the stream. */
     public int readNow(TcpConnection conn, byte[] dst, int off, int len) throws SocketException {
-        failIfEnded(conn);
+        // As Linux reads (and the blocking read): what arrived first, then the end of the stream if
+        // the peer's FIN came, and only then the error that ended the connection.
         int got = conn.read(dst, off, len, host.nanos());
         if (got > 0) {
             after(conn, conn.retransmitted(), host.nanos());
             return got;
         }
-        return conn.endOfStream() || conn.state() == TcpState.CLOSED ? -1 : 0;
+        if (conn.endOfStream()) {
+            return -1;
+        }
+        failIfEnded(conn);
+        return conn.state() == TcpState.CLOSED ? -1 : 0;
     }
 
     /** Loop: queues up to {@code len} bytes; returns how many the send buffer took (0 when full). */
     public int writeNow(TcpConnection conn, byte[] src, int off, int len) throws SocketException {
         failIfEnded(conn);
         if (conn.writable() == 0) {
+            waitForMemoryIfShort(conn);
             return 0;
         }
         long before = conn.retransmitted();
@@ -556,8 +562,18 @@ public final class TcpLayer {
         } catch (IllegalStateException shut) {
             throw new SocketException("cannot write: " + shut.getMessage());
         }
+        waitForMemoryIfShort(conn);
         after(conn, before, host.nanos());
         return taken;
+    }
+
+    /** A loop-side writer short of stream memory is told WRITABLE when any connection gives memory back. */
+    private void waitForMemoryIfShort(TcpConnection conn) {
+        Waiters w = (Waiters) conn.attachment();
+        if (conn.waitingForMemory() && !w.waitingForMemory) {
+            w.waitingForMemory = true;
+            memoryWaiters.add(conn);
+        }
     }
 
     /** Loop: no more data from this end (a FIN after what was written). */
@@ -585,6 +601,9 @@ public final class TcpLayer {
             w.waitingForMemory = false;
             wake(w.writer);
             w.writer = null;
+            if (w.events != null && !w.dispatching) {
+                tell(waiting, w); // a loop-side writer hears WRITABLE again
+            }
         }
     }
 

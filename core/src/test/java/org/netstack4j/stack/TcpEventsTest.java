@@ -186,4 +186,51 @@ class TcpEventsTest {
         net.close();
         assertThat(net.poolsFull()).isTrue();
     }
+
+    /** As Linux reads: bytes that came before a RST are read first, and only then does the reset fail the read. */
+    @Test
+    void aLoopSideReadTakesWhatCameBeforeAResetBeforeTheError() throws Exception {
+        Network net = TwoHosts.start(Network.simulated(53), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
+        Host client = net.nodes().get(0).host();
+        Host gateway = net.nodes().get(1).host();
+        org.netstack4j.socket.TcpListener listener = net.run("listen",
+                () -> org.netstack4j.socket.TcpListener.listen(gateway, 7, 4));
+        net.startApplication("last-words", () -> {
+            try (org.netstack4j.socket.TcpSocket s = listener.accept()) {
+                s.write("last words".getBytes());
+                s.abort(); // a RST right behind the data
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        java.util.concurrent.atomic.AtomicReference<TcpConnection> conn = new java.util.concurrent.atomic.AtomicReference<>();
+        client.tcp().execute(() -> {
+            try {
+                conn.set(client.tcp().connectNow(GATEWAY, 7, (c, ready) -> { })); // reads nothing until asked below
+            } catch (SocketException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        net.idle(500_000_000L);
+        List<String> reads = new ArrayList<>();
+        client.tcp().execute(() -> {
+            byte[] b = new byte[64];
+            try {
+                int n = client.tcp().readNow(conn.get(), b, 0, b.length);
+                reads.add(new String(b, 0, n));
+                client.tcp().readNow(conn.get(), b, 0, b.length);
+                reads.add("no error");
+            } catch (SocketException e) {
+                reads.add(e.getMessage());
+            }
+        });
+        net.idle(10_000_000L);
+        assertThat(reads).containsExactly("last words", "connection reset by peer");
+        net.run("stop", () -> {
+            listener.close();
+            return null;
+        });
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
 }
