@@ -5,7 +5,6 @@ import org.netstack4j.comms.NetstackTransport;
 import org.netstack4j.comms.RequestClient;
 import org.netstack4j.comms.kv.KvClient;
 import org.netstack4j.comms.kv.KvProtocol;
-import org.netstack4j.driver.WakeMode;
 import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.lab.StandaloneHost;
 import org.netstack4j.wire.Ipv4Address;
@@ -36,6 +35,9 @@ abstract class KvRequestCommand implements Callable<Integer> {
     @CommandLine.Mixin
     HostOptions host;
 
+    @CommandLine.Mixin
+    WakeModeOption wake;
+
     @Option(names = "--server", paramLabel = "ADDR", defaultValue = "10.0.2.2",
             description = "The key-value server's address. Default: ${DEFAULT-VALUE}.")
     String server;
@@ -46,10 +48,6 @@ abstract class KvRequestCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "MS", defaultValue = "5000",
             description = "How long to wait for the answer, in milliseconds. Default: ${DEFAULT-VALUE}.")
     long timeoutMillis;
-
-    @Option(names = "--mode", paramLabel = "interrupt|napi|poll", converter = WakeModeConverter.class,
-            defaultValue = "napi", description = "How the driver is woken. Default: ${DEFAULT-VALUE}.")
-    WakeMode mode;
 
     @Parameters(index = "0", paramLabel = "NAMESPACE", description = "1 to 32 of a-z, 0-9 and _ (one database each).")
     String namespace;
@@ -80,7 +78,7 @@ abstract class KvRequestCommand implements Callable<Integer> {
         if (opened == null) {
             return Main.EXIT_FAILED;
         }
-        try (StandaloneHost h = StandaloneHost.start(opened, host.plainHost(mode));
+        try (StandaloneHost h = StandaloneHost.start(opened, host.plainHost(wake.mode));
              KvClient kv = new KvClient(new RequestClient(new NetstackTransport(h.host()), server, port,
                      ClientConfig.defaults().withRequestTimeout(Duration.ofMillis(timeoutMillis))))) {
             int status = request(kv, out, err);

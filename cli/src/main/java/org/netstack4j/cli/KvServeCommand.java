@@ -5,7 +5,6 @@ import org.netstack4j.comms.RequestServer;
 import org.netstack4j.comms.ServerConfig;
 import org.netstack4j.comms.kv.KvService;
 import org.netstack4j.comms.kv.KvStore;
-import org.netstack4j.driver.WakeMode;
 import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.lab.StandaloneHost;
 import picocli.CommandLine;
@@ -40,11 +39,10 @@ final class KvServeCommand implements Callable<Integer> {
     HostOptions host;
 
     @CommandLine.Mixin
-    DurationOption duration;
+    WakeModeOption wake;
 
-    @Option(names = "--mode", paramLabel = "interrupt|napi|poll", converter = WakeModeConverter.class,
-            defaultValue = "napi", description = "How the driver is woken. Default: ${DEFAULT-VALUE}.")
-    WakeMode mode;
+    @CommandLine.Mixin
+    DurationOption duration;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "7000", description = "The TCP port. Default: ${DEFAULT-VALUE}.")
     int port;
@@ -80,7 +78,7 @@ final class KvServeCommand implements Callable<Integer> {
         if (opened == null) {
             return Main.EXIT_FAILED;
         }
-        StandaloneHost h = StandaloneHost.start(opened, host.plainHost(mode));
+        StandaloneHost h = StandaloneHost.start(opened, host.plainHost(wake.mode));
         KvStore store = new KvStore(dir);
         long delay = delayMillis * 1_000_000L;
         RequestServer server = RequestServer.start(new NetstackTransport(h.host()), port,

@@ -1,6 +1,5 @@
 package org.netstack4j.cli;
 
-import org.netstack4j.driver.WakeMode;
 import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.lab.StandaloneHost;
 import org.netstack4j.socket.TcpListener;
@@ -55,6 +54,9 @@ final class NcCommand implements Callable<Integer> {
     @CommandLine.Mixin
     HostOptions host;
 
+    @CommandLine.Mixin
+    WakeModeOption wake;
+
     @Option(names = "-l", description = "Listen: wait for one connection on PORT instead of connecting.")
     boolean listen;
 
@@ -64,10 +66,6 @@ final class NcCommand implements Callable<Integer> {
 
     @Option(names = "-v", description = "Say on stderr when the connection opens.")
     boolean verbose;
-
-    @Option(names = "--mode", paramLabel = "interrupt|napi|poll", converter = WakeModeConverter.class,
-            defaultValue = "napi", description = "How the driver is woken. Default: ${DEFAULT-VALUE}.")
-    WakeMode mode;
 
     @Parameters(arity = "1..2", paramLabel = "[HOST] PORT", description = "Where to connect (HOST PORT), or with -l the PORT.")
     List<String> where;
@@ -107,7 +105,7 @@ final class NcCommand implements Callable<Integer> {
         if (opened == null) {
             return Main.EXIT_FAILED;
         }
-        try (StandaloneHost h = StandaloneHost.start(opened, host.plainHost(mode))) {
+        try (StandaloneHost h = StandaloneHost.start(opened, host.plainHost(wake.mode))) {
             Duration wait = waitSeconds == null ? Duration.ZERO : Duration.ofSeconds(waitSeconds);
             TcpSocket s;
             String target = listen ? "port " + port : Ipv4Address.format(address) + " port " + port;

@@ -1,6 +1,5 @@
 package org.netstack4j.cli;
 
-import org.netstack4j.driver.WakeMode;
 import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.lab.StandaloneHost;
 import org.netstack4j.nio.NetstackSelectorProvider;
@@ -52,9 +51,8 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Mixin
     HostOptions host;
 
-    @Option(names = "--mode", paramLabel = "interrupt|napi|poll", converter = WakeModeConverter.class,
-            defaultValue = "napi", description = "How the driver is woken. Default: ${DEFAULT-VALUE}.")
-    WakeMode mode;
+    @CommandLine.Mixin
+    WakeModeOption wake;
 
     @Option(names = "--cp", paramLabel = "PATH",
             description = "Where CLASS and its libraries are (jars and directories, ':'-separated). Default: netstack4j's own.")
@@ -85,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
         if (opened == null) {
             return Main.EXIT_FAILED;
         }
-        try (StandaloneHost h = StandaloneHost.start(opened, host.plainHost(mode))) {
+        try (StandaloneHost h = StandaloneHost.start(opened, host.plainHost(wake.mode))) {
             NetstackSelectorProvider.install(h.host());
             err.println("netstack4j run: " + host.address + " on " + opened.describe() + "; " + mainClass + " "
                     + String.join(" ", args));

@@ -1,6 +1,5 @@
 package org.netstack4j.cli;
 
-import org.netstack4j.driver.WakeMode;
 import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.lab.LabWorld;
 import org.netstack4j.lab.StandaloneHost;
@@ -59,9 +58,8 @@ final class UpCommand implements Callable<Integer> {
     @CommandLine.Mixin
     HostOptions host;
 
-    @Option(names = "--mode", paramLabel = "interrupt|napi|poll", converter = WakeModeConverter.class,
-            defaultValue = "napi", description = "How the driver is woken. Default: ${DEFAULT-VALUE}.")
-    WakeMode mode;
+    @CommandLine.Mixin
+    WakeModeOption wake;
 
     @Option(names = "--capture", paramLabel = "FILE", converter = OutputFileConverter.class,
             description = "Record every frame on the medium, both ways, into FILE (classic pcap).")
@@ -111,7 +109,7 @@ final class UpCommand implements Callable<Integer> {
         if (opened == null) {
             return Main.EXIT_FAILED;
         }
-        StandaloneHost.Options options = new StandaloneHost.Options(host.mac, host.staticAddress(), host.gateway, mode,
+        StandaloneHost.Options options = new StandaloneHost.Options(host.mac, host.staticAddress(), host.gateway, wake.mode,
                 capture, true, records);
         try {
             running = StandaloneHost.start(opened, options);
@@ -126,7 +124,7 @@ final class UpCommand implements Callable<Integer> {
         PrintWriter announce = json ? err : out;
         return UntilStopped.await("up", duration.seconds, () -> {
             announce.printf(Locale.ROOT, "up: %s (%s) on %s, %s mode%s; services running: %s (DNS: %d name%s); "
-                            + "Ctrl-C to stop%n", describeAddress(), host.mac, opened.describe(), mode.cliName(),
+                            + "Ctrl-C to stop%n", describeAddress(), host.mac, opened.describe(), wake.mode.cliName(),
                     host.gateway == null ? "" : ", router " + Ipv4Address.format(host.gateway),
                     String.join(", ", started), records.size(), records.size() == 1 ? "" : "s");
             announce.flush();
