@@ -24,10 +24,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * host that {@link #runOn} gave the calling thread (inherited by the threads it starts: two
  * programs in one simulated network), else the one {@link #install} gave the JVM, else one
  * started from system properties at first use ({@link StackProperties}). Channels of other
- * families (Unix domain) and pipes are the JDK's own, on the kernel.
+ * families (Unix domain), pipes, and the channels of threads the user keeps on the kernel
+ * ({@link #runOnKernel}, {@code -Dnetstack4j.kernelThreads}) are the JDK's own.
  */
 public final class NetstackSelectorProvider extends SelectorProvider {
     private static final InheritableThreadLocal<Host> THREAD_HOST = new InheritableThreadLocal<>();
+    /** Threads (and the threads they start) whose channels stay on the kernel, with the JDK's own provider. */
+    private static final InheritableThreadLocal<Boolean> THREAD_KERNEL = new InheritableThreadLocal<>();
     private static volatile Host installed;
     private final Host fixed;
     private final AtomicInteger portHints = new AtomicInteger();
@@ -61,6 +64,42 @@ public final class NetstackSelectorProvider extends SelectorProvider {
         }
     }
 
+    /**
+     * Runs {@code body} with the JDK's own channels on the kernel for this thread and the threads it
+     * starts, with the provider installed: a part of a program that must stay on the machine's
+     * stack (its loopback, say). Threads whose names start with one of the comma-separated
+     * prefixes in {@code -Dnetstack4j.kernelThreads} stay on the kernel too.
+     */
+    public static void runOnKernel(Runnable body) {
+        Boolean before = THREAD_KERNEL.get();
+        THREAD_KERNEL.set(Boolean.TRUE);
+        try {
+            body.run();
+        } finally {
+            THREAD_KERNEL.set(before);
+        }
+    }
+
+    /** Whether the calling thread's channels are the kernel's: {@link #runOnKernel}, or its name. */
+    private boolean onKernel() {
+        if (fixed != null) {
+            return false;
+        }
+        if (Boolean.TRUE.equals(THREAD_KERNEL.get())) {
+            return true;
+        }
+        String prefixes = System.getProperty("netstack4j.kernelThreads");
+        if (prefixes != null) {
+            String name = Thread.currentThread().getName();
+            for (String p : prefixes.split(",")) {
+                if (!p.isBlank() && name.startsWith(p.strip())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** The host this call's channels belong to. */
     Host host() throws IOException {
         if (fixed != null) {
@@ -89,6 +128,9 @@ public final class NetstackSelectorProvider extends SelectorProvider {
 
     @Override
     public DatagramChannel openDatagramChannel() throws IOException {
+        if (onKernel()) {
+            return KernelChannels.provider().openDatagramChannel();
+        }
         return new NsDatagramChannel(this, host());
     }
 
@@ -107,11 +149,17 @@ public final class NetstackSelectorProvider extends SelectorProvider {
 
     @Override
     public AbstractSelector openSelector() throws IOException {
+        if (onKernel()) {
+            return KernelChannels.provider().openSelector();
+        }
         return new NsSelector(this, host());
     }
 
     @Override
     public ServerSocketChannel openServerSocketChannel() throws IOException {
+        if (onKernel()) {
+            return KernelChannels.provider().openServerSocketChannel();
+        }
         return new NsServerSocketChannel(this, host());
     }
 
@@ -125,6 +173,9 @@ public final class NetstackSelectorProvider extends SelectorProvider {
 
     @Override
     public SocketChannel openSocketChannel() throws IOException {
+        if (onKernel()) {
+            return KernelChannels.provider().openSocketChannel();
+        }
         return new NsSocketChannel(this, host());
     }
 

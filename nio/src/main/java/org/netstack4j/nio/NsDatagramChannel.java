@@ -115,6 +115,12 @@ final class NsDatagramChannel extends DatagramChannel implements NsChannel {
 
     @Override
     public SocketAddress receive(ByteBuffer dst) throws IOException {
+        return receive(dst, 0);
+    }
+
+    /** A receive that, in blocking mode, gives up (null) after {@code timeoutNanos} (0: never), for the adaptor's SO_TIMEOUT. */
+    SocketAddress receive(ByteBuffer dst, long timeoutNanos) throws IOException {
+        long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : waiting.now() + timeoutNanos;
         synchronized (receiveLock) {
             ensureOpen();
             try {
@@ -127,12 +133,12 @@ final class NsDatagramChannel extends DatagramChannel implements NsChannel {
                         dst.put(scratch, 0, taken);
                         return new InetSocketAddress(Addresses.inet(socket.sourceAddress()), socket.sourcePort());
                     }
-                    if (!isBlocking()) {
+                    if (!isBlocking() || waiting.now() >= deadline) {
                         return null;
                     }
                     try {
                         begin();
-                        waiting.block(mark, Long.MAX_VALUE); // the datagram hook wakes us
+                        waiting.block(mark, deadline); // the datagram hook wakes us
                     } finally {
                         end(isOpen());
                     }
@@ -264,9 +270,14 @@ final class NsDatagramChannel extends DatagramChannel implements NsChannel {
         throw new UnsupportedOperationException("'" + name + "' not supported");
     }
 
+    private DatagramSocket adaptor;
+
     @Override
-    public DatagramSocket socket() {
-        throw new UnsupportedOperationException("netstack4j's datagram channels have no DatagramSocket view");
+    public synchronized DatagramSocket socket() {
+        if (adaptor == null) {
+            adaptor = DatagramSocketAdaptor.create(this);
+        }
+        return adaptor;
     }
 
     @Override

@@ -102,4 +102,31 @@ class NioSmokeTest {
             }
         }
     }
+
+    /** DatagramChannel.socket(): packets each way, and SO_TIMEOUT on a receive with nothing coming. */
+    @Test
+    void theDatagramSocketAdaptor() throws Exception {
+        try (NetstackEndpoints e = new NetstackEndpoints(true, 3)) {
+            String got = e.run(() -> {
+                try (java.nio.channels.DatagramChannel a = e.server().openDatagramChannel();
+                     java.nio.channels.DatagramChannel b = e.client().openDatagramChannel()) {
+                    java.net.DatagramSocket server = a.socket();
+                    java.net.DatagramSocket client = b.socket();
+                    server.bind(new InetSocketAddress(e.serverAddress(), 5000));
+                    client.bind(new InetSocketAddress(e.clientAddress(), 5001));
+                    byte[] hello = "hello, adaptor".getBytes(StandardCharsets.UTF_8);
+                    client.send(new java.net.DatagramPacket(hello, hello.length, new InetSocketAddress(e.serverAddress(), 5000)));
+                    java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[100], 100);
+                    server.receive(p);
+                    assertThat(p.getSocketAddress()).isEqualTo(new InetSocketAddress(e.clientAddress(), 5001));
+                    server.setSoTimeout(200);
+                    assertThat(server.getSoTimeout()).isEqualTo(200);
+                    org.assertj.core.api.Assertions.assertThatThrownBy(() -> server.receive(new java.net.DatagramPacket(new byte[10], 10)))
+                            .isExactlyInstanceOf(java.net.SocketTimeoutException.class);
+                    return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+                }
+            });
+            assertThat(got).isEqualTo("hello, adaptor");
+        }
+    }
 }
