@@ -55,6 +55,7 @@ public final class NettyEchoBench {
         List<Integer> clients = List.of(1, 8);
         WakeMode mode = WakeMode.NAPI;
         boolean json = false;
+        boolean shared = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
@@ -62,9 +63,10 @@ public final class NettyEchoBench {
                 case "--clients" -> clients = Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
                 case "--mode" -> mode = WakeMode.parse(args[++i]);
                 case "--json" -> json = true;
+                case "--one-cpu-thread" -> shared = true;
                 default -> {
                     System.err.println("usage: NettyEchoBench [--rounds 1000..1000000] [--seconds 1..60] [--clients 1,8] "
-                            + "[--mode interrupt|napi|poll] [--json]");
+                            + "[--mode interrupt|napi|poll] [--one-cpu-thread] [--json]");
                     System.exit(2);
                 }
             }
@@ -80,13 +82,16 @@ public final class NettyEchoBench {
         Figures kernel = measure("JDK provider, kernel loopback", jdk, jdk, loopback, rounds, seconds, clients);
         System.err.println("NettyEchoBench: netstack4j, two hosts on real threads (" + mode.cliName() + ") ...");
         Network net = Network.real(1);
+        if (shared) {
+            net.sharingOneCpuThread();
+        }
         Network.Node c = net.addHost("client", MacAddress.parse("52:54:00:12:34:56"), "10.0.2.15/24", mode, HostConfig.DEFAULT);
         Network.Node s = net.addHost("server", MacAddress.parse("52:55:0a:00:02:02"), "10.0.2.2/24", mode, HostConfig.DEFAULT);
         net.cable(c, s);
         net.start();
         Figures ours;
         try {
-            ours = measure("netstack4j provider, real threads, " + mode.cliName(), new NetstackSelectorProvider(s.host()),
+            ours = measure("netstack4j provider, real threads, " + mode.cliName() + (shared ? ", one CPU thread" : ""), new NetstackSelectorProvider(s.host()),
                     new NetstackSelectorProvider(c.host()), InetAddress.getByName("10.0.2.2"), rounds, seconds, clients);
         } finally {
             net.close();

@@ -3,12 +3,14 @@ package org.netstack4j.exec;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs a {@link Cpu} on its own platform thread in real time. The thread sleeps when no line is
- * high and no job is scheduled; a rising interrupt line or a scheduled job wakes it. A CPU with a
- * busy-poll job never sleeps.
+ * Runs one {@link Cpu}, or several in turn, on one platform thread in real time. The thread
+ * sleeps when no line is high and no job is scheduled on any of them; a rising interrupt line or
+ * a scheduled job wakes it. A CPU with a busy-poll job never sleeps. Several hosts on one thread
+ * is how they share one in simulation, and spares a machine with few cores the hand-offs between
+ * threads that outnumber them.
  */
 public final class CpuThread implements AutoCloseable {
-    private final Cpu cpu;
+    private final Cpu[] cpus;
     private final ThreadFailures failures;
     private final Thread thread;
     private volatile boolean stopping;
@@ -20,10 +22,21 @@ public final class CpuThread implements AutoCloseable {
 
     /** A CPU thread that records in {@code failures} what it died of, if it dies. */
     public CpuThread(Cpu cpu, ThreadFailures failures) {
-        this.cpu = cpu;
+        this(java.util.List.of(cpu), failures);
+    }
+
+    /** One thread for all of {@code cpus}, taking each in turn. */
+    public CpuThread(java.util.List<Cpu> cpus, ThreadFailures failures) {
+        if (cpus.isEmpty()) {
+            throw new IllegalArgumentException("a CPU thread needs a CPU to run");
+        }
+        this.cpus = cpus.toArray(Cpu[]::new);
         this.failures = failures;
-        this.thread = Thread.ofPlatform().name("cpu-" + cpu.name()).daemon().unstarted(this::run);
-        cpu.setWaker(this::wake);
+        String name = cpus.size() == 1 ? cpus.get(0).name() : cpus.get(0).name() + "+" + (cpus.size() - 1);
+        this.thread = Thread.ofPlatform().name("cpu-" + name).daemon().unstarted(this::run);
+        for (Cpu c : this.cpus) {
+            c.setWaker(this::wake);
+        }
         thread.start();
     }
 
@@ -43,19 +56,36 @@ public final class CpuThread implements AutoCloseable {
 
     private void loop() {
         while (!stopping) {
-            if (cpu.wantsToRun()) {
-                if (!cpu.runOnce()) {
+            boolean wanted = false;
+            boolean ran = false;
+            for (Cpu cpu : cpus) {
+                if (cpu.wantsToRun()) {
+                    wanted = true;
+                    ran |= cpu.runOnce();
+                }
+            }
+            if (wanted) {
+                if (!ran) {
                     Thread.onSpinWait();
                 }
                 continue;
             }
             sleeping = true;
             // Re-check after announcing sleep: a wake in between would otherwise be lost.
-            if (!cpu.wantsToRun() && !stopping) {
+            if (!anyWantsToRun() && !stopping) {
                 LockSupport.park(this);
             }
             sleeping = false;
         }
+    }
+
+    private boolean anyWantsToRun() {
+        for (Cpu cpu : cpus) {
+            if (cpu.wantsToRun()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Thread thread() {
@@ -77,6 +107,8 @@ public final class CpuThread implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        cpu.setWaker(() -> { });
+        for (Cpu c : cpus) {
+            c.setWaker(() -> { });
+        }
     }
 }

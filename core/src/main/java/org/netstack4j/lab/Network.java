@@ -53,6 +53,7 @@ public final class Network implements AutoCloseable {
     private final List<Cable> cables = new ArrayList<>();
     private final List<ExternalMedium> media = new ArrayList<>();
     private final List<CpuThread> threads = new ArrayList<>();
+    private boolean sharedCpuThread;
     private PcapWriter capture;
     private boolean started;
     private int machineTxBuffers = 1024;
@@ -244,6 +245,10 @@ public final class Network implements AutoCloseable {
             machines.add(n.machine());
         }
         machines.addAll(bareMachines);
+        if (sim == null && sharedCpuThread) {
+            threads.add(new CpuThread(machines.stream().map(Machine::cpu).toList(), apps.failures()));
+            return;
+        }
         for (Machine m : machines) {
             if (sim != null) {
                 sim.add(m.cpu());
@@ -251,6 +256,19 @@ public final class Network implements AutoCloseable {
                 threads.add(new CpuThread(m.cpu(), apps.failures()));
             }
         }
+    }
+
+    /**
+     * In real time, runs every machine's CPU on one thread (as the simulation runs them), instead
+     * of a thread each: on a machine with few cores, fewer threads than cores to hand work between.
+     * Call before {@link #start}.
+     */
+    public Network sharingOneCpuThread() {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        sharedCpuThread = true;
+        return this;
     }
 
     /**

@@ -120,6 +120,18 @@ class TcpHostsTest {
         assertThat(net.poolsFull()).isTrue();
     }
 
+    /** Both hosts' CPUs on one real thread, taken in turn, as the simulation runs them. */
+    @Test
+    void aMegabyteEchoedByteExactWithBothHostsOnOneCpuThread() throws Exception {
+        Network net = TwoHosts.start(Network.real(36).sharingOneCpuThread(), "client", WakeMode.NAPI, "gateway",
+                WakeMode.INTERRUPT);
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                .as("one CPU thread for the two hosts").contains("cpu-client+1");
+        exchange(net, 1 << 20, true);
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+
     @Test
     void aListenerOnTheAddressComesBeforeTheWildcardOnTheSamePort() throws Exception {
         Network net = TwoHosts.start(Network.simulated(34), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
