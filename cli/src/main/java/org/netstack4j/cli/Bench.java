@@ -99,6 +99,12 @@ final class Bench {
         for (WakeMode m : modes) {
             out.add(new Case(BenchResult.FORWARD, "netstack4j", m.cliName()));
         }
+        // The deployment path, set beside the JDK's blocking rows above (the same arrangement: a thread each end).
+        for (String test : List.of(BenchResult.RT_UDP_ONE_WAY, BenchResult.RT_UDP_ECHO)) {
+            for (WakeMode m : modes) {
+                out.add(new Case(test, "netstack4j", m.cliName()));
+            }
+        }
         return out;
     }
 
@@ -127,6 +133,8 @@ final class Bench {
             case BenchResult.TCP_BULK_JUMBO -> tcpBulk(WakeMode.parse(c.variant()), 9000);
             case BenchResult.TCP_RR -> jdk ? jdkTcpRr() : tcpRr(WakeMode.parse(c.variant()));
             case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
+            case BenchResult.RT_UDP_ONE_WAY -> realUdpOneWay(WakeMode.parse(c.variant()));
+            case BenchResult.RT_UDP_ECHO -> realUdpEcho(WakeMode.parse(c.variant()));
             default -> throw new IllegalArgumentException("no such test: " + c.test());
         };
     }
@@ -187,6 +195,40 @@ final class Bench {
     BenchResult udpEcho(WakeMode mode) throws Exception {
         try (UdpPair pair = UdpPair.open(mode, PAYLOAD)) {
             return echo(BenchResult.UDP_ECHO, "netstack4j", mode.cliName(), pair::echoOnce, this::allocatedHere);
+        }
+    }
+
+    /** The deployment path: hosts on real threads, a blocking server application on its own thread, the client here. */
+    BenchResult realUdpEcho(WakeMode mode) throws Exception {
+        try (org.netstack4j.lab.RealUdpPair pair = org.netstack4j.lab.RealUdpPair.open(mode, PAYLOAD)) {
+            return echo(BenchResult.RT_UDP_ECHO, "netstack4j", mode.cliName(), pair::echoOnce, () -> 0);
+        }
+    }
+
+    BenchResult realUdpOneWay(WakeMode mode) throws Exception {
+        try (org.netstack4j.lab.RealUdpPair pair = org.netstack4j.lab.RealUdpPair.open(mode, PAYLOAD)) {
+            int chunk = budget.chunk();
+            runFor(budget.warmupNanos(), () -> pair.oneWay(chunk));
+            double[] rates = new double[budget.trials()];
+            long received = 0;
+            long sent = 0;
+            long nanos = 0;
+            for (int t = 0; t < budget.trials(); t++) {
+                long t0 = System.nanoTime();
+                long n = 0;
+                long elapsed;
+                do {
+                    n += pair.oneWay(chunk);
+                    sent += chunk;
+                    elapsed = System.nanoTime() - t0;
+                } while (elapsed < budget.measureNanos());
+                rates[t] = n * 1e9 / elapsed;
+                received += n;
+                nanos += elapsed;
+            }
+            // Allocation is not counted here: the hosts' threads are not this one (the zero-garbage runs cover them).
+            return new BenchResult(BenchResult.RT_UDP_ONE_WAY, "netstack4j", mode.cliName(), received, nanos / 1e9,
+                    median(rates), Double.NaN, null, 0, sent == 0 ? 0 : 1 - (double) received / sent);
         }
     }
 

@@ -87,6 +87,12 @@ final class BenchReport {
 
     /** netstack4j's advantage over the JDK's best on this row's headline figure (NaN where there is no JDK row). */
     double ratio(BenchResult r) {
+        if (r.test().equals(BenchResult.RT_UDP_ECHO)) { // against the JDK's blocking threads, at the median
+            return jdkBlocking(BenchResult.UDP_ECHO).map(j -> j.latency().p50() / r.latency().p50()).orElse(Double.NaN);
+        }
+        if (r.test().equals(BenchResult.RT_UDP_ONE_WAY)) {
+            return jdkBlocking(BenchResult.UDP_ONE_WAY).map(j -> r.rate() / j.rate()).orElse(Double.NaN);
+        }
         if (r.test().equals(BenchResult.UDP_ECHO)) {
             return latencyRatio(r, BenchResult.Latency::p999);
         }
@@ -103,6 +109,12 @@ final class BenchReport {
     double latencyRatio(BenchResult r, ToDoubleFunction<BenchResult.Latency> which) {
         return jdkBest(r.test(), which).map(j -> which.applyAsDouble(j.latency()) / which.applyAsDouble(r.latency()))
                 .orElse(Double.NaN);
+    }
+
+    /** The JDK's row with a thread at each end and blocking calls: what the deployment path is set beside. */
+    private Optional<BenchResult> jdkBlocking(String test) {
+        return results.stream().filter(r -> r.test().equals(test) && !r.isNetstack4j()
+                && r.variant().equals(JdkUdp.Arrangement.BLOCKING.label)).findFirst();
     }
 
     private Optional<BenchResult> headline(String test) {
@@ -180,6 +192,19 @@ final class BenchReport {
         m.put("jdk_tcp_rr_p999_us", jdkRr.map(r -> round(r.latency().p999(), 2)).orElse(null));
         m.put("tcp_rr_p99_ratio", rr.map(r -> round(ratio(r), 2)).orElse(null));
         m.put("forward_mpps", forward.map(r -> round(r.rate() / 1e6, 3)).orElse(null));
+        var rtEcho = headline(BenchResult.RT_UDP_ECHO);
+        var rtOneWay = headline(BenchResult.RT_UDP_ONE_WAY);
+        var jdkBlockingEcho = jdkBlocking(BenchResult.UDP_ECHO);
+        m.put("rt_udp_rtt_p50_us", rtEcho.map(r -> round(r.latency().p50(), 2)).orElse(null));
+        m.put("rt_udp_rtt_p99_us", rtEcho.map(r -> round(r.latency().p99(), 2)).orElse(null));
+        m.put("rt_udp_rtt_p999_us", rtEcho.map(r -> round(r.latency().p999(), 2)).orElse(null));
+        m.put("rt_udp_rtt_max_us", rtEcho.map(r -> round(r.latency().max(), 2)).orElse(null));
+        m.put("jdk_blocking_udp_rtt_p50_us", jdkBlockingEcho.map(r -> round(r.latency().p50(), 2)).orElse(null));
+        m.put("jdk_blocking_udp_rtt_p999_us", jdkBlockingEcho.map(r -> round(r.latency().p999(), 2)).orElse(null));
+        m.put("rt_udp_rtt_p50_ratio", rtEcho.map(r -> round(ratio(r), 2)).orElse(null));
+        m.put("rt_udp_pps", rtOneWay.map(r -> Math.round(r.rate())).orElse(null));
+        m.put("jdk_blocking_udp_pps", jdkBlocking(BenchResult.UDP_ONE_WAY).map(r -> Math.round(r.rate())).orElse(null));
+        m.put("rt_udp_pps_ratio", rtOneWay.map(r -> round(ratio(r), 2)).orElse(null));
         m.put("forward_whole_network_mpps", forward.map(r -> round(r.wholeRate() / 1e6, 3)).orElse(null));
         m.put("alloc_bytes_per_packet", round(maxAllocPerPacket(), 4));
         for (BenchResult r : results) {
@@ -190,12 +215,15 @@ final class BenchReport {
                     case BenchResult.TCP_BULK -> "tcp_gbps_" + r.variant();
                     case BenchResult.TCP_BULK_JUMBO -> "tcp_gbps_mtu9000_" + r.variant();
                     case BenchResult.TCP_RR -> "tcp_rr_p99_us_" + r.variant();
+                    case BenchResult.RT_UDP_ONE_WAY -> "rt_udp_pps_" + r.variant();
+                    case BenchResult.RT_UDP_ECHO -> "rt_udp_rtt_p50_us_" + r.variant();
                     default -> "forward_mpps_" + r.variant();
                 };
                 Object value = switch (r.test()) {
                     case BenchResult.FORWARD -> round(r.rate() / 1e6, 3);
                     case BenchResult.TCP_BULK, BenchResult.TCP_BULK_JUMBO -> round(r.rate() * 8 / 1e9, 3);
                     case BenchResult.TCP_RR -> round(r.latency().p99(), 2);
+                    case BenchResult.RT_UDP_ECHO -> round(r.latency().p50(), 2);
                     default -> r.latency() != null ? round(r.latency().p999(), 2) : Math.round(r.rate());
                 };
                 m.put(key, value);
@@ -335,6 +363,8 @@ final class BenchReport {
         }
         return switch (r.test()) {
             case BenchResult.UDP_ECHO -> String.format(Locale.ROOT, "p99.9 %.1fx lower", x);
+            case BenchResult.RT_UDP_ECHO -> String.format(Locale.ROOT, "p50 %.2fx (vs jdk-blocking)", x);
+            case BenchResult.RT_UDP_ONE_WAY -> String.format(Locale.ROOT, "%.2fx (vs jdk-blocking)", x);
             case BenchResult.TCP_RR -> String.format(Locale.ROOT, "p99 %.1fx lower", x);
             default -> String.format(Locale.ROOT, "%.2fx", x);
         };

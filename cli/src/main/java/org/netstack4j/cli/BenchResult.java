@@ -30,6 +30,9 @@ record BenchResult(String test, String stack, String variant, long packets, doub
     static final String TCP_BULK_JUMBO = "tcp_bulk_mtu9000";
     static final String TCP_RR = "tcp_rr_rtt";
     static final String FORWARD = "forward";
+    /** The deployment path: two hosts on real threads, blocking applications on threads of their own. */
+    static final String RT_UDP_ONE_WAY = "rt_udp_one_way";
+    static final String RT_UDP_ECHO = "rt_udp_echo_rtt";
 
     /** Every test in table order, with a title; those without a measurement yet are listed as such. */
     record Test(String id, String title, String unit, String missing) {
@@ -41,7 +44,9 @@ record BenchResult(String test, String stack, String variant, long packets, doub
             new Test(TCP_BULK, "TCP bulk, one stream, MTU 1500", "bits/s", null),
             new Test(TCP_BULK_JUMBO, "TCP bulk, one stream, MTU 9000", "bits/s", null),
             new Test(TCP_RR, "TCP 1-byte request/response", "us (p50 / p99 / p99.9 / max)", null),
-            new Test(FORWARD, "IPv4 forwarding, 64 B frames", "frames/s per router core", null));
+            new Test(FORWARD, "IPv4 forwarding, 64 B frames", "frames/s per router core", null),
+            new Test(RT_UDP_ONE_WAY, "UDP one-way, real threads (deployed)", "datagrams/s received", null),
+            new Test(RT_UDP_ECHO, "UDP echo, real threads (deployed)", "us (p50 / p99 / p99.9 / max)", null));
 
     /** Round-trip percentiles in microseconds. */
     record Latency(double p50, double p99, double p999, double max, double mean) {
