@@ -74,6 +74,42 @@ final class Addresses {
         return c;
     }
 
+    /** An address a channel gives, or null once it is closed: what the socket adaptors answer, as the JDK's do. */
+    @FunctionalInterface
+    interface AddressCall {
+        SocketAddress get() throws IOException;
+    }
+
+    static InetSocketAddress quietly(AddressCall call) {
+        try {
+            return (InetSocketAddress) call.get();
+        } catch (IOException closed) {
+            return null;
+        }
+    }
+
+    /** A channel's option set through an adaptor: java.net's setters throw SocketException only. */
+    static <T> void setOption(java.nio.channels.NetworkChannel ch, java.net.SocketOption<T> name, T value)
+            throws SocketException {
+        try {
+            ch.setOption(name, value);
+        } catch (IOException e) {
+            throw asSocketException(e);
+        }
+    }
+
+    static <T> T getOption(java.nio.channels.NetworkChannel ch, java.net.SocketOption<T> name) throws SocketException {
+        try {
+            return ch.getOption(name);
+        } catch (IOException e) {
+            throw asSocketException(e);
+        }
+    }
+
+    static SocketException asSocketException(IOException e) {
+        return e instanceof SocketException se ? se : new SocketException(e.getMessage());
+    }
+
     /** The JDK's words for a write on a connection the peer reset. */
     static IOException ioFailure(SocketException e) {
         return e.getMessage() != null && e.getMessage().contains("reset") ? new SocketException("Connection reset") : e;

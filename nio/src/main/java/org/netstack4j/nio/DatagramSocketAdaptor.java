@@ -41,7 +41,7 @@ final class DatagramSocketAdaptor extends DatagramSocket {
         try {
             ch.bind(local);
         } catch (IOException e) {
-            throw e instanceof SocketException se ? se : new SocketException(e.getMessage());
+            throw Addresses.asSocketException(e);
         }
     }
 
@@ -50,7 +50,7 @@ final class DatagramSocketAdaptor extends DatagramSocket {
         try {
             ch.connect(remote);
         } catch (IOException e) {
-            throw e instanceof SocketException se ? se : new SocketException(e.getMessage());
+            throw Addresses.asSocketException(e);
         }
     }
 
@@ -97,19 +97,11 @@ final class DatagramSocketAdaptor extends DatagramSocket {
     }
 
     private InetSocketAddress local() {
-        try {
-            return (InetSocketAddress) ch.getLocalAddress();
-        } catch (IOException closed) {
-            return null;
-        }
+        return Addresses.quietly(ch::getLocalAddress);
     }
 
     private InetSocketAddress remote() {
-        try {
-            return (InetSocketAddress) ch.getRemoteAddress();
-        } catch (IOException closed) {
-            return null;
-        }
+        return Addresses.quietly(ch::getRemoteAddress);
     }
 
     @Override

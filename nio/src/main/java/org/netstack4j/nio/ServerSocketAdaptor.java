@@ -47,11 +47,7 @@ final class ServerSocketAdaptor extends ServerSocket {
     }
 
     private InetSocketAddress local() {
-        try {
-            return (InetSocketAddress) ch.getLocalAddress();
-        } catch (IOException closed) {
-            return null;
-        }
+        return Addresses.quietly(ch::getLocalAddress);
     }
 
     @Override
@@ -109,38 +105,22 @@ final class ServerSocketAdaptor extends ServerSocket {
 
     @Override
     public void setReuseAddress(boolean on) throws SocketException {
-        try {
-            ch.setOption(StandardSocketOptions.SO_REUSEADDR, on);
-        } catch (IOException e) {
-            throw new SocketException(e.getMessage());
-        }
+        Addresses.setOption(ch, StandardSocketOptions.SO_REUSEADDR, on);
     }
 
     @Override
     public boolean getReuseAddress() throws SocketException {
-        try {
-            return ch.getOption(StandardSocketOptions.SO_REUSEADDR);
-        } catch (IOException e) {
-            throw new SocketException(e.getMessage());
-        }
+        return Addresses.getOption(ch, StandardSocketOptions.SO_REUSEADDR);
     }
 
     @Override
     public void setReceiveBufferSize(int size) throws SocketException {
-        try {
-            ch.setOption(StandardSocketOptions.SO_RCVBUF, size);
-        } catch (IOException e) {
-            throw new SocketException(e.getMessage());
-        }
+        Addresses.setOption(ch, StandardSocketOptions.SO_RCVBUF, size);
     }
 
     @Override
     public int getReceiveBufferSize() throws SocketException {
-        try {
-            return ch.getOption(StandardSocketOptions.SO_RCVBUF);
-        } catch (IOException e) {
-            throw new SocketException(e.getMessage());
-        }
+        return Addresses.getOption(ch, StandardSocketOptions.SO_RCVBUF);
     }
 
     @Override

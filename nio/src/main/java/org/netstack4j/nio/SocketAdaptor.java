@@ -60,19 +60,11 @@ final class SocketAdaptor extends Socket {
     }
 
     private InetSocketAddress remote() {
-        try {
-            return (InetSocketAddress) ch.getRemoteAddress();
-        } catch (IOException closed) {
-            return null;
-        }
+        return Addresses.quietly(ch::getRemoteAddress);
     }
 
     private InetSocketAddress local() {
-        try {
-            return (InetSocketAddress) ch.getLocalAddress();
-        } catch (IOException closed) {
-            return null;
-        }
+        return Addresses.quietly(ch::getLocalAddress);
     }
 
     @Override
@@ -178,19 +170,11 @@ final class SocketAdaptor extends Socket {
     }
 
     private <T> void set(SocketOption<T> o, T v) throws SocketException {
-        try {
-            ch.setOption(o, v);
-        } catch (IOException e) {
-            throw e instanceof SocketException se ? se : new SocketException(e.getMessage());
-        }
+        Addresses.setOption(ch, o, v);
     }
 
     private <T> T get(SocketOption<T> o) throws SocketException {
-        try {
-            return ch.getOption(o);
-        } catch (IOException e) {
-            throw e instanceof SocketException se ? se : new SocketException(e.getMessage());
-        }
+        return Addresses.getOption(ch, o);
     }
 
     @Override
