@@ -195,6 +195,11 @@ final class DemoCommand implements Callable<Integer> {
                     out.println("    last error: " + m.get("last_error"));
                 }
             }
+            if (host.get("cpu_thread") instanceof Map<?, ?> cpu) {
+                out.printf(Locale.ROOT, "  cpu thread: awake %.1f%% of %.1f s, %s parks, %s wake-ups%n",
+                        100 * ((Number) cpu.get("busy_share")).doubleValue(), ((Number) cpu.get("seconds")).doubleValue(),
+                        cpu.get("parks"), cpu.get("wakeups"));
+            }
             for (Map<String, Object> nic : (List<Map<String, Object>>) host.get("interfaces")) {
                 out.println("  " + nic.get("ifname") + " " + nic.get("address") + " " + nic.get("mac") + " mtu " + nic.get("mtu"));
                 out.println("    NIC statistics (ethtool -S, the non-zero ones):");

@@ -271,6 +271,27 @@ class MainTest {
         assertThat(r.out()).contains("2 packets transmitted, 0 received, 100% packet loss");
     }
 
+    /** On real threads each host's report says what its CPU thread did; in simulated time there is none. */
+    @Test
+    void statsOnRealThreadsShowsEachHostsCpuThread() throws Exception {
+        Run r = run("stats", "--traffic", "50", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        @SuppressWarnings("unchecked")
+        var hosts = (List<Map<String, Object>>) MiniJsonParser.parseObject(r.out()).get("hosts");
+        assertThat(hosts).hasSize(2).allSatisfy(h -> {
+            @SuppressWarnings("unchecked")
+            var cpu = (Map<String, Object>) h.get("cpu_thread");
+            assertThat(((Number) cpu.get("parks")).longValue()).as("it slept between the exchanges").isPositive();
+            assertThat(((Number) cpu.get("wakeups")).longValue()).as("and was woken for each").isPositive();
+            assertThat(((Number) cpu.get("busy_share")).doubleValue()).isGreaterThan(0.0).isLessThanOrEqualTo(1.0);
+        });
+        assertThat(run("stats", "--traffic", "50").out()).contains("cpu thread: awake ");
+        @SuppressWarnings("unchecked")
+        var simulated = (List<Map<String, Object>>) MiniJsonParser.parseObject(
+                run("stats", "--seed", "4", "--traffic", "5", "--json").out()).get("hosts");
+        assertThat(simulated).allSatisfy(h -> assertThat(h).doesNotContainKey("cpu_thread"));
+    }
+
     @Test
     void statsCountsTheTrafficItRan() throws Exception {
         Run r = run("stats", "--seed", "4", "--traffic", "7", "--json");

@@ -15,6 +15,46 @@ public final class CpuThread implements AutoCloseable {
     private final Thread thread;
     private volatile boolean stopping;
     private volatile boolean sleeping;
+    // What the thread did, for people asking why a configuration is slow (written by this thread
+    // only, but wake-ups, which other threads make).
+    private final long startedNanos = System.nanoTime();
+    private volatile long parks;
+    private volatile long busyNanos;
+    private final java.util.concurrent.atomic.AtomicLong wakeups = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * What a CPU thread has done since it started: how often it went to sleep (parks) and was
+     * woken from sleep by an interrupt line or a scheduled job (wake-ups), and the share of its
+     * time it was awake. A busy-poll thread is awake all the time.
+     */
+    public record Figures(long parks, long wakeups, double busyShare, double seconds) {
+        public java.util.Map<String, Object> toMap() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("parks", parks);
+            m.put("wakeups", wakeups);
+            m.put("busy_share", Math.round(busyShare * 10_000) / 10_000.0);
+            m.put("seconds", Math.round(seconds * 1000) / 1000.0);
+            return m;
+        }
+    }
+
+    private volatile long stoppedNanos;
+
+    public Figures figures() {
+        long stopped = stoppedNanos;
+        long now = stopped != 0 ? stopped : System.nanoTime();
+        long awakeSince = awakeSince();
+        long busy = busyNanos + (awakeSince > 0 ? now - awakeSince : 0);
+        double total = Math.max(1, now - startedNanos);
+        return new Figures(parks, wakeups.get(), Math.min(1.0, busy / total), total / 1e9);
+    }
+
+    /** When the thread last woke, while it is awake; 0 while it sleeps. */
+    private volatile long awakeFrom = System.nanoTime();
+
+    private long awakeSince() {
+        return sleeping ? 0 : awakeFrom;
+    }
 
     public CpuThread(Cpu cpu) {
         this(cpu, new ThreadFailures());
@@ -42,6 +82,7 @@ public final class CpuThread implements AutoCloseable {
 
     private void wake() {
         if (sleeping) {
+            wakeups.incrementAndGet();
             LockSupport.unpark(thread);
         }
     }
@@ -55,6 +96,16 @@ public final class CpuThread implements AutoCloseable {
     }
 
     private void loop() {
+        try {
+            passes();
+        } finally {
+            busyNanos += System.nanoTime() - awakeFrom;
+            sleeping = true; // stopped: its figures stand still from here
+            stoppedNanos = System.nanoTime();
+        }
+    }
+
+    private void passes() {
         while (!stopping) {
             boolean wanted = false;
             boolean ran = false;
@@ -70,11 +121,14 @@ public final class CpuThread implements AutoCloseable {
                 }
                 continue;
             }
+            busyNanos += System.nanoTime() - awakeFrom;
             sleeping = true;
             // Re-check after announcing sleep: a wake in between would otherwise be lost.
             if (!anyWantsToRun() && !stopping) {
+                parks++;
                 LockSupport.park(this);
             }
+            awakeFrom = System.nanoTime();
             sleeping = false;
         }
     }

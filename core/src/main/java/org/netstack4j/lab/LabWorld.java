@@ -128,7 +128,12 @@ public final class LabWorld implements AutoCloseable {
     public List<Map<String, Object>> hosts() {
         List<Map<String, Object>> out = new java.util.ArrayList<>();
         for (Network.Node n : net.nodes()) {
-            out.add(HostReport.of(n.host()));
+            Map<String, Object> h = HostReport.of(n.host());
+            var cpu = net.cpuThreadFigures(n);
+            if (cpu != null) {
+                h.put("cpu_thread", cpu.toMap()); // real time only: what the host's CPU thread did
+            }
+            out.add(h);
         }
         return out;
     }

@@ -53,6 +53,7 @@ public final class Network implements AutoCloseable {
     private final List<Cable> cables = new ArrayList<>();
     private final List<ExternalMedium> media = new ArrayList<>();
     private final List<CpuThread> threads = new ArrayList<>();
+    private final java.util.Map<Machine, CpuThread> threadOf = new java.util.HashMap<>();
     private boolean sharedCpuThread;
     private PcapWriter capture;
     private boolean started;
@@ -246,14 +247,18 @@ public final class Network implements AutoCloseable {
         }
         machines.addAll(bareMachines);
         if (sim == null && sharedCpuThread) {
-            threads.add(new CpuThread(machines.stream().map(Machine::cpu).toList(), apps.failures()));
+            CpuThread shared = new CpuThread(machines.stream().map(Machine::cpu).toList(), apps.failures());
+            threads.add(shared);
+            machines.forEach(m -> threadOf.put(m, shared));
             return;
         }
         for (Machine m : machines) {
             if (sim != null) {
                 sim.add(m.cpu());
             } else {
-                threads.add(new CpuThread(m.cpu(), apps.failures()));
+                CpuThread t = new CpuThread(m.cpu(), apps.failures());
+                threads.add(t);
+                threadOf.put(m, t);
             }
         }
     }
@@ -327,6 +332,12 @@ public final class Network implements AutoCloseable {
 
     public List<Node> nodes() {
         return List.copyOf(nodes);
+    }
+
+    /** What the real thread running {@code node}'s CPU has done (null in simulated time, or before start). */
+    public CpuThread.Figures cpuThreadFigures(Node node) {
+        CpuThread t = threadOf.get(node.machine());
+        return t == null ? null : t.figures();
     }
 
     /** The machines added by {@link #addMachine}. */

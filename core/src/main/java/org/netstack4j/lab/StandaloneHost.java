@@ -200,6 +200,10 @@ public final class StandaloneHost implements AutoCloseable {
             med.put("last_error", error);
         }
         m.put("medium", med);
+        var cpu = net.cpuThreadFigures(node);
+        if (cpu != null) {
+            m.put("cpu_thread", cpu.toMap()); // why a configuration is slow: parks, wake-ups, time awake
+        }
         if (services != null) {
             Map<String, Long> all = new LinkedHashMap<>(services.counters());
             if (tcpServices != null) {
