@@ -100,7 +100,8 @@ final class Bench {
             out.add(new Case(BenchResult.FORWARD, "netstack4j", m.cliName()));
         }
         // The deployment path, set beside the JDK's blocking rows above (the same arrangement: a thread each end).
-        for (String test : List.of(BenchResult.RT_UDP_ONE_WAY, BenchResult.RT_UDP_ECHO)) {
+        for (String test : List.of(BenchResult.RT_UDP_ONE_WAY, BenchResult.RT_UDP_ECHO, BenchResult.RT_TCP_RR_LOOP,
+                BenchResult.RT_TCP_RR_BLOCKING)) {
             for (WakeMode m : modes) {
                 out.add(new Case(test, "netstack4j", m.cliName()));
             }
@@ -135,6 +136,8 @@ final class Bench {
             case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
             case BenchResult.RT_UDP_ONE_WAY -> realUdpOneWay(WakeMode.parse(c.variant()));
             case BenchResult.RT_UDP_ECHO -> realUdpEcho(WakeMode.parse(c.variant()));
+            case BenchResult.RT_TCP_RR_LOOP -> realTcpRrOnLoops(WakeMode.parse(c.variant()));
+            case BenchResult.RT_TCP_RR_BLOCKING -> realTcpRrBlocking(WakeMode.parse(c.variant()));
             default -> throw new IllegalArgumentException("no such test: " + c.test());
         };
     }
@@ -202,6 +205,43 @@ final class Bench {
     BenchResult realUdpEcho(WakeMode mode) throws Exception {
         try (org.netstack4j.lab.RealUdpPair pair = org.netstack4j.lab.RealUdpPair.open(mode, PAYLOAD)) {
             return echo(BenchResult.RT_UDP_ECHO, "netstack4j", mode.cliName(), pair::echoOnce, () -> 0);
+        }
+    }
+
+    BenchResult realTcpRrBlocking(WakeMode mode) throws Exception {
+        try (org.netstack4j.lab.RealTcpPair pair = org.netstack4j.lab.RealTcpPair.open(mode)) {
+            return echo(BenchResult.RT_TCP_RR_BLOCKING, "netstack4j", mode.cliName(), pair::blockingRoundTrip, () -> 0);
+        }
+    }
+
+    /** Request/response with both applications on the hosts' loops: each round trip timed on the client's loop. */
+    BenchResult realTcpRrOnLoops(WakeMode mode) throws Exception {
+        try (org.netstack4j.lab.RealTcpPair pair = org.netstack4j.lab.RealTcpPair.open(mode)) {
+            long[] rtts = new long[1024];
+            runFor(budget.warmupNanos(), () -> {
+                pair.loopRoundTrips(rtts.length, rtts);
+                return rtts.length;
+            });
+            Histogram h = histogram();
+            double[] rates = new double[budget.trials()];
+            long nanos = 0;
+            for (int t = 0; t < budget.trials(); t++) {
+                long t0 = System.nanoTime();
+                long n = 0;
+                long elapsed;
+                do {
+                    pair.loopRoundTrips(rtts.length, rtts);
+                    for (long rtt : rtts) {
+                        h.recordValue(rtt);
+                    }
+                    n += rtts.length;
+                    elapsed = System.nanoTime() - t0;
+                } while (elapsed < budget.measureNanos());
+                rates[t] = n * 1e9 / elapsed;
+                nanos += elapsed;
+            }
+            return new BenchResult(BenchResult.RT_TCP_RR_LOOP, "netstack4j", mode.cliName(), h.getTotalCount(), nanos / 1e9,
+                    median(rates), Double.NaN, latency(h), 0, 0);
         }
     }
 

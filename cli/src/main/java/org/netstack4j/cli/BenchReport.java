@@ -90,6 +90,10 @@ final class BenchReport {
         if (r.test().equals(BenchResult.RT_UDP_ECHO)) { // against the JDK's blocking threads, at the median
             return jdkBlocking(BenchResult.UDP_ECHO).map(j -> j.latency().p50() / r.latency().p50()).orElse(Double.NaN);
         }
+        if (r.test().equals(BenchResult.RT_TCP_RR_LOOP) || r.test().equals(BenchResult.RT_TCP_RR_BLOCKING)) {
+            // against the JDK's request/response (a thread each end, blocking), at the median
+            return jdkBest(BenchResult.TCP_RR, null).map(j -> j.latency().p50() / r.latency().p50()).orElse(Double.NaN);
+        }
         if (r.test().equals(BenchResult.RT_UDP_ONE_WAY)) {
             return jdkBlocking(BenchResult.UDP_ONE_WAY).map(j -> r.rate() / j.rate()).orElse(Double.NaN);
         }
@@ -205,6 +209,14 @@ final class BenchReport {
         m.put("rt_udp_pps", rtOneWay.map(r -> Math.round(r.rate())).orElse(null));
         m.put("jdk_blocking_udp_pps", jdkBlocking(BenchResult.UDP_ONE_WAY).map(r -> Math.round(r.rate())).orElse(null));
         m.put("rt_udp_pps_ratio", rtOneWay.map(r -> round(ratio(r), 2)).orElse(null));
+        var rtLoop = headline(BenchResult.RT_TCP_RR_LOOP);
+        var rtBlocking = headline(BenchResult.RT_TCP_RR_BLOCKING);
+        m.put("rt_tcp_rr_loop_p50_us", rtLoop.map(r -> round(r.latency().p50(), 2)).orElse(null));
+        m.put("rt_tcp_rr_loop_p999_us", rtLoop.map(r -> round(r.latency().p999(), 2)).orElse(null));
+        m.put("rt_tcp_rr_loop_p50_ratio", rtLoop.map(r -> round(ratio(r), 2)).orElse(null));
+        m.put("rt_tcp_rr_blocking_p50_us", rtBlocking.map(r -> round(r.latency().p50(), 2)).orElse(null));
+        m.put("rt_tcp_rr_blocking_p999_us", rtBlocking.map(r -> round(r.latency().p999(), 2)).orElse(null));
+        m.put("rt_tcp_rr_blocking_p50_ratio", rtBlocking.map(r -> round(ratio(r), 2)).orElse(null));
         m.put("forward_whole_network_mpps", forward.map(r -> round(r.wholeRate() / 1e6, 3)).orElse(null));
         m.put("alloc_bytes_per_packet", round(maxAllocPerPacket(), 4));
         for (BenchResult r : results) {
@@ -217,13 +229,16 @@ final class BenchReport {
                     case BenchResult.TCP_RR -> "tcp_rr_p99_us_" + r.variant();
                     case BenchResult.RT_UDP_ONE_WAY -> "rt_udp_pps_" + r.variant();
                     case BenchResult.RT_UDP_ECHO -> "rt_udp_rtt_p50_us_" + r.variant();
+                    case BenchResult.RT_TCP_RR_LOOP -> "rt_tcp_rr_loop_p50_us_" + r.variant();
+                    case BenchResult.RT_TCP_RR_BLOCKING -> "rt_tcp_rr_blocking_p50_us_" + r.variant();
                     default -> "forward_mpps_" + r.variant();
                 };
                 Object value = switch (r.test()) {
                     case BenchResult.FORWARD -> round(r.rate() / 1e6, 3);
                     case BenchResult.TCP_BULK, BenchResult.TCP_BULK_JUMBO -> round(r.rate() * 8 / 1e9, 3);
                     case BenchResult.TCP_RR -> round(r.latency().p99(), 2);
-                    case BenchResult.RT_UDP_ECHO -> round(r.latency().p50(), 2);
+                    case BenchResult.RT_UDP_ECHO, BenchResult.RT_TCP_RR_LOOP, BenchResult.RT_TCP_RR_BLOCKING ->
+                            round(r.latency().p50(), 2);
                     default -> r.latency() != null ? round(r.latency().p999(), 2) : Math.round(r.rate());
                 };
                 m.put(key, value);
@@ -365,6 +380,7 @@ final class BenchReport {
             case BenchResult.UDP_ECHO -> String.format(Locale.ROOT, "p99.9 %.1fx lower", x);
             case BenchResult.RT_UDP_ECHO -> String.format(Locale.ROOT, "p50 %.2fx (vs jdk-blocking)", x);
             case BenchResult.RT_UDP_ONE_WAY -> String.format(Locale.ROOT, "%.2fx (vs jdk-blocking)", x);
+            case BenchResult.RT_TCP_RR_LOOP, BenchResult.RT_TCP_RR_BLOCKING -> String.format(Locale.ROOT, "p50 %.2fx", x);
             case BenchResult.TCP_RR -> String.format(Locale.ROOT, "p99 %.1fx lower", x);
             default -> String.format(Locale.ROOT, "%.2fx", x);
         };

@@ -33,6 +33,8 @@ record BenchResult(String test, String stack, String variant, long packets, doub
     /** The deployment path: two hosts on real threads, blocking applications on threads of their own. */
     static final String RT_UDP_ONE_WAY = "rt_udp_one_way";
     static final String RT_UDP_ECHO = "rt_udp_echo_rtt";
+    static final String RT_TCP_RR_LOOP = "rt_tcp_rr_loop_rtt";
+    static final String RT_TCP_RR_BLOCKING = "rt_tcp_rr_blocking_rtt";
 
     /** Every test in table order, with a title; those without a measurement yet are listed as such. */
     record Test(String id, String title, String unit, String missing) {
@@ -46,7 +48,9 @@ record BenchResult(String test, String stack, String variant, long packets, doub
             new Test(TCP_RR, "TCP 1-byte request/response", "us (p50 / p99 / p99.9 / max)", null),
             new Test(FORWARD, "IPv4 forwarding, 64 B frames", "frames/s per router core", null),
             new Test(RT_UDP_ONE_WAY, "UDP one-way, real threads (deployed)", "datagrams/s received", null),
-            new Test(RT_UDP_ECHO, "UDP echo, real threads (deployed)", "us (p50 / p99 / p99.9 / max)", null));
+            new Test(RT_UDP_ECHO, "UDP echo, real threads (deployed)", "us (p50 / p99 / p99.9 / max)", null),
+            new Test(RT_TCP_RR_LOOP, "TCP 1-byte req/resp, apps on the loops", "us (p50 / p99 / p99.9 / max)", null),
+            new Test(RT_TCP_RR_BLOCKING, "TCP 1-byte req/resp, blocking apps", "us (p50 / p99 / p99.9 / max)", null));
 
     /** Round-trip percentiles in microseconds. */
     record Latency(double p50, double p99, double p999, double max, double mean) {

@@ -57,14 +57,17 @@ class BenchCommandTest {
                 .doubleValue() / ((Number) json.get("tcp_rr_p99_us")).doubleValue(), org.assertj.core.data.Offset.offset(0.05));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("results");
-        // 3 wake modes x 8 tests for netstack4j (2 of them the deployed path on real threads), 3 JDK arrangements
+        // 3 wake modes x 10 tests for netstack4j (4 of them the deployed path on real threads), 3 JDK arrangements
         // x 2 UDP tests, 1 JDK arrangement x 2 TCP tests
-        assertThat(rows).hasSize(32);
+        assertThat(rows).hasSize(38);
+        assertThat(rows).filteredOn(m -> m.get("test").toString().startsWith("rt_tcp_rr_")).hasSize(6).allSatisfy(m ->
+                assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
         assertThat(rows).filteredOn(m -> m.get("test").equals("rt_udp_echo_rtt")).hasSize(3).allSatisfy(m ->
                 assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
         // The deployed path beside the JDK's blocking threads: the ratio is the figures beside it, divided.
         for (String key : List.of("rt_udp_rtt_p50_us", "rt_udp_rtt_p999_us", "jdk_blocking_udp_rtt_p50_us", "rt_udp_pps",
-                "jdk_blocking_udp_pps", "rt_udp_pps_ratio", "rt_udp_rtt_p50_ratio", "rt_udp_pps_napi")) {
+                "jdk_blocking_udp_pps", "rt_udp_pps_ratio", "rt_udp_rtt_p50_ratio", "rt_udp_pps_napi",
+                "rt_tcp_rr_loop_p50_us", "rt_tcp_rr_blocking_p50_us", "rt_tcp_rr_loop_p50_ratio", "rt_tcp_rr_blocking_p50_us_poll")) {
             assertThat(((Number) json.get(key)).doubleValue()).as(key).isPositive();
         }
         assertThat(((Number) json.get("rt_udp_rtt_p50_ratio")).doubleValue()).isCloseTo(((Number) json.get(
@@ -74,12 +77,12 @@ class BenchCommandTest {
                 assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
         assertThat(rows).filteredOn(m -> m.get("test").equals("udp_echo_rtt")).allSatisfy(m ->
                 assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
-        assertThat(Files.readAllLines(dir.resolve("bench.csv"))).hasSize(1 + 32)
+        assertThat(Files.readAllLines(dir.resolve("bench.csv"))).hasSize(1 + 38)
                 .first().asString().startsWith("test,stack,variant");
         for (String png : List.of("udp-one-way.png", "udp-echo-rtt.png", "forwarding.png", "tcp-bulk.png", "tcp-rr.png")) {
             assertThat(Files.size(dir.resolve(png))).as(png).isGreaterThan(1000);
         }
-        assertThat(r.err()).contains("netstack4j bench: [32/32]");
+        assertThat(r.err()).contains("netstack4j bench: [38/38]");
     }
 
     @Test
