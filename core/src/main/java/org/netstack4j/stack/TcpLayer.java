@@ -68,7 +68,7 @@ public final class TcpLayer {
      * (the loop's answer to the call that registered the wait and the event's own wake may come as
      * one), so a wait that trusted the wake could sleep through its event.
      */
-    private static final class Wakeup {
+    private static class Wakeup {
         final Thread thread;
         volatile boolean fired;
 
@@ -79,6 +79,26 @@ public final class TcpLayer {
         @Override
         public String toString() {
             return thread.getName() + (fired ? " (woken)" : "");
+        }
+    }
+
+    /**
+     * A blocked reader with its buffer: the loop reads the data into it as it arrives and wakes the
+     * reader with the count, so the read needs no second hand-off to the loop to fetch it.
+     */
+    private static final class ReadWakeup extends Wakeup {
+        static final int NOTHING = Integer.MIN_VALUE;
+        final byte[] dst;
+        final int off;
+        final int len;
+        /** Bytes the loop read into {@code dst}; NOTHING until it did (written before {@code fired}). */
+        volatile int delivered = NOTHING;
+
+        ReadWakeup(Thread thread, byte[] dst, int off, int len) {
+            super(thread);
+            this.dst = dst;
+            this.off = off;
+            this.len = len;
         }
     }
 
@@ -353,7 +373,12 @@ public final class TcpLayer {
                 conn.releaseMemory(); // what is left nobody will read
             }
         }
+        boolean delivered = false;
         if (w.reader != null && (conn.readable() > 0 || conn.endOfStream() || s == TcpState.CLOSED)) {
+            if (w.reader instanceof ReadWakeup r && conn.readable() > 0 && !w.closedByApplication) {
+                r.delivered = conn.read(r.dst, r.off, r.len, now); // into the blocked reader's own buffer
+                delivered = true;
+            }
             wake(w.reader);
             w.reader = null;
         }
@@ -384,6 +409,9 @@ public final class TcpLayer {
         }
         if (w.events != null && !w.dispatching) {
             tell(conn, w);
+        }
+        if (delivered) {
+            after(conn, conn.retransmitted(), now); // what that read changed: the window, memory, timers
         }
     }
 
@@ -848,7 +876,7 @@ public final class TcpLayer {
         Applications apps = host.applications();
         long deadline = timeoutNanos == 0 ? Long.MAX_VALUE : apps.clock().nanos() + timeoutNanos;
         while (true) {
-            Wakeup me = new Wakeup(Thread.currentThread());
+            ReadWakeup me = new ReadWakeup(Thread.currentThread(), dst, off, len);
             int n = host.loop().call(() -> {
                 Waiters w = (Waiters) conn.attachment();
                 if (w.closedByApplication) {
@@ -869,10 +897,26 @@ public final class TcpLayer {
             if (n != 0 || len == 0) {
                 return n;
             }
+            if (apps.clock().nanos() < deadline) {
+                await(me, deadline);
+            }
+            if (me.delivered != ReadWakeup.NOTHING) {
+                return me.delivered; // the loop read it for us as it came
+            }
             if (apps.clock().nanos() >= deadline) {
+                // Give up only once the loop has let go of the buffer: data read into it by then is returned.
+                int late = host.loop().call(() -> {
+                    Waiters w = (Waiters) conn.attachment();
+                    if (w.reader == me) {
+                        w.reader = null;
+                    }
+                    return me.delivered;
+                });
+                if (late != ReadWakeup.NOTHING) {
+                    return late;
+                }
                 throw new SocketTimeoutException("no data within the timeout");
             }
-            await(me, deadline);
         }
     }
 
