@@ -615,11 +615,20 @@ public final class TcpLayer {
         Waiters w = (Waiters) conn.attachment();
         w.events = null;
         w.closedByApplication = true;
+        wakeBlockedCalls(w);
         if (conn.state() == TcpState.CLOSED) {
             conn.releaseMemory();
         }
         conn.shutdownOutput(host.nanos());
         after(conn, conn.retransmitted(), host.nanos());
+    }
+
+    /** A close from another thread: calls blocked on the connection see it and fail, as the JDK's do. */
+    private void wakeBlockedCalls(Waiters w) {
+        wake(w.reader);
+        w.reader = null;
+        wake(w.writer);
+        w.writer = null;
     }
 
     /** Memory came back: writers that waited for it try again (each re-registers if it is still short). */
@@ -1011,6 +1020,7 @@ public final class TcpLayer {
         host.loop().call(() -> {
             Waiters w = (Waiters) conn.attachment();
             w.closedByApplication = true;
+            wakeBlockedCalls(w);
             if (conn.state() == TcpState.CLOSED) {
                 conn.releaseMemory(); // ended before the application closed it: what it kept goes back
             }

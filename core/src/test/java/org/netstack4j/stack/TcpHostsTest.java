@@ -238,4 +238,34 @@ class TcpHostsTest {
         net.close();
         assertThat(net.poolsFull()).isTrue();
     }
+
+    /** A read blocked on a socket that another thread closes fails with "closed", as the JDK's does, rather than wait on. */
+    @Test
+    void aReadBlockedWhenAnotherThreadClosesTheSocketFails() throws Exception {
+        Network net = TwoHosts.start(Network.simulated(37), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
+        Host client = net.nodes().get(0).host();
+        Host gateway = net.nodes().get(1).host();
+        TcpListener listener = net.run("listen", () -> TcpListener.listen(gateway, 80, 4));
+        String verdict = net.run("reader", () -> {
+            TcpSocket s = TcpSocket.connect(client, GATEWAY, 80, Duration.ofSeconds(5));
+            TcpSocket peer = listener.accept(Duration.ofSeconds(5));
+            net.startApplication("closer", () -> {
+                net.applications().sleepUntil(net.applications().clock().nanos() + 50_000_000L);
+                s.close();
+            });
+            String v;
+            try {
+                s.read(new byte[16]); // nothing comes: only the close can end this
+                v = "returned";
+            } catch (SocketClosedException closed) {
+                v = "closed";
+            }
+            peer.close();
+            listener.close();
+            return v;
+        });
+        assertThat(verdict).isEqualTo("closed");
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
 }

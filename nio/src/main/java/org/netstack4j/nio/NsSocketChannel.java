@@ -252,6 +252,9 @@ final class NsSocketChannel extends SocketChannel implements NsChannel, TcpEvent
             }
             byte[] buf = readScratch;
             int len = Math.min(want, buf.length);
+            if (isBlocking()) {
+                return readBlocking(c, dst, buf, len, timeoutNanos);
+            }
             try {
                 waiting.enter();
                 while (true) {
@@ -276,6 +279,33 @@ final class NsSocketChannel extends SocketChannel implements NsChannel, TcpEvent
                 waiting.leave();
             }
         }
+    }
+
+    /**
+     * A blocking read through the layer's blocking call: the loop reads arriving data straight
+     * into {@code buf} and wakes this thread, one hand-off fewer than looking again.
+     */
+    private int readBlocking(TcpConnection c, ByteBuffer dst, byte[] buf, int len, long timeoutNanos) throws IOException {
+        int n;
+        boolean completed = false;
+        try {
+            begin();
+            n = tcp.read(c, buf, 0, len, timeoutNanos);
+            completed = true;
+        } catch (java.net.SocketTimeoutException late) {
+            throw new java.net.SocketTimeoutException("Read timed out");
+        } catch (org.netstack4j.stack.SocketClosedException closed) {
+            if (!isOpen()) {
+                throw new AsynchronousCloseException();
+            }
+            throw closed;
+        } finally {
+            end(completed);
+        }
+        if (n > 0) {
+            dst.put(buf, 0, n);
+        }
+        return inputShut ? -1 : n;
     }
 
     @Override
