@@ -2,14 +2,20 @@ package org.netstack4j.exec;
 
 import java.util.concurrent.locks.LockSupport;
 
-/** Application threads as virtual threads, blocking by parking: the JDK's scheduler decides. */
+/** Application threads as virtual (or platform) threads, blocking by parking. */
 final class RealApplications implements Applications {
     private static final Clock CLOCK = System::nanoTime;
     private final ThreadFailures failures = new ThreadFailures();
+    private final boolean platform;
+
+    RealApplications(boolean platform) {
+        this.platform = platform;
+    }
 
     @Override
     public Thread start(String name, Runnable body) {
-        return Thread.ofVirtual().name(name).start(() -> {
+        Thread.Builder builder = platform ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
+        return builder.name(name).start(() -> {
             try {
                 body.run();
             } catch (Throwable t) {

@@ -75,7 +75,11 @@ public final class Network implements AutoCloseable {
 
     /** Each machine's CPU on its own thread, applications on virtual threads, real time. */
     public static Network real(long seed) {
-        Applications apps = Applications.real();
+        return real(seed, Applications.real());
+    }
+
+    /** Real time with applications started as {@code apps} starts them (platform threads, say). */
+    public static Network real(long seed, Applications apps) {
         return new Network(new RealTimeline(apps.failures()), null, apps, seed);
     }
 

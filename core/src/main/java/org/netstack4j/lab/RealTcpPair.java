@@ -40,7 +40,8 @@ public final class RealTcpPair implements AutoCloseable {
 
     /** Both hosts woken as {@code mode}, a loop-side echo on the server and a blocking one, a blocking client connected. */
     public static RealTcpPair open(WakeMode mode) throws Exception {
-        Network net = Network.real(1);
+        // Applications on platform threads: the latency-minded choice (a virtual thread's wake-up costs a carrier's).
+        Network net = Network.real(1, org.netstack4j.exec.Applications.realOnPlatformThreads());
         try {
             HostConfig config = HostConfig.builder().tcp(TcpConfig.DEFAULT.toBuilder().noDelay(true).build()).build();
             Network.Node a = net.addHost("client", MacAddress.parse("02:00:00:00:00:01"), UdpPair.CLIENT_ADDRESS + "/24",

@@ -37,7 +37,8 @@ public final class RealUdpPair implements AutoCloseable {
 
     /** Both hosts woken as {@code mode}, the server application started, ARP resolved. */
     public static RealUdpPair open(WakeMode mode, int payloadBytes) throws Exception {
-        Network net = Network.real(1);
+        // Applications on platform threads: the latency-minded choice (a virtual thread's wake-up costs a carrier's).
+        Network net = Network.real(1, org.netstack4j.exec.Applications.realOnPlatformThreads());
         try {
             Network.Node a = net.addHost("client", MacAddress.parse("02:00:00:00:00:01"), UdpPair.CLIENT_ADDRESS + "/24",
                     mode, HostConfig.DEFAULT);
