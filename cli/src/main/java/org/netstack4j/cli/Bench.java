@@ -3,6 +3,9 @@ package org.netstack4j.cli;
 import org.HdrHistogram.Histogram;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.lab.ForwardingRig;
+import org.netstack4j.lab.RealTcpPair;
+import org.netstack4j.lab.RealUdpPair;
+import org.netstack4j.lab.TapEchoRig;
 import org.netstack4j.lab.TcpStreamPair;
 import org.netstack4j.lab.UdpPair;
 
@@ -105,8 +108,27 @@ final class Bench {
             for (WakeMode m : modes) {
                 out.add(new Case(test, "netstack4j", m.cliName()));
             }
+            if (modes.contains(WakeMode.BUSY_POLL)) { // busy-poll with one spinning thread, not one per host
+                out.add(new Case(test, "netstack4j", new Deployed(WakeMode.BUSY_POLL, true).variant()));
+            }
+        }
+        if (tapUnavailable() == null) { // one host on a TAP device against Linux, beside Linux against Linux over veth
+            for (String test : List.of(BenchResult.TAP_UDP_ECHO, BenchResult.TAP_UDP_WINDOW)) {
+                for (WakeMode m : modes) {
+                    out.add(new Case(test, "netstack4j", m.cliName()));
+                }
+                out.add(new Case(test, "jdk", VETH));
+            }
         }
         return out;
+    }
+
+    /** The JDK's variant in the TAP tests: its sockets on Linux's stack, over a veth pair to the same echo server. */
+    static final String VETH = "veth";
+
+    /** Why the TAP rows cannot run here (no root, no /dev/net/tun), or null when they can. */
+    static String tapUnavailable() {
+        return TapEchoRig.unavailable();
     }
 
     /**
@@ -134,10 +156,11 @@ final class Bench {
             case BenchResult.TCP_BULK_JUMBO -> tcpBulk(WakeMode.parse(c.variant()), 9000);
             case BenchResult.TCP_RR -> jdk ? jdkTcpRr() : tcpRr(WakeMode.parse(c.variant()));
             case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
-            case BenchResult.RT_UDP_ONE_WAY -> realUdpOneWay(WakeMode.parse(c.variant()));
-            case BenchResult.RT_UDP_ECHO -> realUdpEcho(WakeMode.parse(c.variant()));
-            case BenchResult.RT_TCP_RR_LOOP -> realTcpRrOnLoops(WakeMode.parse(c.variant()));
-            case BenchResult.RT_TCP_RR_BLOCKING -> realTcpRrBlocking(WakeMode.parse(c.variant()));
+            case BenchResult.RT_UDP_ONE_WAY -> realUdpOneWay(Deployed.parse(c.variant()));
+            case BenchResult.RT_UDP_ECHO -> realUdpEcho(Deployed.parse(c.variant()));
+            case BenchResult.RT_TCP_RR_LOOP -> realTcpRrOnLoops(Deployed.parse(c.variant()));
+            case BenchResult.RT_TCP_RR_BLOCKING -> realTcpRrBlocking(Deployed.parse(c.variant()));
+            case BenchResult.TAP_UDP_ECHO, BenchResult.TAP_UDP_WINDOW -> tapEcho(c);
             default -> throw new IllegalArgumentException("no such test: " + c.test());
         };
     }
@@ -201,22 +224,39 @@ final class Bench {
         }
     }
 
-    /** The deployment path: hosts on real threads, a blocking server application on its own thread, the client here. */
-    BenchResult realUdpEcho(WakeMode mode) throws Exception {
-        try (org.netstack4j.lab.RealUdpPair pair = org.netstack4j.lab.RealUdpPair.open(mode, PAYLOAD)) {
-            return echo(BenchResult.RT_UDP_ECHO, "netstack4j", mode.cliName(), pair::echoOnce, () -> 0);
+    /**
+     * How a deployed pair runs: its hosts' wake mode, and whether both hosts' CPUs share one thread
+     * (variant "poll-1cpu") or have one each (variant "poll").
+     */
+    record Deployed(WakeMode mode, boolean oneCpuThread) {
+        private static final String ONE_CPU = "-1cpu";
+
+        static Deployed parse(String variant) {
+            boolean one = variant.endsWith(ONE_CPU);
+            return new Deployed(WakeMode.parse(one ? variant.substring(0, variant.length() - ONE_CPU.length()) : variant), one);
+        }
+
+        String variant() {
+            return mode.cliName() + (oneCpuThread ? ONE_CPU : "");
         }
     }
 
-    BenchResult realTcpRrBlocking(WakeMode mode) throws Exception {
-        try (org.netstack4j.lab.RealTcpPair pair = org.netstack4j.lab.RealTcpPair.open(mode)) {
-            return echo(BenchResult.RT_TCP_RR_BLOCKING, "netstack4j", mode.cliName(), pair::blockingRoundTrip, () -> 0);
+    /** The deployment path: hosts on real threads, a blocking server application on its own thread, the client here. */
+    BenchResult realUdpEcho(Deployed d) throws Exception {
+        try (RealUdpPair pair = RealUdpPair.open(d.mode(), PAYLOAD, d.oneCpuThread())) {
+            return echo(BenchResult.RT_UDP_ECHO, "netstack4j", d.variant(), pair::echoOnce, () -> 0);
+        }
+    }
+
+    BenchResult realTcpRrBlocking(Deployed d) throws Exception {
+        try (RealTcpPair pair = RealTcpPair.open(d.mode(), d.oneCpuThread())) {
+            return echo(BenchResult.RT_TCP_RR_BLOCKING, "netstack4j", d.variant(), pair::blockingRoundTrip, () -> 0);
         }
     }
 
     /** Request/response with both applications on the hosts' loops: each round trip timed on the client's loop. */
-    BenchResult realTcpRrOnLoops(WakeMode mode) throws Exception {
-        try (org.netstack4j.lab.RealTcpPair pair = org.netstack4j.lab.RealTcpPair.open(mode)) {
+    BenchResult realTcpRrOnLoops(Deployed d) throws Exception {
+        try (RealTcpPair pair = RealTcpPair.open(d.mode(), d.oneCpuThread())) {
             long[] rtts = new long[1024];
             runFor(budget.warmupNanos(), () -> {
                 pair.loopRoundTrips(rtts.length, rtts);
@@ -240,13 +280,13 @@ final class Bench {
                 rates[t] = n * 1e9 / elapsed;
                 nanos += elapsed;
             }
-            return new BenchResult(BenchResult.RT_TCP_RR_LOOP, "netstack4j", mode.cliName(), h.getTotalCount(), nanos / 1e9,
+            return new BenchResult(BenchResult.RT_TCP_RR_LOOP, "netstack4j", d.variant(), h.getTotalCount(), nanos / 1e9,
                     median(rates), Double.NaN, latency(h), 0, 0);
         }
     }
 
-    BenchResult realUdpOneWay(WakeMode mode) throws Exception {
-        try (org.netstack4j.lab.RealUdpPair pair = org.netstack4j.lab.RealUdpPair.open(mode, PAYLOAD)) {
+    BenchResult realUdpOneWay(Deployed d) throws Exception {
+        try (RealUdpPair pair = RealUdpPair.open(d.mode(), PAYLOAD, d.oneCpuThread())) {
             int chunk = budget.chunk();
             runFor(budget.warmupNanos(), () -> pair.oneWay(chunk));
             double[] rates = new double[budget.trials()];
@@ -267,9 +307,41 @@ final class Bench {
                 nanos += elapsed;
             }
             // Allocation is not counted here: the hosts' threads are not this one (the zero-garbage runs cover them).
-            return new BenchResult(BenchResult.RT_UDP_ONE_WAY, "netstack4j", mode.cliName(), received, nanos / 1e9,
+            return new BenchResult(BenchResult.RT_UDP_ONE_WAY, "netstack4j", d.variant(), received, nanos / 1e9,
                     median(rates), Double.NaN, null, 0, sent == 0 ? 0 : 1 - (double) received / sent);
         }
+    }
+
+    /**
+     * UDP echo against Linux's stack over a real link: netstack4j on a TAP device in {@code c}'s wake
+     * mode, or the JDK over veth. One datagram in flight (each round trip timed), or
+     * {@link BenchResult#TAP_WINDOW} (echoes per second).
+     */
+    BenchResult tapEcho(Case c) throws Exception {
+        boolean jdk = c.stack().equals("jdk");
+        try (TapEchoRig rig = jdk ? TapEchoRig.overVeth(PAYLOAD) : TapEchoRig.overTap(WakeMode.parse(c.variant()), PAYLOAD)) {
+            if (c.test().equals(BenchResult.TAP_UDP_ECHO)) {
+                BenchResult r = echo(c.test(), c.stack(), c.variant(), rig::echoOnce, () -> 0);
+                return withLoss(r, rig.lost(), 2 * r.packets());
+            }
+            rig.window(BenchResult.TAP_WINDOW, budget.warmupNanos());
+            double[] rates = new double[budget.trials()];
+            long echoes = 0;
+            long nanos = 0;
+            for (int t = 0; t < budget.trials(); t++) {
+                TapEchoRig.Burst b = rig.window(BenchResult.TAP_WINDOW, budget.measureNanos());
+                rates[t] = b.perSecond();
+                echoes += b.echoes();
+                nanos += b.nanos();
+            }
+            return withLoss(new BenchResult(c.test(), c.stack(), c.variant(), echoes, nanos / 1e9, median(rates), Double.NaN,
+                    null, 0, 0), rig.lost(), echoes + rig.lost());
+        }
+    }
+
+    private static BenchResult withLoss(BenchResult r, long lost, long sent) {
+        return new BenchResult(r.test(), r.stack(), r.variant(), r.packets(), r.seconds(), r.rate(), r.wholeRate(),
+                r.latency(), r.allocBytesPerPacket(), sent == 0 ? 0 : (double) lost / sent);
     }
 
     /** Bytes per TCP bulk step: enough to fill the windows many times over. */

@@ -120,7 +120,8 @@ final class BenchCommand implements Callable<Integer> {
         Bench bench = new Bench(budget, distinct, line -> progress(err, line));
         List<BenchResult> results = bench.runAll(!noFork);
         BenchResult.NoiseFloor floor = bench.noiseFloor(BenchReport.headlineEchoNanos(results));
-        BenchReport report = new BenchReport(results, floor, budget.name(), loadBefore, loadAverage());
+        BenchReport report = new BenchReport(results, floor, budget.name(), loadBefore, loadAverage(),
+                Bench.tapUnavailable());
         Map<String, Object> files = new LinkedHashMap<>();
         try {
             Path csv = out.resolve("bench.csv");

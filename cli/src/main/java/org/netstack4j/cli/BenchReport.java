@@ -47,6 +47,11 @@ final class BenchReport {
             + "measuring thread; the kernel's TCP runs on whichever cores it likes. netstack4j's TCP applications "
             + "use the loop's non-blocking calls between simulation steps, Nagle off; MTU 1500, and 9000 with the "
             + "card's jumbo frames (the kernel's loopback has an MTU of 65,536)";
+    static final String HOW_DEPLOYED = "deployed rows (rt_*, tap_*): each host's CPU on a platform thread of its own "
+            + "in real time, woken as the mode says; blocking applications on platform threads of their own (the "
+            + "client: the measuring thread), or (apps on the loops) on the hosts' loop threads; TAP: one host on a "
+            + "TAP device against Linux's stack in a namespace, its echo server a JDK DatagramSocket there; beside it "
+            + "the JDK's DatagramSocket on Linux over a veth pair to the same server. Set beside the JDK's blocking rows";
     static final String HOW_ALLOC = "alloc = Java heap bytes allocated per packet (ThreadMXBean, every thread "
             + "taking part, measured interval only); an echo is two packets";
 
@@ -55,10 +60,13 @@ final class BenchReport {
     private final String budget;
     private final String loadBefore;
     private final String loadAfter;
+    private final String tapSkipped;
 
+    /** {@code tapSkipped}: why the TAP rows were not measured here, or null when they were. */
     BenchReport(List<BenchResult> results, BenchResult.NoiseFloor noiseFloor, String budget, String loadBefore,
-                String loadAfter) {
+                String loadAfter, String tapSkipped) {
         this.results = List.copyOf(results);
+        this.tapSkipped = tapSkipped;
         this.noiseFloor = noiseFloor;
         this.budget = budget;
         this.loadBefore = loadBefore;
@@ -96,6 +104,10 @@ final class BenchReport {
         }
         if (r.test().equals(BenchResult.RT_UDP_ONE_WAY)) {
             return jdkBlocking(BenchResult.UDP_ONE_WAY).map(j -> r.rate() / j.rate()).orElse(Double.NaN);
+        }
+        if (r.test().equals(BenchResult.TAP_UDP_ECHO) || r.test().equals(BenchResult.TAP_UDP_WINDOW)) {
+            // echoes per second against the JDK on Linux over veth, the same echo server
+            return find(r.test(), "jdk", Bench.VETH).map(j -> r.rate() / j.rate()).orElse(Double.NaN);
         }
         if (r.test().equals(BenchResult.UDP_ECHO)) {
             return latencyRatio(r, BenchResult.Latency::p999);
@@ -217,6 +229,22 @@ final class BenchReport {
         m.put("rt_tcp_rr_blocking_p50_us", rtBlocking.map(r -> round(r.latency().p50(), 2)).orElse(null));
         m.put("rt_tcp_rr_blocking_p999_us", rtBlocking.map(r -> round(r.latency().p999(), 2)).orElse(null));
         m.put("rt_tcp_rr_blocking_p50_ratio", rtBlocking.map(r -> round(ratio(r), 2)).orElse(null));
+        var tap = headline(BenchResult.TAP_UDP_ECHO);
+        var veth = find(BenchResult.TAP_UDP_ECHO, "jdk", Bench.VETH);
+        var tapWindow = headline(BenchResult.TAP_UDP_WINDOW);
+        var vethWindow = find(BenchResult.TAP_UDP_WINDOW, "jdk", Bench.VETH);
+        m.put("tap_skipped", tapSkipped);
+        m.put("tap_mode", tap.map(BenchResult::variant).orElse(null));
+        m.put("tap_udp_rtt_p50_us", tap.map(r -> round(r.latency().p50(), 2)).orElse(null));
+        m.put("tap_udp_rtt_p999_us", tap.map(r -> round(r.latency().p999(), 2)).orElse(null));
+        m.put("veth_udp_rtt_p50_us", veth.map(r -> round(r.latency().p50(), 2)).orElse(null));
+        m.put("veth_udp_rtt_p999_us", veth.map(r -> round(r.latency().p999(), 2)).orElse(null));
+        m.put("tap_echo_per_s", tap.map(r -> Math.round(r.rate())).orElse(null));
+        m.put("veth_echo_per_s", veth.map(r -> Math.round(r.rate())).orElse(null));
+        m.put("tap_echo_ratio", tap.map(r -> round(ratio(r), 2)).orElse(null));
+        m.put("tap_echo_w32_per_s", tapWindow.map(r -> Math.round(r.rate())).orElse(null));
+        m.put("veth_echo_w32_per_s", vethWindow.map(r -> Math.round(r.rate())).orElse(null));
+        m.put("tap_echo_w32_ratio", tapWindow.map(r -> round(ratio(r), 2)).orElse(null));
         m.put("forward_whole_network_mpps", forward.map(r -> round(r.wholeRate() / 1e6, 3)).orElse(null));
         m.put("alloc_bytes_per_packet", round(maxAllocPerPacket(), 4));
         for (BenchResult r : results) {
@@ -231,6 +259,8 @@ final class BenchReport {
                     case BenchResult.RT_UDP_ECHO -> "rt_udp_rtt_p50_us_" + r.variant();
                     case BenchResult.RT_TCP_RR_LOOP -> "rt_tcp_rr_loop_p50_us_" + r.variant();
                     case BenchResult.RT_TCP_RR_BLOCKING -> "rt_tcp_rr_blocking_p50_us_" + r.variant();
+                    case BenchResult.TAP_UDP_ECHO -> "tap_echo_ratio_" + r.variant();
+                    case BenchResult.TAP_UDP_WINDOW -> "tap_echo_w32_ratio_" + r.variant();
                     default -> "forward_mpps_" + r.variant();
                 };
                 Object value = switch (r.test()) {
@@ -239,9 +269,10 @@ final class BenchReport {
                     case BenchResult.TCP_RR -> round(r.latency().p99(), 2);
                     case BenchResult.RT_UDP_ECHO, BenchResult.RT_TCP_RR_LOOP, BenchResult.RT_TCP_RR_BLOCKING ->
                             round(r.latency().p50(), 2);
+                    case BenchResult.TAP_UDP_ECHO, BenchResult.TAP_UDP_WINDOW -> round(ratio(r), 2);
                     default -> r.latency() != null ? round(r.latency().p999(), 2) : Math.round(r.rate());
                 };
-                m.put(key, value);
+                m.put(key.replace('-', '_'), value); // "poll-1cpu" -> "..._poll_1cpu": keys stay snake_case
             }
         }
         m.put("budget", budget);
@@ -250,6 +281,7 @@ final class BenchReport {
         m.put("load_average_after", loadAfter);
         m.put("how_netstack4j_runs", HOW_NETSTACK4J);
         m.put("how_jdk_runs", HOW_JDK);
+        m.put("how_deployed_runs", HOW_DEPLOYED);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (BenchResult r : results) {
             rows.add(row(r));
@@ -298,7 +330,7 @@ final class BenchReport {
     void printTable(PrintWriter out) {
         out.printf(Locale.ROOT, "netstack4j bench (%s): %d cores, load average %s before, %s after%n", budget,
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter);
-        for (String line : new String[] {HOW_NETSTACK4J, HOW_JDK, HOW_ALLOC}) {
+        for (String line : new String[] {HOW_NETSTACK4J, HOW_JDK, HOW_DEPLOYED, HOW_ALLOC}) {
             out.println(wrap(line, "  "));
         }
         out.println();
@@ -307,6 +339,10 @@ final class BenchReport {
             List<BenchResult> rows = results.stream().filter(r -> r.test().equals(test.id())).toList();
             if (test.missing() != null) {
                 out.printf(Locale.ROOT, "%-34s %s%n", test.title(), "(" + test.missing() + ")");
+                continue;
+            }
+            if (rows.isEmpty() && tapSkipped != null && isTap(test.id())) {
+                out.printf(Locale.ROOT, "%-34s %s%n", test.title(), "(skipped: " + tapSkipped + ")");
                 continue;
             }
             String title = test.title();
@@ -351,6 +387,51 @@ final class BenchReport {
                 "  forwarding >= %.0f Mpps per core: %.2f Mpps per router core  %s%n", TARGET_FORWARD_PPS / 1e6,
                 r.rate() / 1e6, verdict(r.rate() >= TARGET_FORWARD_PPS)));
         out.printf(Locale.ROOT, "  allocation: at most %.3f B per packet in any netstack4j case%n", maxAllocPerPacket());
+        printDeployedTargets(out);
+    }
+
+    private static boolean isTap(String test) {
+        return test.equals(BenchResult.TAP_UDP_ECHO) || test.equals(BenchResult.TAP_UDP_WINDOW);
+    }
+
+    /**
+     * The deployment path's targets: with applications on the loops, p50 at most a quarter of the
+     * JDK's and p99.9 no worse; with blocking applications, p50 no worse and p99.9 at most twice;
+     * one-way at least 3x the JDK's packets; over TAP at least 0.8x Linux over veth with one
+     * datagram in flight and 1.0x with 32.
+     */
+    private void printDeployedTargets(PrintWriter out) {
+        out.println("deployment-path targets, every configuration measured (real threads; the JDK's blocking rows beside them):");
+        Optional<BenchResult> jdkRr = jdkBest(BenchResult.TCP_RR, BenchResult.Latency::p50);
+        Optional<BenchResult> jdkEcho = jdkBlocking(BenchResult.UDP_ECHO);
+        jdkRr.ifPresent(j -> netstack4jRows(BenchResult.RT_TCP_RR_LOOP).forEach(r -> out.printf(Locale.ROOT,
+                "  TCP req/resp, apps on the loops, %-11s p50 %5s <= %5s us (1/4 JDK) %-9s  p99.9 %5s <= %5s us %s%n",
+                r.variant() + ":", num(r.latency().p50()), num(j.latency().p50() / 4),
+                verdict(r.latency().p50() <= j.latency().p50() / 4), num(r.latency().p999()), num(j.latency().p999()),
+                verdict(r.latency().p999() <= j.latency().p999()))));
+        for (String test : List.of(BenchResult.RT_UDP_ECHO, BenchResult.RT_TCP_RR_BLOCKING)) {
+            Optional<BenchResult> jdk = test.equals(BenchResult.RT_UDP_ECHO) ? jdkEcho : jdkRr;
+            String what = test.equals(BenchResult.RT_UDP_ECHO) ? "UDP echo, blocking apps,    " : "TCP req/resp, blocking apps,";
+            jdk.ifPresent(j -> netstack4jRows(test).forEach(r -> out.printf(Locale.ROOT,
+                    "  %s %-11s p50 %5s <= %5s us (JDK)     %-9s  p99.9 %5s <= %5s us (2x JDK) %s%n", what,
+                    r.variant() + ":", num(r.latency().p50()), num(j.latency().p50()), verdict(r.latency().p50() <= j.latency().p50()),
+                    num(r.latency().p999()), num(2 * j.latency().p999()), verdict(r.latency().p999() <= 2 * j.latency().p999()))));
+        }
+        netstack4jRows(BenchResult.RT_UDP_ONE_WAY).forEach(r -> out.printf(Locale.ROOT,
+                "  UDP one-way >= 3x the JDK's blocking, %-11s %.2fx  %s%n", r.variant() + ":", ratio(r), verdict(ratio(r) >= 3)));
+        netstack4jRows(BenchResult.TAP_UDP_ECHO).forEach(r -> out.printf(Locale.ROOT,
+                "  over TAP, 1 in flight >= 0.8x Linux over veth, %-11s %.2fx  %s%n", r.variant() + ":", ratio(r),
+                verdict(ratio(r) >= 0.8)));
+        netstack4jRows(BenchResult.TAP_UDP_WINDOW).forEach(r -> out.printf(Locale.ROOT,
+                "  over TAP, 32 in flight >= 1.0x Linux over veth, %-11s %.2fx  %s%n", r.variant() + ":", ratio(r),
+                verdict(ratio(r) >= 1.0)));
+        if (tapSkipped != null) {
+            out.println("  over TAP: skipped (" + tapSkipped + ")");
+        }
+    }
+
+    private List<BenchResult> netstack4jRows(String test) {
+        return results.stream().filter(r -> r.test().equals(test) && r.isNetstack4j()).toList();
     }
 
     private static String verdict(boolean met) {
@@ -381,6 +462,7 @@ final class BenchReport {
             case BenchResult.RT_UDP_ECHO -> String.format(Locale.ROOT, "p50 %.2fx (vs jdk-blocking)", x);
             case BenchResult.RT_UDP_ONE_WAY -> String.format(Locale.ROOT, "%.2fx (vs jdk-blocking)", x);
             case BenchResult.RT_TCP_RR_LOOP, BenchResult.RT_TCP_RR_BLOCKING -> String.format(Locale.ROOT, "p50 %.2fx", x);
+            case BenchResult.TAP_UDP_ECHO, BenchResult.TAP_UDP_WINDOW -> String.format(Locale.ROOT, "%.2fx echoes/s (vs veth)", x);
             case BenchResult.TCP_RR -> String.format(Locale.ROOT, "p99 %.1fx lower", x);
             default -> String.format(Locale.ROOT, "%.2fx", x);
         };

@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param test      the test's id ({@link #UDP_ONE_WAY}, ...)
  * @param stack     "netstack4j" or "jdk"
- * @param variant   the wake mode (netstack4j) or the arrangement (jdk)
+ * @param variant   the wake mode (netstack4j) or the arrangement (jdk; "veth" for the JDK on Linux over a veth pair)
  * @param packets   packets counted (datagrams received, round trips, frames forwarded; TCP bulk: segments
  *                  both ends sent for netstack4j, 64 KB writes for the JDK)
  * @param seconds   wall-clock time the counted packets took
@@ -35,6 +35,11 @@ record BenchResult(String test, String stack, String variant, long packets, doub
     static final String RT_UDP_ECHO = "rt_udp_echo_rtt";
     static final String RT_TCP_RR_LOOP = "rt_tcp_rr_loop_rtt";
     static final String RT_TCP_RR_BLOCKING = "rt_tcp_rr_blocking_rtt";
+    /** Against Linux over a real link: netstack4j on a TAP device, beside the JDK on Linux over veth. */
+    static final String TAP_UDP_ECHO = "tap_udp_echo_rtt";
+    static final String TAP_UDP_WINDOW = "tap_udp_echo_w32";
+    /** Datagrams in flight in the {@link #TAP_UDP_WINDOW} test. */
+    static final int TAP_WINDOW = 32;
 
     /** Every test in table order, with a title; those without a measurement yet are listed as such. */
     record Test(String id, String title, String unit, String missing) {
@@ -50,7 +55,9 @@ record BenchResult(String test, String stack, String variant, long packets, doub
             new Test(RT_UDP_ONE_WAY, "UDP one-way, real threads (deployed)", "datagrams/s received", null),
             new Test(RT_UDP_ECHO, "UDP echo, real threads (deployed)", "us (p50 / p99 / p99.9 / max)", null),
             new Test(RT_TCP_RR_LOOP, "TCP 1-byte req/resp, apps on the loops", "us (p50 / p99 / p99.9 / max)", null),
-            new Test(RT_TCP_RR_BLOCKING, "TCP 1-byte req/resp, blocking apps", "us (p50 / p99 / p99.9 / max)", null));
+            new Test(RT_TCP_RR_BLOCKING, "TCP 1-byte req/resp, blocking apps", "us (p50 / p99 / p99.9 / max)", null),
+            new Test(TAP_UDP_ECHO, "UDP echo to Linux, TAP / veth", "us (p50 / p99 / p99.9 / max)", null),
+            new Test(TAP_UDP_WINDOW, "UDP echoes to Linux, 32 in flight", "echoes/s", null));
 
     /** Round-trip percentiles in microseconds. */
     record Latency(double p50, double p99, double p999, double max, double mean) {

@@ -40,8 +40,19 @@ public final class RealTcpPair implements AutoCloseable {
 
     /** Both hosts woken as {@code mode}, a loop-side echo on the server and a blocking one, a blocking client connected. */
     public static RealTcpPair open(WakeMode mode) throws Exception {
+        return open(mode, false);
+    }
+
+    /**
+     * The same, with {@code oneCpuThread} both hosts' CPUs on one thread
+     * ({@link Network#sharingOneCpuThread}): fewer threads than cores to hand work between.
+     */
+    public static RealTcpPair open(WakeMode mode, boolean oneCpuThread) throws Exception {
         // Applications on platform threads: the latency-minded choice (a virtual thread's wake-up costs a carrier's).
         Network net = Network.real(1, org.netstack4j.exec.Applications.realOnPlatformThreads());
+        if (oneCpuThread) {
+            net.sharingOneCpuThread();
+        }
         try {
             HostConfig config = HostConfig.builder().tcp(TcpConfig.DEFAULT.toBuilder().noDelay(true).build()).build();
             Network.Node a = net.addHost("client", MacAddress.parse("02:00:00:00:00:01"), UdpPair.CLIENT_ADDRESS + "/24",

@@ -37,8 +37,19 @@ public final class RealUdpPair implements AutoCloseable {
 
     /** Both hosts woken as {@code mode}, the server application started, ARP resolved. */
     public static RealUdpPair open(WakeMode mode, int payloadBytes) throws Exception {
+        return open(mode, payloadBytes, false);
+    }
+
+    /**
+     * The same, with {@code oneCpuThread} both hosts' CPUs on one thread
+     * ({@link Network#sharingOneCpuThread}): fewer threads than cores to hand work between.
+     */
+    public static RealUdpPair open(WakeMode mode, int payloadBytes, boolean oneCpuThread) throws Exception {
         // Applications on platform threads: the latency-minded choice (a virtual thread's wake-up costs a carrier's).
         Network net = Network.real(1, org.netstack4j.exec.Applications.realOnPlatformThreads());
+        if (oneCpuThread) {
+            net.sharingOneCpuThread();
+        }
         try {
             Network.Node a = net.addHost("client", MacAddress.parse("02:00:00:00:00:01"), UdpPair.CLIENT_ADDRESS + "/24",
                     mode, HostConfig.DEFAULT);

@@ -10,8 +10,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -21,8 +23,9 @@ import java.util.stream.Stream;
  * interfaces are moved in before they are brought up. Names are {@code ns4j-PID-N}, so that a
  * namespace left by a killed JVM can be recognised (its PID is dead) and removed by the next run.
  *
- * <p>Plain Java, no JUnit: the TAP benchmark uses it too. {@link RealPeers} decides whether a
- * test may run here.
+ * <p>Plain Java, no JUnit: tests use it (their {@code RealPeers} decides whether one may run
+ * here), and so do the bench's TAP rows. {@link #openInside} opens a JDK socket in the namespace
+ * from this JVM: a socket belongs to the namespace it was made in, whichever thread uses it.
  */
 public final class Netns implements AutoCloseable {
     private static final String PREFIX = "ns4j-";
@@ -197,7 +200,7 @@ public final class Netns implements AutoCloseable {
 
     /** Runs {@code cmd} inside the namespace and waits for it, at most {@code timeout}. */
     public Result exec(Duration timeout, String... cmd) throws IOException, InterruptedException {
-        return host(timeout, inside(cmd));
+        return host(timeout, command(cmd));
     }
 
     /** Starts {@code cmd} inside the namespace; it is stopped when the namespace closes. */
@@ -205,13 +208,37 @@ public final class Netns implements AutoCloseable {
         int n = NEXT.incrementAndGet();
         Path out = dir.resolve("bg" + n + ".out");
         Path err = dir.resolve("bg" + n + ".err");
-        Process p = new ProcessBuilder(inside(cmd)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(command(cmd)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         Background b = new Background(p, out, err, cmd[0]);
         background.add(b);
         return b;
     }
 
-    private String[] inside(String... cmd) {
+    /**
+     * Runs {@code open} on a new platform thread that has first entered this namespace
+     * ({@code setns(2)}), and returns its result. Sockets the JDK makes there belong to the
+     * namespace's network stack for their whole life, used from any thread; the thread ends with
+     * the call, so nothing else runs in the namespace by accident.
+     */
+    public <T> T openInside(Callable<T> open) throws Exception {
+        AtomicReference<T> result = new AtomicReference<>();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().name("netns-" + name).start(() -> {
+            try {
+                SetNs.enter(Path.of("/var/run/netns", name));
+                result.set(open.call());
+            } catch (Exception e) {
+                failure.set(e);
+            }
+        });
+        t.join();
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return result.get();
+    }
+
+    private String[] command(String... cmd) {
         List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", name));
         all.addAll(List.of(cmd));
         return all.toArray(String[]::new);
