@@ -120,6 +120,14 @@ public enum Counter {
     TCP_CHALLENGE_ACKS("tcp", "ChallengeAcks"),
     /** Answers to unacceptable segments held back by the 500 ms rate limit (Linux's TCPACKSkipped*). */
     TCP_ACK_RATE_LIMITED("tcp", "AckRateLimited"),
+    /** SYN-ACKs sent with a SYN cookie because the listener's SYN queue was full (Linux's SyncookiesSent). */
+    TCP_SYN_COOKIES_SENT("tcp", "SyncookiesSent"),
+    /** ACKs that returned a good cookie: a connection made (or, the accept queue full, dropped; Linux's SyncookiesRecv). */
+    TCP_SYN_COOKIES_RECEIVED("tcp", "SyncookiesRecv"),
+    /** ACKs to a listener that had sent cookies lately, with no good cookie: answered with RST (Linux's SyncookiesFailed). */
+    TCP_SYN_COOKIES_FAILED("tcp", "SyncookiesFailed"),
+    /** SYNs dropped because the SYN queue was full and SYN cookies are off (Linux's TCPReqQFullDrop). */
+    TCP_SYN_QUEUE_FULL_DROPS("tcp", "ReqQFullDrop"),
     /** Calls on a TCP handle after its close, refused (the handle can reach no other connection). */
     TCP_CLOSED_HANDLE_REFUSED("tcp", "ClosedHandleRefused"),
     /** Loop-side handlers (TcpEvents) that threw: their connection was reset, the rest went on. */

@@ -32,13 +32,15 @@ import java.util.Objects;
  * @param tcp                   how this host's TCP connections are set up
  * @param maxConnections        TCP connections (TIME-WAIT included) at once
  * @param streamMemoryBytes     the host-wide budget of TCP stream memory (Linux's tcp_mem)
+ * @param synCookies            answer SYNs with SYN cookies when a listener's SYN queue is full (Linux's
+ *                              tcp_syncookies = 1), instead of dropping them
  */
 public record HostConfig(int neighborEntries, int neighborPending, int neighborPendingTotal,
                          long arpReachableNanos, long arpRetryNanos, int arpRetries, long arpFailedHoldNanos,
                          int arpRequestsPerSecond, int reassemblyCollectors, long reassemblyTimeoutNanos,
                          int icmpErrorsPerSecond, int backlog, int txQueue, int socketReceiveBytes,
                          int socketSendBytes, int maxSockets, int defaultTtl, boolean forwarding, long seed,
-                         TcpConfig tcp, int maxConnections, long streamMemoryBytes) {
+                         TcpConfig tcp, int maxConnections, long streamMemoryBytes, boolean synCookies) {
 
     /**
      * A neighbour holds up to 48 packets while it is resolved: every fragment of a 64 KB datagram
@@ -118,6 +120,7 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
         private TcpConfig tcp = TcpConfig.DEFAULT;
         private int maxConnections = 65_536;
         private long streamMemoryBytes = 64L << 20;
+        private boolean synCookies = true;
 
         private Builder() {
         }
@@ -145,6 +148,7 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
             tcp = c.tcp;
             maxConnections = c.maxConnections;
             streamMemoryBytes = c.streamMemoryBytes;
+            synCookies = c.synCookies;
         }
 
         /** ARP cache size, packets held per unresolved neighbour, and per interface in all. */
@@ -232,11 +236,16 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
             return this;
         }
 
+        public Builder synCookies(boolean on) {
+            synCookies = on;
+            return this;
+        }
+
         public HostConfig build() {
             return new HostConfig(neighborEntries, neighborPending, neighborPendingTotal, arpReachableNanos,
                     arpRetryNanos, arpRetries, arpFailedHoldNanos, arpRequestsPerSecond, reassemblyCollectors,
                     reassemblyTimeoutNanos, icmpErrorsPerSecond, backlog, txQueue, socketReceiveBytes, socketSendBytes,
-                    maxSockets, defaultTtl, forwarding, seed, tcp, maxConnections, streamMemoryBytes);
+                    maxSockets, defaultTtl, forwarding, seed, tcp, maxConnections, streamMemoryBytes, synCookies);
         }
     }
 }

@@ -10,6 +10,7 @@ import org.netstack4j.exec.Timer;
 import org.netstack4j.exec.TimerWheel;
 import org.netstack4j.stack.tcp.ConnectionTable;
 import org.netstack4j.stack.tcp.InitialSequenceNumbers;
+import org.netstack4j.stack.tcp.SynCookies;
 import org.netstack4j.stack.tcp.TcpConfig;
 import org.netstack4j.stack.tcp.TcpConnection;
 import org.netstack4j.stack.tcp.TcpState;
@@ -51,6 +52,9 @@ public final class TcpLayer {
     private final Listener[] listeners = new Listener[65_536];
     private final InitialSequenceNumbers isn;
     private final TcpOptions options = new TcpOptions();
+    /** The SYN cookie codec, or null with cookies off. */
+    private final SynCookies cookies;
+    private final TcpOptions cookieOptions = new TcpOptions();
     private final Output output = new Output();
     private final ChunkPool memory;
     private long memoryRefusalsCounted;
@@ -143,6 +147,8 @@ public final class TcpLayer {
         final int backlog;
         final ArrayDeque<TcpConnection> ready = new ArrayDeque<>();
         int halfOpen;
+        /** When this listener last answered a SYN with a cookie (-1: never): only then are ACKs checked for one. */
+        long cookieSentAt = -1;
         Wakeup acceptor;
         boolean closed;
         /** The non-blocking API's: told when the queue stops being empty. */
@@ -168,13 +174,14 @@ public final class TcpLayer {
 
     /** @param keySeed the secret for the table's hash and the ISNs (a seeded host's run is deterministic) */
     TcpLayer(Host host, Cpu cpu, Timeline timeline, TcpConfig config, int maxConnections, long streamMemoryBytes,
-             long keySeed) {
+             long keySeed, boolean synCookies) {
         this.host = host;
         this.c = host.counters();
         this.config = config;
         java.util.SplittableRandom keys = new java.util.SplittableRandom(keySeed);
         this.table = new ConnectionTable(keys.nextLong(), keys.nextLong(), maxConnections);
         this.isn = new InitialSequenceNumbers(keys.nextLong(), keys.nextLong());
+        this.cookies = synCookies ? new SynCookies(keys.nextLong(), keys.nextLong()) : null;
         this.memory = new ChunkPool(host.name() + "-streams", streamMemoryBytes);
         this.wheel = new TimerWheel(timeline.nanos());
         this.timerJob = cpu.newJob(host.name() + "-tcp-timers", this::onTimers);
@@ -273,10 +280,11 @@ public final class TcpLayer {
         } else {
             Listener l = listenerFor(destination, localPort);
             int flags = TcpSegment.flags(b);
-            if (l != null
-                    && (flags & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.SYN
-                    && remotePort != 0) {
+            int kind = flags & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST);
+            if (l != null && kind == TcpSegment.SYN && remotePort != 0) {
                 passiveOpen(l, b, source, destination, now);
+            } else if (l != null && kind == TcpSegment.ACK && cookieOpen(l, b, source, destination, now)) {
+                // the ACK of a SYN cookie: a connection made from it, or dropped (counted) with the accept queue full
             } else {
                 c.count(Counter.TCP_IN_NO_LISTENER);
                 reset(b, source, destination);
@@ -285,13 +293,27 @@ public final class TcpLayer {
         b.release();
     }
 
+    /**
+     * A SYN at a listener. The backlog bounds the accept queue and the SYN queue (half-open
+     * connections) together; when the accept queue alone fills it, nothing can be accepted and the
+     * SYN is dropped (the peer tries again). When half-open connections fill the rest, or the
+     * connection table is full, the SYN is answered statelessly with a SYN cookie (or, cookies
+     * off, dropped): a flood of SYNs from addresses that never answer cannot keep a real client out.
+     */
     private void passiveOpen(Listener l, PacketBuffer syn, int source, int destination, long now) {
-        if (l.ready.size() + l.halfOpen >= l.backlog) {
+        if (l.ready.size() >= l.backlog) {
             c.count(Counter.TCP_LISTEN_OVERFLOWS); // the peer's SYN retransmission will try again
             return;
         }
-        if (table.isFull()) {
-            c.count(Counter.TCP_TABLE_FULL);
+        if (l.ready.size() + l.halfOpen >= l.backlog || table.isFull()) {
+            if (table.isFull()) {
+                c.count(Counter.TCP_TABLE_FULL);
+            }
+            if (cookies != null) {
+                sendCookie(l, syn, source, destination, now);
+            } else {
+                c.count(Counter.TCP_SYN_QUEUE_FULL_DROPS);
+            }
             return;
         }
         int iss = isn.next(destination, l.port, source, TcpSegment.sourcePort(syn), now);
@@ -303,6 +325,80 @@ public final class TcpLayer {
         l.halfOpen++;
         c.count(Counter.TCP_PASSIVE_OPENS);
         after(conn, 0, now);
+    }
+
+    /**
+     * Answers {@code syn} with a SYN-ACK whose sequence number is a cookie holding what the SYN
+     * negotiated, keeping nothing. The options are those a queued connection would answer with.
+     */
+    private void sendCookie(Listener l, PacketBuffer syn, int source, int destination, long now) {
+        TcpConfig towards = configTowards(source);
+        boolean scale = towards.windowScaling() && options.windowScale >= 0;
+        boolean sack = towards.sack() && options.sackPermitted;
+        boolean timestamps = towards.timestamps() && options.hasTimestamps;
+        int remotePort = TcpSegment.sourcePort(syn);
+        int peerIsn = TcpSegment.sequence(syn);
+        int packed = SynCookies.options(options.mss > 0 ? options.mss : TcpConnection.DEFAULT_PEER_MSS,
+                scale ? options.windowScale : -1, sack, timestamps);
+        int cookie = cookies.make(destination, l.port, source, remotePort, peerIsn, packed, now);
+        PacketBuffer r = host.takeTxBuffer();
+        if (r == null) {
+            c.count(Counter.TCP_OUT_NO_BUFFER);
+            return;
+        }
+        TcpOptions o = cookieOptions.clear();
+        o.mss = towards.mss();
+        if (scale) {
+            o.windowScale = towards.windowShift();
+        }
+        o.sackPermitted = sack;
+        if (timestamps) {
+            o.timestamps((int) TcpConnection.timestampClock(now), options.tsVal);
+        }
+        int optionsLength = o.length();
+        r.prepend(TcpSegment.HEADER_LENGTH + optionsLength);
+        o.write(r, TcpSegment.HEADER_LENGTH);
+        TcpSegment.write(r, l.port, remotePort, cookie, peerIsn + 1, TcpSegment.SYN | TcpSegment.ACK,
+                Math.min(0xFFFF, towards.receiveBuffer()), optionsLength, destination, source);
+        l.cookieSentAt = now;
+        c.count(Counter.TCP_SYN_COOKIES_SENT);
+        c.count(Counter.TCP_OUT_SEGS);
+        host.ip().output(r, destination, source, Ipv4Packet.PROTO_TCP);
+    }
+
+    /**
+     * An ACK for no connection at a listener that sent cookies lately: if its acknowledgment is a
+     * good cookie, makes the connection the cookie describes and hands it the ACK (which may carry
+     * data). True if the ACK was taken; false if it is to be answered with RST.
+     */
+    private boolean cookieOpen(Listener l, PacketBuffer ack, int source, int destination, long now) {
+        if (cookies == null || l.cookieSentAt < 0 || now - l.cookieSentAt >= 2 * SynCookies.TICK_NANOS) {
+            return false;
+        }
+        int remotePort = TcpSegment.sourcePort(ack);
+        int peerIsn = TcpSegment.sequence(ack) - 1;
+        int iss = TcpSegment.acknowledgment(ack) - 1;
+        int packed = cookies.check(destination, l.port, source, remotePort, peerIsn, iss, now);
+        if (packed == SynCookies.INVALID) {
+            c.count(Counter.TCP_SYN_COOKIES_FAILED);
+            return false;
+        }
+        c.count(Counter.TCP_SYN_COOKIES_RECEIVED);
+        if (l.ready.size() >= l.backlog || table.isFull()) {
+            c.count(table.isFull() ? Counter.TCP_TABLE_FULL : Counter.TCP_LISTEN_OVERFLOWS); // its data will come again
+            return true;
+        }
+        TcpConnection conn = TcpConnection.fromCookie(configTowards(source), output, destination, l.port, source,
+                remotePort, peerIsn, iss, packed, options.tsVal, now);
+        Waiters w = new Waiters(conn);
+        w.listener = l;
+        conn.attach(w);
+        table.add(conn);
+        l.halfOpen++;
+        c.count(Counter.TCP_PASSIVE_OPENS);
+        conn.input(ack, options, now);
+        after(conn, 0, now);
+        return true;
     }
 
     /**

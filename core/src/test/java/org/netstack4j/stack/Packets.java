@@ -202,6 +202,27 @@ final class Packets {
 
     enum Sum { GOOD, NONE, WRONG }
 
+    static final int TCP = 6;
+    static final int FIN = 0x01;
+    static final int SYN = 0x02;
+    static final int RST = 0x04;
+    static final int PSH = 0x08;
+    static final int ACK = 0x10;
+
+    /** A TCP segment with a correct checksum; {@code options} a whole number of 4-byte words. */
+    static byte[] tcp(int srcIp, int srcPort, int dstIp, int dstPort, int seq, int ack, int flags, int window,
+                      byte[] options, byte[] payload) {
+        int headerLength = 20 + options.length;
+        byte[] d = new byte[headerLength + payload.length];
+        ByteBuffer b = ByteBuffer.wrap(d);
+        b.putShort((short) srcPort).putShort((short) dstPort).putInt(seq).putInt(ack);
+        b.put((byte) (headerLength / 4 << 4)).put((byte) flags).putShort((short) window).putShort((short) 0)
+                .putShort((short) 0).put(options).put(payload);
+        b.putShort(16, (short) Checksum.finish(Checksum.sum(d, 0, d.length,
+                Checksum.pseudoHeader(srcIp, dstIp, TCP, d.length))));
+        return d;
+    }
+
     /** Compares byte arrays and reports where they differ, without printing kilobytes of them. */
     static void assertSameBytes(byte[] actual, byte[] expected) {
         assertThat(actual).as("datagram").isNotNull();

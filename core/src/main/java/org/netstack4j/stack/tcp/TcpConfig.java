@@ -54,7 +54,7 @@ public record TcpConfig(int mss, int receiveBuffer, int sendBuffer, boolean wind
     }
 
     /** The window shift that lets {@link #receiveBuffer} be offered whole (0 without scaling). */
-    int windowShift() {
+    public int windowShift() {
         if (!windowScaling) {
             return 0;
         }

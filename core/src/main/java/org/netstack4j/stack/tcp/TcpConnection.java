@@ -73,7 +73,7 @@ public final class TcpConnection {
     public enum Failure { RESET, REFUSED, TIMED_OUT, ABORTED, UNREACHABLE }
 
     /** RFC 9293 3.7.1: the MSS assumed when the peer sends none. */
-    static final int DEFAULT_PEER_MSS = 536;
+    public static final int DEFAULT_PEER_MSS = 536;
     /** The least segment size path MTU discovery goes down to (an MTU of 128). */
     static final int MIN_PATH_MSS = 88;
     private static final int TIMESTAMP_OPTION_BYTES = 12;
@@ -223,6 +223,28 @@ public final class TcpConnection {
         return c;
     }
 
+    /**
+     * A connection from a SYN cookie ({@link SynCookies}): the peer acknowledges a SYN-ACK that
+     * was sent with sequence number {@code iss} and not kept. It starts in SYN-RECEIVED as if this
+     * connection had sent that SYN-ACK, with what the cookie carried ({@code cookieOptions}) and
+     * the ACK's timestamp; the caller then gives it the ACK through {@link #input}, which
+     * establishes it.
+     */
+    public static TcpConnection fromCookie(TcpConfig config, Output out, int localAddress, int localPort,
+                                           int remoteAddress, int remotePort, int peerIsn, int iss, int cookieOptions,
+                                           int tsVal, long now) {
+        TcpConnection c = new TcpConnection(config, out, localAddress, localPort, remoteAddress, remotePort, iss);
+        c.heardAt = now;
+        c.state = TcpState.SYN_RECEIVED;
+        c.learn(peerIsn, SynCookies.mss(cookieOptions), SynCookies.windowScale(cookieOptions),
+                SynCookies.sack(cookieOptions), SynCookies.timestamps(cookieOptions), tsVal);
+        c.sndNxt = iss + 1;
+        c.sndMax = iss + 1;
+        c.sndWl1 = peerIsn;
+        c.sndWl2 = iss;
+        return c;
+    }
+
     // ==== Segment arrives (RFC 9293 3.10.7) ==============================================
 
     /**
@@ -275,20 +297,26 @@ public final class TcpConnection {
 
     /** The options and sequence number a SYN (or SYN-ACK) brings. */
     private void learnFromSyn(PacketBuffer syn, TcpOptions options, long now) {
-        irs = TcpSegment.sequence(syn);
+        learn(TcpSegment.sequence(syn), options.mss, options.windowScale, options.sackPermitted,
+                options.hasTimestamps, options.tsVal);
+    }
+
+    /** The peer's initial sequence number and what its SYN offered ({@code windowScale} -1: no scaling). */
+    private void learn(int peerIsn, int mss, int windowScale, boolean sackPermitted, boolean hasTimestamps, int tsVal) {
+        irs = peerIsn;
         rcvNxt = irs + 1;
         readSeq = rcvNxt;
         rcvRightEdge = rcvNxt + Math.min(config.receiveBuffer(), 0xFFFF << rcvShift);
-        if (options.mss > 0) {
-            peerMss = Math.max(64, options.mss);
+        if (mss > 0) {
+            peerMss = Math.max(64, mss);
         }
-        peerScales = config.windowScaling() && options.windowScale >= 0;
-        sndShift = peerScales ? options.windowScale : 0;
-        timestamps = config.timestamps() && options.hasTimestamps;
+        peerScales = config.windowScaling() && windowScale >= 0;
+        sndShift = peerScales ? windowScale : 0;
+        timestamps = config.timestamps() && hasTimestamps;
         if (timestamps) {
-            tsRecent = options.tsVal;
+            tsRecent = tsVal;
         }
-        sackOk = config.sack() && options.sackPermitted;
+        sackOk = config.sack() && sackPermitted;
         cc = new NewReno(sendMss());
     }
 
@@ -1040,6 +1068,11 @@ public final class TcpConnection {
     }
 
     private long tsNow(long now) {
+        return timestampClock(now);
+    }
+
+    /** The timestamp clock every connection sends (RFC 7323: 1 ms ticks), read at {@code now}. */
+    public static long timestampClock(long now) {
         return (now / TS_TICK_NANOS) & 0xFFFF_FFFFL;
     }
 
