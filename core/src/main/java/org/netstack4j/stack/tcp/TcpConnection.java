@@ -407,6 +407,10 @@ public final class TcpConnection {
             outOfWindowAck(now); // acknowledges what we never sent
             return false;
         }
+        if (lt(ack, sndUna - (int) Math.min(maxSndWnd, Integer.MAX_VALUE))) {
+            challengeAck(now); // RFC 5961 5.2: older than any window we were offered, perhaps injected data
+            return false;
+        }
         if (lt(ack, sndUna)) {
             return true; // an old ACK: its data may still be new
         }

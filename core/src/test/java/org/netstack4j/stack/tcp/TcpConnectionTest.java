@@ -501,6 +501,25 @@ class TcpConnectionTest {
     }
 
     @Test
+    void dataWhoseAckIsOlderThanTheLargestWindowIsDiscardedAndAnsweredWithAnAck() {
+        try (TcpPair p = established(new TcpPair(15), 1)) {
+            int next = p.serverIss + 1; // the exact sequence number the client expects: a blind attacker's lucky guess
+            int sndUna = 2;              // the client's: its SYN acknowledged, nothing else sent
+            long before = p.sentBy(true, s -> true).size();
+            long maxWindow = p.client.info().sendWindow();
+            byte[] evil = "EVIL".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            p.inject(false, ACK, next, sndUna - (int) maxWindow - 1, evil);
+            p.runUntil(p.now + 10 * MS);
+            assertThat(p.client.readable()).as("RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND").isZero();
+            assertThat(p.client.info().challengeAcks()).isEqualTo(1);
+            assertThat(p.sentBy(true, s -> true)).as("answered with an ACK").hasSize((int) before + 1);
+            p.inject(false, ACK, next, sndUna - (int) maxWindow, evil);
+            p.runUntil(p.now + 10 * MS);
+            assertThat(p.client.readable()).as("at the edge of the acceptable range").isEqualTo(evil.length);
+        }
+    }
+
+    @Test
     void simultaneousOpenGoesThroughSynReceivedToEstablishedOnBothSides() {
         try (TcpPair p = new TcpPair(21).connectBoth(100, 900_000)) {
             assertThat(p.client.state()).isEqualTo(TcpState.SYN_SENT);

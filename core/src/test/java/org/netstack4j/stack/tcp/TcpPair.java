@@ -190,7 +190,15 @@ final class TcpPair implements AutoCloseable {
 
     /** Puts a crafted segment (no options, no data) on the wire, as a spoofer in the path would. */
     void inject(boolean toServer, int flags, int seq, int ack) {
+        inject(toServer, flags, seq, ack, new byte[0]);
+    }
+
+    /** As {@link #inject(boolean, int, int, int)}, carrying {@code payload}. */
+    void inject(boolean toServer, int flags, int seq, int ack, byte[] payload) {
         PacketBuffer b = pool.take();
+        if (payload.length > 0) {
+            b.copyFrom(payload, 0, b.append(payload.length), payload.length);
+        }
         b.prepend(TcpSegment.HEADER_LENGTH);
         TcpSegment.write(b, toServer ? 40_000 : 7, toServer ? 7 : 40_000, seq, ack, flags, 1000, 0,
                 toServer ? CLIENT : SERVER, toServer ? SERVER : CLIENT);
