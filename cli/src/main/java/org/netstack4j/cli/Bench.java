@@ -102,6 +102,9 @@ final class Bench {
         for (WakeMode m : modes) {
             out.add(new Case(BenchResult.FORWARD, "netstack4j", m.cliName()));
         }
+        for (int connections : BenchResult.TCP_COST_CONNECTIONS) { // the variant is the number of connections open
+            out.add(new Case(BenchResult.TCP_COST, "netstack4j", Integer.toString(connections)));
+        }
         // The deployment path, set beside the JDK's blocking rows above (the same arrangement: a thread each end).
         for (String test : List.of(BenchResult.RT_UDP_ONE_WAY, BenchResult.RT_UDP_ECHO, BenchResult.RT_TCP_RR_LOOP,
                 BenchResult.RT_TCP_RR_BLOCKING)) {
@@ -156,6 +159,7 @@ final class Bench {
             case BenchResult.TCP_BULK_JUMBO -> tcpBulk(WakeMode.parse(c.variant()), 9000);
             case BenchResult.TCP_RR -> jdk ? jdkTcpRr() : tcpRr(WakeMode.parse(c.variant()));
             case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
+            case BenchResult.TCP_COST -> tcpCost(Integer.parseInt(c.variant()));
             case BenchResult.RT_UDP_ONE_WAY -> realUdpOneWay(Deployed.parse(c.variant()));
             case BenchResult.RT_UDP_ECHO -> realUdpEcho(Deployed.parse(c.variant()));
             case BenchResult.RT_TCP_RR_LOOP -> realTcpRrOnLoops(Deployed.parse(c.variant()));
@@ -352,6 +356,45 @@ final class Bench {
             String test = mtu > 1500 ? BenchResult.TCP_BULK_JUMBO : BenchResult.TCP_BULK;
             return bulk(test, "netstack4j", mode.cliName(), () -> pair.bulk(TCP_CHUNK_BYTES), pair::segments,
                     this::allocatedHere);
+        }
+    }
+
+    /**
+     * Request/response on one connection while {@code connections - 1} others stay open and idle
+     * (simulated, busy-poll, one thread as the other simulated rows): wall-clock time per TCP
+     * segment. Flat from 1 to 100,000 when nothing a packet does grows with the connections.
+     */
+    BenchResult tcpCost(int connections) throws Exception {
+        try (TcpStreamPair pair = TcpStreamPair.open(WakeMode.BUSY_POLL, 1500, connections - 1)) {
+            runFor(budget.warmupNanos(), () -> {
+                for (int i = 0; i < 256; i++) {
+                    pair.requestResponse();
+                }
+                return 256;
+            });
+            double[] rates = new double[budget.trials()];
+            long segments = 0;
+            long nanos = 0;
+            long allocated = 0;
+            for (int t = 0; t < budget.trials(); t++) {
+                long a0 = allocatedHere();
+                long s0 = pair.segments();
+                long t0 = System.nanoTime();
+                long elapsed;
+                do {
+                    for (int i = 0; i < 256; i++) {
+                        pair.requestResponse();
+                    }
+                    elapsed = System.nanoTime() - t0;
+                } while (elapsed < budget.measureNanos());
+                allocated += allocatedHere() - a0;
+                long n = pair.segments() - s0;
+                rates[t] = n * 1e9 / elapsed;
+                segments += n;
+                nanos += elapsed;
+            }
+            return new BenchResult(BenchResult.TCP_COST, "netstack4j", Integer.toString(connections), segments, nanos / 1e9,
+                    median(rates), Double.NaN, null, (double) allocated / segments, 0);
         }
     }
 

@@ -105,6 +105,9 @@ final class BenchReport {
         if (r.test().equals(BenchResult.RT_UDP_ONE_WAY)) {
             return jdkBlocking(BenchResult.UDP_ONE_WAY).map(j -> r.rate() / j.rate()).orElse(Double.NaN);
         }
+        if (r.test().equals(BenchResult.TCP_COST)) { // the cost per segment against the cost with one connection
+            return find(BenchResult.TCP_COST, "netstack4j", "1").map(one -> one.rate() / r.rate()).orElse(Double.NaN);
+        }
         if (r.test().equals(BenchResult.TAP_UDP_ECHO) || r.test().equals(BenchResult.TAP_UDP_WINDOW)) {
             // echoes per second against the JDK on Linux over veth, the same echo server
             return find(r.test(), "jdk", Bench.VETH).map(j -> r.rate() / j.rate()).orElse(Double.NaN);
@@ -245,6 +248,13 @@ final class BenchReport {
         m.put("tap_echo_w32_per_s", tapWindow.map(r -> Math.round(r.rate())).orElse(null));
         m.put("veth_echo_w32_per_s", vethWindow.map(r -> Math.round(r.rate())).orElse(null));
         m.put("tap_echo_w32_ratio", tapWindow.map(r -> round(ratio(r), 2)).orElse(null));
+        var costOne = find(BenchResult.TCP_COST, "netstack4j", "1");
+        var costMost = find(BenchResult.TCP_COST, "netstack4j", Integer.toString(BenchResult.TCP_COST_CONNECTIONS.getLast()));
+        m.put("tcp_cost_flat_ratio", costMost.map(r -> round(ratio(r), 3)).orElse(null));
+        for (int n : BenchResult.TCP_COST_CONNECTIONS) {
+            m.put("tcp_cost_ns_per_packet_" + n, find(BenchResult.TCP_COST, "netstack4j", Integer.toString(n))
+                    .map(r -> round(1e9 / r.rate(), 1)).orElse(null));
+        }
         m.put("forward_whole_network_mpps", forward.map(r -> round(r.wholeRate() / 1e6, 3)).orElse(null));
         m.put("alloc_bytes_per_packet", round(maxAllocPerPacket(), 4));
         for (BenchResult r : results) {
@@ -260,6 +270,7 @@ final class BenchReport {
                     case BenchResult.RT_TCP_RR_LOOP -> "rt_tcp_rr_loop_p50_us_" + r.variant();
                     case BenchResult.RT_TCP_RR_BLOCKING -> "rt_tcp_rr_blocking_p50_us_" + r.variant();
                     case BenchResult.TAP_UDP_ECHO -> "tap_echo_ratio_" + r.variant();
+                    case BenchResult.TCP_COST -> null; // its keys are above
                     case BenchResult.TAP_UDP_WINDOW -> "tap_echo_w32_ratio_" + r.variant();
                     default -> "forward_mpps_" + r.variant();
                 };
@@ -269,10 +280,12 @@ final class BenchReport {
                     case BenchResult.TCP_RR -> round(r.latency().p99(), 2);
                     case BenchResult.RT_UDP_ECHO, BenchResult.RT_TCP_RR_LOOP, BenchResult.RT_TCP_RR_BLOCKING ->
                             round(r.latency().p50(), 2);
-                    case BenchResult.TAP_UDP_ECHO, BenchResult.TAP_UDP_WINDOW -> round(ratio(r), 2);
+                    case BenchResult.TAP_UDP_ECHO, BenchResult.TAP_UDP_WINDOW, BenchResult.TCP_COST -> round(ratio(r), 2);
                     default -> r.latency() != null ? round(r.latency().p999(), 2) : Math.round(r.rate());
                 };
-                m.put(key.replace('-', '_'), value); // "poll-1cpu" -> "..._poll_1cpu": keys stay snake_case
+                if (key != null) {
+                    m.put(key.replace('-', '_'), value); // "poll-1cpu" -> "..._poll_1cpu": keys stay snake_case
+                }
             }
         }
         m.put("budget", budget);
@@ -386,6 +399,9 @@ final class BenchReport {
         headline(BenchResult.FORWARD).ifPresent(r -> out.printf(Locale.ROOT,
                 "  forwarding >= %.0f Mpps per core: %.2f Mpps per router core  %s%n", TARGET_FORWARD_PPS / 1e6,
                 r.rate() / 1e6, verdict(r.rate() >= TARGET_FORWARD_PPS)));
+        find(BenchResult.TCP_COST, "netstack4j", Integer.toString(BenchResult.TCP_COST_CONNECTIONS.getLast()))
+                .ifPresent(r -> out.printf(Locale.ROOT, "  TCP cost per packet at %s connections <= 1.5x at 1: %.2fx  %s%n",
+                        r.variant(), ratio(r), verdict(ratio(r) <= 1.5)));
         out.printf(Locale.ROOT, "  allocation: at most %.3f B per packet in any netstack4j case%n", maxAllocPerPacket());
         printDeployedTargets(out);
     }
@@ -449,6 +465,9 @@ final class BenchReport {
         if (r.test().equals(BenchResult.TCP_BULK) || r.test().equals(BenchResult.TCP_BULK_JUMBO)) {
             return String.format(Locale.ROOT, "%.2f Gbit/s", r.rate() * 8 / 1e9);
         }
+        if (r.test().equals(BenchResult.TCP_COST)) {
+            return String.format(Locale.ROOT, "%.0f ns per segment (%s connections)", 1e9 / r.rate(), r.variant());
+        }
         return si(r.rate()) + "/s";
     }
 
@@ -463,6 +482,7 @@ final class BenchReport {
             case BenchResult.RT_UDP_ONE_WAY -> String.format(Locale.ROOT, "%.2fx (vs jdk-blocking)", x);
             case BenchResult.RT_TCP_RR_LOOP, BenchResult.RT_TCP_RR_BLOCKING -> String.format(Locale.ROOT, "p50 %.2fx", x);
             case BenchResult.TAP_UDP_ECHO, BenchResult.TAP_UDP_WINDOW -> String.format(Locale.ROOT, "%.2fx echoes/s (vs veth)", x);
+            case BenchResult.TCP_COST -> String.format(Locale.ROOT, "%.2fx the cost at 1", x);
             case BenchResult.TCP_RR -> String.format(Locale.ROOT, "p99 %.1fx lower", x);
             default -> String.format(Locale.ROOT, "%.2fx", x);
         };

@@ -41,6 +41,7 @@ public final class TcpStreamPair implements AutoCloseable {
     private final byte[] buffer = new byte[64 * 1024];
     private final byte[] one = {42};
     private boolean closed;
+    private int idleConnections;
 
     private TcpStreamPair(Network net, TcpLayer clientTcp, TcpLayer serverTcp, TcpConnection client,
                           TcpConnection server, WakeMode mode) {
@@ -63,6 +64,19 @@ public final class TcpStreamPair implements AutoCloseable {
      * connects, and warms the path up with a few megabytes and round trips.
      */
     public static TcpStreamPair open(WakeMode mode, int mtu) throws Exception {
+        return open(mode, mtu, 0);
+    }
+
+    /** Idle connections opened on one server port at most: below the client's 28,232 ephemeral ports. */
+    static final int IDLE_PER_PORT = 20_000;
+
+    /**
+     * As {@link #open(WakeMode, int)}, and with {@code idle} more connections between the two hosts,
+     * established and then left idle (spread over server ports from {@code PORT + 1}, at most
+     * {@link #IDLE_PER_PORT} on each): what the measured connection's cost per packet must not
+     * feel.
+     */
+    public static TcpStreamPair open(WakeMode mode, int mtu, int idle) throws Exception {
         Network net = Network.simulated(1);
         try {
             DriverConfig driver = DriverConfig.of(mode).withMtu(mtu);
@@ -70,7 +84,7 @@ public final class TcpStreamPair implements AutoCloseable {
                 net.machineSize(512, 64L << 20); // 16 KB buffers: 512 to send, the ring and as many spare to receive
             }
             TcpConfig tcp = TcpConfig.DEFAULT.toBuilder().noDelay(true).mss(mtu - 40).build();
-            HostConfig config = HostConfig.builder().tcp(tcp).build();
+            HostConfig config = HostConfig.builder().tcp(tcp).maxConnections(Math.max(65_536, idle + 1024)).build();
             Network.Node a = net.addHost("client", MacAddress.parse("02:00:00:00:00:01"), UdpPair.CLIENT_ADDRESS + "/24",
                     driver, driver.rxRingSize(), config);
             Network.Node b = net.addHost("server", MacAddress.parse("02:00:00:00:00:02"), UdpPair.SERVER_ADDRESS + "/24",
@@ -90,6 +104,7 @@ public final class TcpStreamPair implements AutoCloseable {
                 throw new IllegalStateException("the connection did not open: " + c);
             }
             TcpStreamPair pair = new TcpStreamPair(net, clientTcp, serverTcp, c, s[0], mode);
+            pair.openIdle(idle);
             pair.bulk(4 << 20);
             for (int i = 0; i < 1000; i++) {
                 pair.requestResponse();
@@ -103,6 +118,51 @@ public final class TcpStreamPair implements AutoCloseable {
 
     public WakeMode mode() {
         return mode;
+    }
+
+    /** Opens {@code n} connections, a batch at a time, until the server has accepted them all; they stay idle. */
+    private void openIdle(int n) throws IOException {
+        int server = Ipv4Address.parseBits(UdpPair.SERVER_ADDRESS);
+        int opened = 0;
+        for (int port = PORT + 1; opened < n; port++) {
+            int here = Math.min(IDLE_PER_PORT, n - opened);
+            TcpLayer.Listener l = serverTcp.listenNow(0, port, 1024, null);
+            int accepted = 0;
+            int connected = 0;
+            int idlePasses = 0;
+            while (accepted < here) {
+                while (connected < here && connected - accepted < 512) { // no more SYNs in flight than the backlog holds
+                    clientTcp.connectNow(server, port, null);
+                    connected++;
+                }
+                boolean progress = sim.step(sim.nanos());
+                while (serverTcp.acceptNow(l, null) != null) {
+                    accepted++;
+                    progress = true;
+                }
+                idlePasses = progress ? 0 : idlePasses + 1;
+                if (idlePasses > MAX_IDLE_PASSES) {
+                    throw stalled("opening idle connections", opened + accepted, n);
+                }
+            }
+            opened += here;
+        }
+        idleConnections = opened;
+    }
+
+    /** Connections in both hosts' tables (an end each). */
+    public long establishedConnections() {
+        return clientTcp.connections() + serverTcp.connections();
+    }
+
+    /** Stream memory chunks both hosts' connections hold now. */
+    public int streamMemoryInUse() {
+        return clientTcp.memory().inUse() + serverTcp.memory().inUse();
+    }
+
+    /** Connections open besides the measured one. */
+    public int idleConnections() {
+        return idleConnections;
     }
 
     /** The segment size the client sends with (the server's MSS, less the timestamp option). */
