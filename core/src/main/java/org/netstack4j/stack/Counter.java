@@ -120,6 +120,8 @@ public enum Counter {
     TCP_CHALLENGE_ACKS("tcp", "ChallengeAcks"),
     /** Answers to unacceptable segments held back by the 500 ms rate limit (Linux's TCPACKSkipped*). */
     TCP_ACK_RATE_LIMITED("tcp", "AckRateLimited"),
+    /** TIME-WAIT connections ended early by a SYN that starts a new incarnation of their 4-tuple (RFC 6191). */
+    TCP_TIME_WAIT_REUSED("tcp", "TimeWaitReused"),
     /** SYN-ACKs sent with a SYN cookie because the listener's SYN queue was full (Linux's SyncookiesSent). */
     TCP_SYN_COOKIES_SENT("tcp", "SyncookiesSent"),
     /** ACKs that returned a good cookie: a connection made (or, the accept queue full, dropped; Linux's SyncookiesRecv). */

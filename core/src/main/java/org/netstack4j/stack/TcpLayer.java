@@ -273,6 +273,13 @@ public final class TcpLayer {
         int remotePort = TcpSegment.sourcePort(b);
         long now = host.nanos();
         TcpConnection conn = table.find(destination, localPort, source, remotePort);
+        if (conn != null && conn.state() == TcpState.TIME_WAIT
+                && (TcpSegment.flags(b) & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.SYN
+                && listenerFor(destination, localPort) != null && conn.endTimeWaitFor(TcpSegment.sequence(b), options)) {
+            c.count(Counter.TCP_TIME_WAIT_REUSED); // a new incarnation of the 4-tuple (RFC 6191): the listener takes it
+            after(conn, conn.retransmitted(), now);
+            conn = null;
+        }
         if (conn != null) {
             long retransmittedBefore = conn.retransmitted();
             conn.input(b, options, now);

@@ -239,6 +239,43 @@ class TcpHostsTest {
         assertThat(net.poolsFull()).isTrue();
     }
 
+    /**
+     * The server closes first and keeps the connection in TIME-WAIT; the client comes back from the
+     * same port at once. Its SYN, newer than anything the old connection saw, ends the TIME-WAIT and
+     * opens the new connection (RFC 6191), as Linux does: without it a busy client could not reuse
+     * its ports for a minute. A SYN that could be an old duplicate would not.
+     */
+    @Test
+    void aNewerSynEndsTheServersTimeWaitAndOpensANewConnection() throws Exception {
+        Network net = TwoHosts.start(Network.simulated(38), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
+        Host client = net.nodes().get(0).host();
+        Host gateway = net.nodes().get(1).host();
+        TcpListener listener = net.run("listen", () -> TcpListener.listen(gateway, 80, 4));
+        String seen = net.run("story", () -> {
+            StringBuilder got = new StringBuilder();
+            for (int round = 0; round < 3; round++) {
+                long start = net.applications().clock().nanos();
+                TcpSocket c = TcpSocket.connect(client, 40_100, GATEWAY, 80, Duration.ofSeconds(5));
+                TcpSocket s = listener.accept(Duration.ofSeconds(5));
+                // At once: not after the client's SYN timed out (1 s) and a RST had cleared the way.
+                assertThat(net.applications().clock().nanos() - start).as("round %d opened in", round)
+                        .isLessThan(50_000_000L);
+                s.write(("round " + round + ";").getBytes());
+                s.close(); // the server closes first: TIME-WAIT is the server's
+                c.setTimeout(Duration.ofSeconds(5));
+                got.append(new String(c.inputStream().readAllBytes()));
+                c.close();
+                net.applications().sleepUntil(net.applications().clock().nanos() + 20_000_000L);
+            }
+            listener.close();
+            return got.toString();
+        });
+        assertThat(seen).isEqualTo("round 0;round 1;round 2;");
+        assertThat(gateway.counters().get(Counter.TCP_TIME_WAIT_REUSED)).isEqualTo(2);
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+
     /** A read blocked on a socket that another thread closes fails with "closed", as the JDK's does, rather than wait on. */
     @Test
     void aReadBlockedWhenAnotherThreadClosesTheSocketFails() throws Exception {

@@ -245,6 +245,26 @@ public final class TcpConnection {
         return c;
     }
 
+    /**
+     * RFC 6191: a SYN for this 4-tuple that finds the connection in TIME-WAIT may start a new
+     * incarnation when it cannot be an old duplicate: its timestamp is newer than the last one
+     * seen (timestamps in use), else its sequence number lies beyond what this one received. Then
+     * TIME-WAIT ends here (CLOSED) and true is returned: the caller hands the SYN to the listener.
+     * Anything else in TIME-WAIT is handled by {@link #input}.
+     */
+    public boolean endTimeWaitFor(int synSeq, TcpOptions synOptions) {
+        if (state != TcpState.TIME_WAIT) {
+            return false;
+        }
+        boolean newer = timestamps && synOptions.hasTimestamps ? gt(synOptions.tsVal, tsRecent) : gt(synSeq, rcvNxt);
+        if (!newer) {
+            return false;
+        }
+        timeWaitAt = -1;
+        state = TcpState.CLOSED;
+        return true;
+    }
+
     // ==== Segment arrives (RFC 9293 3.10.7) ==============================================
 
     /**
