@@ -102,6 +102,10 @@ final class Bench {
         for (WakeMode m : modes) {
             out.add(new Case(BenchResult.FORWARD, "netstack4j", m.cliName()));
         }
+        for (WakeMode m : modes) {
+            out.add(new Case(BenchResult.TCP_CONN, "netstack4j", m.cliName()));
+        }
+        out.add(new Case(BenchResult.TCP_CONN, "jdk", JdkTcp.LABEL));
         for (int connections : BenchResult.TCP_COST_CONNECTIONS) { // the variant is the number of connections open
             out.add(new Case(BenchResult.TCP_COST, "netstack4j", Integer.toString(connections)));
         }
@@ -160,6 +164,7 @@ final class Bench {
             case BenchResult.TCP_RR -> jdk ? jdkTcpRr() : tcpRr(WakeMode.parse(c.variant()));
             case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
             case BenchResult.TCP_COST -> tcpCost(Integer.parseInt(c.variant()));
+            case BenchResult.TCP_CONN -> jdk ? jdkShortConnections() : shortConnections(WakeMode.parse(c.variant()));
             case BenchResult.RT_UDP_ONE_WAY -> realUdpOneWay(Deployed.parse(c.variant()));
             case BenchResult.RT_UDP_ECHO -> realUdpEcho(Deployed.parse(c.variant()));
             case BenchResult.RT_TCP_RR_LOOP -> realTcpRrOnLoops(Deployed.parse(c.variant()));
@@ -357,6 +362,50 @@ final class Bench {
             return bulk(test, "netstack4j", mode.cliName(), () -> pair.bulk(TCP_CHUNK_BYTES), pair::segments,
                     this::allocatedHere);
         }
+    }
+
+    /** Short connections between two simulated hosts (open, one byte each way, close), per second of wall clock. */
+    BenchResult shortConnections(WakeMode mode) throws Exception {
+        try (TcpStreamPair pair = TcpStreamPair.open(mode)) {
+            return connections("netstack4j", mode.cliName(), pair::shortConnection, this::allocatedHere);
+        }
+    }
+
+    BenchResult jdkShortConnections() throws Exception {
+        try (JdkShortConnections j = new JdkShortConnections()) {
+            return connections("jdk", JdkTcp.LABEL, j::once, () -> allocated(j.serverThread()));
+        }
+    }
+
+    private BenchResult connections(String stack, String variant, EchoOnce once, LongSupplier allocation) throws Exception {
+        runFor(budget.warmupNanos(), () -> {
+            for (int i = 0; i < 64; i++) {
+                once.run();
+            }
+            return 64;
+        });
+        double[] rates = new double[budget.trials()];
+        long count = 0;
+        long nanos = 0;
+        long allocated = 0;
+        for (int t = 0; t < budget.trials(); t++) {
+            long a0 = allocation.getAsLong();
+            long t0 = System.nanoTime();
+            long n = 0;
+            long elapsed;
+            do {
+                once.run();
+                n++;
+                elapsed = System.nanoTime() - t0;
+            } while (elapsed < budget.measureNanos());
+            allocated += allocation.getAsLong() - a0;
+            rates[t] = n * 1e9 / elapsed;
+            count += n;
+            nanos += elapsed;
+        }
+        // Allocation per connection, not per packet: a connection allocates its state (a few objects) by design.
+        return new BenchResult(BenchResult.TCP_CONN, stack, variant, count, nanos / 1e9, median(rates), Double.NaN, null,
+                (double) allocated / count, 0);
     }
 
     /**

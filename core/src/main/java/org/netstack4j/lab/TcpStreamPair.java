@@ -42,6 +42,7 @@ public final class TcpStreamPair implements AutoCloseable {
     private final byte[] one = {42};
     private boolean closed;
     private int idleConnections;
+    private TcpLayer.Listener shortListener;
 
     private TcpStreamPair(Network net, TcpLayer clientTcp, TcpLayer serverTcp, TcpConnection client,
                           TcpConnection server, WakeMode mode) {
@@ -221,6 +222,69 @@ public final class TcpStreamPair implements AutoCloseable {
                 throw stalled("request/response", answered ? 1 : 0, 2);
             }
         }
+    }
+
+    /** The port {@link #shortConnection} connects to. */
+    public static final int SHORT_PORT = 5000;
+    /** Simulated time between two short connections: the clock moves, as ISNs, timestamps and TIME-WAIT need. */
+    static final long SHORT_SPACING_NANOS = 20_000;
+
+    /**
+     * One short connection, as a web client makes them: the client connects to {@link #SHORT_PORT},
+     * sends a one-byte request; the server accepts, answers one byte and closes; the client reads
+     * the answer and the end, and closes. Returns once the client's end is closed (the server's
+     * waits in TIME-WAIT, which a later connection from the same port ends, RFC 6191).
+     */
+    public void shortConnection() throws IOException {
+        if (shortListener == null) {
+            shortListener = serverTcp.listenNow(0, SHORT_PORT, 1024, null);
+        }
+        sim.runFor(SHORT_SPACING_NANOS);
+        TcpConnection c = clientTcp.connectNow(Ipv4Address.parseBits(UdpPair.SERVER_ADDRESS), SHORT_PORT, null);
+        TcpConnection s = null;
+        boolean sent = false;
+        boolean answered = false;
+        boolean closed = false;
+        int idle = 0;
+        while (c.state() != org.netstack4j.stack.tcp.TcpState.CLOSED) {
+            // Time may move on a little (a card's interrupt moderation holds an interrupt for some
+            // microseconds), and, if nothing happens for a while, to the next timer (a retransmission).
+            boolean progress = sim.step(sim.nanos() + (idle < 100 ? 1_000_000L : 10_000_000_000L));
+            if (s == null && (s = serverTcp.acceptNow(shortListener, null)) != null) {
+                progress = true;
+            }
+            if (!sent && clientTcp.writeNow(c, one, 0, 1) == 1) {
+                sent = true;
+                progress = true;
+            }
+            if (s != null && !answered && serverTcp.readNow(s, buffer, 0, 1) == 1) {
+                serverTcp.writeNow(s, buffer, 0, 1);
+                serverTcp.closeNow(s);
+                answered = true;
+                progress = true;
+            }
+            if (answered && !closed && c.finReceived()) {
+                if (clientTcp.readNow(c, buffer, 0, buffer.length) != 1) {
+                    throw new IllegalStateException("the answer did not arrive before the server's FIN: " + c);
+                }
+                clientTcp.closeNow(c);
+                closed = true;
+                progress = true;
+            }
+            idle = progress ? 0 : idle + 1;
+            if (idle > MAX_IDLE_PASSES) {
+                throw new IllegalStateException("a short connection stalled (" + mode.cliName() + " mode, sent " + sent
+                        + ", answered " + answered + ", closed " + closed + "): client " + c + ", server " + s);
+            }
+        }
+        if (c.failure() != null) {
+            throw new IOException("the short connection failed: " + c.failure());
+        }
+    }
+
+    /** A counter of the server host's. */
+    public long serverCounter(Counter c) {
+        return net.nodes().get(1).host().counters().get(c);
     }
 
     /** TCP segments both hosts have sent so far (data and ACKs): what a per-packet figure divides by. */

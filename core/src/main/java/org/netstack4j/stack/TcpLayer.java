@@ -10,6 +10,7 @@ import org.netstack4j.exec.Timer;
 import org.netstack4j.exec.TimerWheel;
 import org.netstack4j.stack.tcp.ConnectionTable;
 import org.netstack4j.stack.tcp.InitialSequenceNumbers;
+import org.netstack4j.stack.tcp.SipHash;
 import org.netstack4j.stack.tcp.SynCookies;
 import org.netstack4j.stack.tcp.TcpConfig;
 import org.netstack4j.stack.tcp.TcpConnection;
@@ -52,6 +53,9 @@ public final class TcpLayer {
     private final Listener[] listeners = new Listener[65_536];
     private final InitialSequenceNumbers isn;
     private final TcpOptions options = new TcpOptions();
+    /** RFC 6056's F(): where a destination's ephemeral ports start; {@link #nextEphemeral} moves them on. */
+    private final SipHash portHash;
+    private long nextEphemeral;
     /** The SYN cookie codec, or null with cookies off. */
     private final SynCookies cookies;
     private final TcpOptions cookieOptions = new TcpOptions();
@@ -182,6 +186,7 @@ public final class TcpLayer {
         this.table = new ConnectionTable(keys.nextLong(), keys.nextLong(), maxConnections);
         this.isn = new InitialSequenceNumbers(keys.nextLong(), keys.nextLong());
         this.cookies = synCookies ? new SynCookies(keys.nextLong(), keys.nextLong()) : null;
+        this.portHash = new SipHash(keys.nextLong(), keys.nextLong());
         this.memory = new ChunkPool(host.name() + "-streams", streamMemoryBytes);
         this.wheel = new TimerWheel(timeline.nanos());
         this.timerJob = cpu.newJob(host.name() + "-tcp-timers", this::onTimers);
@@ -966,10 +971,18 @@ public final class TcpLayer {
         return created;
     }
 
-    /** A port no connection to {@code address:port} from {@code local} uses, and no listener holds (RFC 6056). */
+    /**
+     * A port no connection to {@code address:port} from {@code local} uses, and no listener holds:
+     * RFC 6056's algorithm 3 (as Linux), a keyed hash of the addresses and the destination port
+     * plus a counter. An off-path attacker cannot guess it, and towards one destination the ports
+     * go round the whole range before one comes back, so a port returns long after its last
+     * connection's TIME-WAIT at the peer began (a port drawn at random would often meet it within
+     * the same timestamp tick, where the peer cannot tell the new SYN from an old one).
+     */
     private int ephemeralPort(int local, int address, int port) throws BindException {
         int range = EPHEMERAL_HIGH - EPHEMERAL_LOW + 1;
-        int start = host.random().nextInt(range);
+        long offset = portHash.hash(local, 0, address, port, 0) & 0x7FFF_FFFFL;
+        int start = (int) ((offset + nextEphemeral++) % range);
         for (int i = 0; i < range; i++) {
             int candidate = EPHEMERAL_LOW + (start + i) % range;
             if (listeners[candidate] == null && table.find(local, candidate, address, port) == null) {
