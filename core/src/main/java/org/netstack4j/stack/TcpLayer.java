@@ -1188,6 +1188,7 @@ public final class TcpLayer {
             m.put("state", info.state().name().toLowerCase(java.util.Locale.ROOT));
             m.put("local", local);
             m.put("remote", remote);
+            m.put("congestion_control", info.congestionControl().name().toLowerCase(java.util.Locale.ROOT));
             m.put("cwnd", info.cwnd());
             m.put("ssthresh", info.ssthresh() == Long.MAX_VALUE ? null : info.ssthresh());
             m.put("srtt_us", info.srttNanos() / 1000);

@@ -2,10 +2,31 @@ package org.netstack4j.stack.tcp;
 
 /**
  * What a connection's sender asks of congestion control, in bytes: how much may be in flight,
- * and what to do on acknowledgments, duplicate acknowledgments and timeouts. NewReno
- * ({@link NewReno}) is the first; CUBIC stands behind the same interface.
+ * and what to do on acknowledgments, duplicate acknowledgments and timeouts. {@link Cubic}
+ * (RFC 9438, the default, as in Linux) and {@link NewReno} (RFC 5681 and 6582) stand behind it;
+ * a connection takes the one its {@link TcpConfig} names. Time comes from the caller, so an
+ * algorithm is plain state that a test drives with crafted events.
  */
 public interface CongestionControl {
+
+    /** The algorithms a connection can be set up with ({@link TcpConfig#congestionControl()}). */
+    enum Kind {
+        /** RFC 5681 and 6582: halve on a loss, one segment more per window acknowledged. */
+        NEW_RENO,
+        /** RFC 9438: back off to 0.7, grow along a cubic curve in time around the window of the last loss. */
+        CUBIC;
+
+        /** A fresh instance for a sender of segments of {@code smss} bytes. */
+        public CongestionControl create(int smss) {
+            return switch (this) {
+                case NEW_RENO -> new NewReno(smss);
+                case CUBIC -> new Cubic(smss);
+            };
+        }
+    }
+
+    /** Which algorithm this is. */
+    Kind kind();
 
     /** The congestion window: bytes that may be unacknowledged at once. */
     long cwnd();
@@ -18,9 +39,11 @@ public interface CongestionControl {
 
     /**
      * New data acknowledged: {@code ackedBytes} more, the cumulative ACK now at {@code ackSeq};
-     * {@code flightBefore} bytes were outstanding before this ACK.
+     * {@code flightBefore} bytes were outstanding before this ACK. {@code nowNanos} is the
+     * host's clock and {@code srttNanos} the smoothed round-trip time (-1 before any sample):
+     * CUBIC grows the window as a function of time.
      */
-    void onAck(long ackedBytes, int ackSeq, long flightBefore);
+    void onAck(long ackedBytes, int ackSeq, long flightBefore, long nowNanos, long srttNanos);
 
     /**
      * A duplicate acknowledgment (RFC 5681's definition); {@code flight} bytes outstanding,

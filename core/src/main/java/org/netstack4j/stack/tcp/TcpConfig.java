@@ -1,5 +1,7 @@
 package org.netstack4j.stack.tcp;
 
+import java.util.Objects;
+
 /**
  * What a connection is set up with. Times are nanoseconds on the host's clock.
  *
@@ -23,16 +25,17 @@ package org.netstack4j.stack.tcp;
  * @param userTimeoutNanos  how long sent data may stay unacknowledged, or a zero window unopened,
  *                          before the connection is given up (RFC 5482, TCP_USER_TIMEOUT); 0: no limit
  *                          but {@code maxRetransmits}
+ * @param congestionControl the algorithm each connection's sender runs (CUBIC by default, as Linux)
  */
 public record TcpConfig(int mss, int receiveBuffer, int sendBuffer, boolean windowScaling, boolean timestamps,
                         boolean sack, boolean noDelay, long minRtoNanos, long maxRtoNanos, long delayedAckNanos,
                         long timeWaitNanos, int maxRetransmits, int outOfOrderRanges, boolean keepAlive,
                         long keepAliveIdleNanos, long keepAliveIntervalNanos, int keepAliveProbes,
-                        long userTimeoutNanos) {
+                        long userTimeoutNanos, CongestionControl.Kind congestionControl) {
 
     public static final TcpConfig DEFAULT = new TcpConfig(1460, 256 * 1024, 256 * 1024, true, true, true, false,
             RttEstimator.DEFAULT_MIN_RTO_NANOS, RttEstimator.DEFAULT_MAX_RTO_NANOS, 40_000_000L, 60_000_000_000L,
-            15, 32, false, 7_200_000_000_000L, 75_000_000_000L, 9, 0);
+            15, 32, false, 7_200_000_000_000L, 75_000_000_000L, 9, 0, CongestionControl.Kind.CUBIC);
 
     public TcpConfig {
         if (mss < 64 || mss > 65_495) {
@@ -51,6 +54,7 @@ public record TcpConfig(int mss, int receiveBuffer, int sendBuffer, boolean wind
                 || userTimeoutNanos < 0) {
             throw new IllegalArgumentException("keepalive times must be at least 1 ms, probes at least 1, the user timeout not negative");
         }
+        Objects.requireNonNull(congestionControl, "congestionControl");
     }
 
     /** The window shift that lets {@link #receiveBuffer} be offered whole (0 without scaling). */
@@ -98,6 +102,10 @@ public record TcpConfig(int mss, int receiveBuffer, int sendBuffer, boolean wind
         return toBuilder().timeWait(nanos).build();
     }
 
+    public TcpConfig withCongestionControl(CongestionControl.Kind kind) {
+        return toBuilder().congestionControl(kind).build();
+    }
+
     /** Names what differs from a configuration it starts from. */
     public static final class Builder {
         private int mss;
@@ -118,6 +126,7 @@ public record TcpConfig(int mss, int receiveBuffer, int sendBuffer, boolean wind
         private long keepAliveIntervalNanos;
         private int keepAliveProbes;
         private long userTimeoutNanos;
+        private CongestionControl.Kind congestionControl;
 
         private Builder(TcpConfig c) {
             mss = c.mss;
@@ -138,6 +147,7 @@ public record TcpConfig(int mss, int receiveBuffer, int sendBuffer, boolean wind
             keepAliveIntervalNanos = c.keepAliveIntervalNanos;
             keepAliveProbes = c.keepAliveProbes;
             userTimeoutNanos = c.userTimeoutNanos;
+            congestionControl = c.congestionControl;
         }
 
         public Builder mss(int bytes) {
@@ -202,10 +212,16 @@ public record TcpConfig(int mss, int receiveBuffer, int sendBuffer, boolean wind
             return this;
         }
 
+        public Builder congestionControl(CongestionControl.Kind kind) {
+            congestionControl = kind;
+            return this;
+        }
+
         public TcpConfig build() {
             return new TcpConfig(mss, receiveBuffer, sendBuffer, windowScaling, timestamps, sack, noDelay,
                     minRtoNanos, maxRtoNanos, delayedAckNanos, timeWaitNanos, maxRetransmits, outOfOrderRanges,
-                    keepAlive, keepAliveIdleNanos, keepAliveIntervalNanos, keepAliveProbes, userTimeoutNanos);
+                    keepAlive, keepAliveIdleNanos, keepAliveIntervalNanos, keepAliveProbes, userTimeoutNanos,
+                    congestionControl);
         }
     }
 }

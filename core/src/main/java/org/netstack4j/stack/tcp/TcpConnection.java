@@ -28,7 +28,8 @@ import static org.netstack4j.wire.TcpSequence.lt;
  * <p>Sending: data the application wrote waits in a ring until acknowledged; the sender sends
  * what the peer's window and the congestion window allow, in segments of the peer's MSS, with
  * Nagle's rule unless no-delay is set; the retransmission timer (RFC 6298) resends from the first
- * unacknowledged byte, and three duplicate ACKs resend it at once (NewReno). A zero window is
+ * unacknowledged byte, and three duplicate ACKs resend it at once (fast retransmit); the congestion
+ * window is CUBIC's or NewReno's, as the configuration says ({@link CongestionControl}). A zero window is
  * probed on the same timer. Receiving: in-order data goes to the ring the application reads;
  * out-of-order data is kept in place in the same ring (it lies inside the window, which is the
  * ring's free space) with its ranges in {@link ReceivedRanges}, and reported by SACK. The right
@@ -188,7 +189,7 @@ public final class TcpConnection {
         this.sacked = new ReceivedRanges(config.outOfOrderRanges());
         this.rcvShift = config.windowShift();
         this.rtt = new RttEstimator(config.minRtoNanos(), config.maxRtoNanos(), TS_TICK_NANOS);
-        this.cc = new NewReno(DEFAULT_PEER_MSS);
+        this.cc = config.congestionControl().create(DEFAULT_PEER_MSS);
         this.keepAlive = config.keepAlive();
         this.noDelay = config.noDelay();
         this.userTimeoutNanos = config.userTimeoutNanos();
@@ -337,7 +338,7 @@ public final class TcpConnection {
             tsRecent = tsVal;
         }
         sackOk = config.sack() && sackPermitted;
-        cc = new NewReno(sendMss());
+        cc = config.congestionControl().create(sendMss());
     }
 
     private void synchronizedInput(PacketBuffer seg, TcpOptions options, long now) {
@@ -448,9 +449,9 @@ public final class TcpConnection {
             int acked = TcpSequence.distance(sndUna, ack);
             sampleRtt(ack, options, now);
             acknowledge(ack, now);
-            cc.onAck(acked, ack, flightBefore);
+            cc.onAck(acked, ack, flightBefore, now, rtt.srttNanos());
             if (cc.inRecovery() && lt(sndUna, sndMax)) {
-                retransmitFirst(now); // NewReno partial ACK: the next hole
+                retransmitFirst(now); // a partial ACK in recovery (RFC 6582): the next hole
             }
             updateWindow(seg, seq, ack);
         } else if (length == 0 && TcpSegment.window(seg) << sndShift == sndWnd && lt(sndUna, sndMax)) {
@@ -1203,14 +1204,14 @@ public final class TcpConnection {
                        int peerMss, boolean timestamps, boolean sack, int sendShift, int receiveShift,
                        long droppedOutOfWindow, long droppedOutOfOrderFull, long droppedNoBuffer, long droppedNoMemory,
                        long challengeAcks,
-                       long outOfWindowAcksSuppressed) {
+                       long outOfWindowAcksSuppressed, CongestionControl.Kind congestionControl) {
     }
 
     public Info info() {
         return new Info(state, cc.cwnd(), cc.ssthresh(), rtt.srttNanos(), rtt.rtoNanos(), retransmitted, bytesAcked,
                 bytesReceived, segmentsIn, segmentsOut, sndWnd, peerMss, timestamps, sackOk, sndShift, rcvShift,
                 droppedOutOfWindow, droppedOutOfOrderFull, droppedNoBuffer, droppedNoMemory, challengeAcks,
-                outOfWindowAcksSuppressed);
+                outOfWindowAcksSuppressed, cc.kind());
     }
 
     @Override

@@ -19,11 +19,11 @@ class NewRenoTest {
     @Test
     void slowStartGrowsByTheBytesAckedUpToOneSegmentPerAck() {
         NewReno cc = new NewReno(MSS);
-        cc.onAck(MSS, 1000, 10 * MSS);
+        cc.onAck(MSS, 1000, 10 * MSS, 0, -1);
         assertThat(cc.cwnd()).isEqualTo(11 * MSS);
-        cc.onAck(3 * MSS, 4000, 10 * MSS); // a stretch ACK still adds one SMSS (L = 1)
+        cc.onAck(3 * MSS, 4000, 10 * MSS, 0, -1); // a stretch ACK still adds one SMSS (L = 1)
         assertThat(cc.cwnd()).isEqualTo(12 * MSS);
-        cc.onAck(100, 4100, 10 * MSS);
+        cc.onAck(100, 4100, 10 * MSS, 0, -1);
         assertThat(cc.cwnd()).isEqualTo(12 * MSS + 100);
     }
 
@@ -41,10 +41,10 @@ class NewRenoTest {
         assertThat(cc.onDuplicateAck(flight, highestSent)).as("no second retransmit").isFalse();
         assertThat(cc.cwnd()).as("inflated by each further duplicate").isEqualTo(9 * MSS);
 
-        cc.onAck(3 * MSS, 13_000, flight); // partial: the next hole is at 13,000
+        cc.onAck(3 * MSS, 13_000, flight, 0, -1); // partial: the next hole is at 13,000
         assertThat(cc.inRecovery()).isTrue();
         assertThat(cc.cwnd()).as("9 - 3 + 1 segments").isEqualTo(7 * MSS);
-        cc.onAck(7 * MSS, 20_000, 7 * MSS); // everything outstanding at the loss
+        cc.onAck(7 * MSS, 20_000, 7 * MSS, 0, -1); // everything outstanding at the loss
         assertThat(cc.inRecovery()).isFalse();
         assertThat(cc.cwnd()).as("min(ssthresh, max(flight, SMSS) + SMSS)").isEqualTo(2 * MSS);
     }
@@ -56,14 +56,14 @@ class NewRenoTest {
         assertThat(cc.cwnd()).isEqualTo(MSS);
         assertThat(cc.ssthresh()).isEqualTo(4 * MSS);
         for (int i = 0; i < 3; i++) {
-            cc.onAck(MSS, 0, MSS);
+            cc.onAck(MSS, 0, MSS, 0, -1);
         }
         assertThat(cc.cwnd()).as("slow start up to ssthresh").isEqualTo(4 * MSS);
         for (int i = 0; i < 3; i++) {
-            cc.onAck(MSS, 0, 4 * MSS);
+            cc.onAck(MSS, 0, 4 * MSS, 0, -1);
         }
         assertThat(cc.cwnd()).as("three quarters of a window: not yet").isEqualTo(4 * MSS);
-        cc.onAck(MSS, 0, 4 * MSS);
+        cc.onAck(MSS, 0, 4 * MSS, 0, -1);
         assertThat(cc.cwnd()).isEqualTo(5 * MSS);
     }
 
