@@ -153,7 +153,8 @@ public final class TcpLayer {
         int halfOpen;
         /** When this listener last answered a SYN with a cookie (-1: never): only then are ACKs checked for one. */
         long cookieSentAt = -1;
-        Wakeup acceptor;
+        /** Threads blocked in accept, one entry per thread: each is woken when a connection is ready. */
+        final ArrayDeque<Wakeup> acceptors = new ArrayDeque<>();
         boolean closed;
         /** The non-blocking API's: told when the queue stops being empty. */
         TcpEvents events;
@@ -459,8 +460,7 @@ public final class TcpLayer {
                 c.count(Counter.TCP_ATTEMPT_FAILS); // SYN-RECEIVED to CLOSED (RFC 4022)
             } else if (s.synchronized_() && !l.closed) {
                 l.ready.add(conn);
-                wake(l.acceptor);
-                l.acceptor = null;
+                wakeAll(l.acceptors); // each looks again; one takes the connection, the others wait on
                 if (l.events != null && l.ready.size() == 1) {
                     tellAcceptable(l);
                 }
@@ -763,6 +763,12 @@ public final class TcpLayer {
         }
     }
 
+    private void wakeAll(ArrayDeque<Wakeup> waiting) {
+        for (Wakeup w; (w = waiting.poll()) != null; ) {
+            wake(w);
+        }
+    }
+
     private void wake(Wakeup w) {
         if (w != null) {
             w.fired = true;
@@ -849,8 +855,9 @@ public final class TcpLayer {
                     throw new SocketClosedException("listener is closed");
                 }
                 TcpConnection ready = l.ready.poll();
+                l.acceptors.removeIf(w -> w.thread == me.thread); // a wait of this thread's that timed out
                 if (ready == null) {
-                    l.acceptor = me;
+                    l.acceptors.add(me);
                 }
                 return ready;
             });
@@ -882,7 +889,7 @@ public final class TcpLayer {
                     conn.abort();
                     after(conn, conn.retransmitted(), host.nanos());
                 }
-                wake(l.acceptor);
+                wakeAll(l.acceptors);
             }
             return null;
         });

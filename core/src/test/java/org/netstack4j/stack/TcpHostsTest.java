@@ -276,6 +276,49 @@ class TcpHostsTest {
         assertThat(net.poolsFull()).isTrue();
     }
 
+    /**
+     * Two threads blocked in accept on one listener at once, on real threads: two connections
+     * come, each thread gets one at once (a listener that kept only the last waiter left the
+     * other asleep until its accept timed out).
+     */
+    @Test
+    void twoThreadsAcceptingAtOnceEachGetAConnection() throws Exception {
+        Network net = TwoHosts.start(Network.real(39), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
+        Host client = net.nodes().get(0).host();
+        Host gateway = net.nodes().get(1).host();
+        TcpListener listener = net.run("listen", () -> TcpListener.listen(gateway, 80, 4));
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < 2; i++) {
+            net.startApplication("acceptor-" + i, () -> {
+                try (TcpSocket s = listener.accept(Duration.ofSeconds(20))) {
+                    accepted.incrementAndGet();
+                    s.write("hi".getBytes());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        String got = net.run("clients", () -> {
+            net.applications().sleepUntil(net.applications().clock().nanos() + 200_000_000L); // both are waiting
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < 2; i++) {
+                try (TcpSocket c = TcpSocket.connect(client, GATEWAY, 80, Duration.ofSeconds(5))) {
+                    c.setTimeout(Duration.ofSeconds(5)); // far less than the acceptors' 20 s
+                    b.append(new String(c.inputStream().readAllBytes()));
+                }
+            }
+            return b.toString();
+        });
+        assertThat(got).isEqualTo("hihi");
+        assertThat(accepted.get()).isEqualTo(2);
+        net.run("close", () -> {
+            listener.close();
+            return null;
+        });
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+
     /** A read blocked on a socket that another thread closes fails with "closed", as the JDK's does, rather than wait on. */
     @Test
     void aReadBlockedWhenAnotherThreadClosesTheSocketFails() throws Exception {
