@@ -89,6 +89,8 @@ public enum Counter {
     TCP_IN_SEGS("tcp", "InSegs"),
     TCP_OUT_SEGS("tcp", "OutSegs"),
     TCP_RETRANS_SEGS("tcp", "RetransSegs"),
+    /** Retransmission timeouts: the timer expired with data or a SYN unacknowledged (Linux's TCPTimeouts). */
+    TCP_TIMEOUTS("tcp", "Timeouts"),
     TCP_IN_ERRS("tcp", "InErrs"),
     TCP_IN_CSUM_ERRORS("tcp", "InCsumErrors"),
     TCP_OUT_RSTS("tcp", "OutRsts"),

@@ -229,6 +229,7 @@ public final class TcpLayer {
                 case NO_MEMORY_DROPPED -> Counter.TCP_NO_MEMORY_DROPPED;
                 case CHALLENGE_ACK -> Counter.TCP_CHALLENGE_ACKS;
                 case ACK_RATE_LIMITED -> Counter.TCP_ACK_RATE_LIMITED;
+                case TIMEOUT -> Counter.TCP_TIMEOUTS;
             });
         }
 

@@ -67,7 +67,9 @@ public final class TcpConnection {
         /** A challenge ACK sent (RFC 5961). */
         CHALLENGE_ACK,
         /** An answer to an unacceptable segment held back by the 500 ms rate limit. */
-        ACK_RATE_LIMITED
+        ACK_RATE_LIMITED,
+        /** The retransmission timer expired with data (or a SYN) unacknowledged. */
+        TIMEOUT
     }
 
     /** Why a connection ended other than by an orderly close. */
@@ -826,6 +828,7 @@ public final class TcpConnection {
             fail(Failure.TIMED_OUT);
             return;
         }
+        out.count(Event.TIMEOUT);
         rtt.backOff();
         if (retransmits > 1) {
             sacked.clear(); // timeouts in a row: perhaps the peer dropped what it SACKed (RFC 2018 8)

@@ -1,0 +1,123 @@
+package org.netstack4j.lab;
+
+import org.netstack4j.driver.WakeMode;
+import org.netstack4j.exec.Simulation;
+import org.netstack4j.hw.link.Bottleneck;
+import org.netstack4j.hw.link.FaultInjector;
+import org.netstack4j.stack.Counter;
+import org.netstack4j.stack.HostConfig;
+import org.netstack4j.stack.TcpLayer;
+import org.netstack4j.stack.tcp.TcpConfig;
+import org.netstack4j.stack.tcp.TcpConnection;
+import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.MacAddress;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a TCP configuration recovers from loss: one transfer between two simulated hosts over a
+ * link of finite rate, delay and queue ({@link Bottleneck}) that also loses (and may reorder)
+ * frames at random in both directions ({@link FaultInjector}), timed in simulated time. What
+ * it measures is the protocol's — seconds to move the bytes, retransmission timeouts, segments
+ * sent again — not this machine's speed; the same seed gives the same figures.
+ */
+public final class TcpLossRig {
+    /** The link: 100 Mbit/s, 5 ms each way, a queue of one bandwidth-delay product. */
+    public static final long RATE_BITS = 100_000_000L;
+    public static final long DELAY_NANOS = 5_000_000L;
+    public static final int QUEUE_BYTES = 125_000;
+    private static final int PORT = 9;
+    /** A transfer that has not finished after this much simulated time has failed. */
+    private static final long LIMIT_NANOS = 3_600_000_000_000L;
+
+    /** What one transfer took: simulated seconds, timeouts and retransmitted segments (the sender's). */
+    public record Outcome(long bytes, double seconds, long timeouts, long retransmitted, long lost) {
+        public double mbitPerSecond() {
+            return bytes * 8 / seconds / 1e6;
+        }
+    }
+
+    private TcpLossRig() {
+    }
+
+    /**
+     * Moves {@code bytes} from one host to the other with {@code tcp}, through a link that drops
+     * {@code loss} of the frames each way and delays {@code reorder} of them by 2 ms past the
+     * ones behind.
+     */
+    public static Outcome transfer(long seed, long bytes, double loss, double reorder, TcpConfig tcp) throws Exception {
+        Network net = Network.simulated(seed);
+        List<FaultInjector> injectors = new ArrayList<>();
+        List<Bottleneck> links = new ArrayList<>();
+        try {
+            // Patient ARP: at 20 % loss each way three unanswered requests in a row are common.
+            HostConfig config = HostConfig.builder().tcp(tcp).arpTimes(60_000_000_000L, 1_000_000_000L, 10,
+                    1_000_000_000L).seed(seed).build();
+            Network.Node a = net.addHost("sender", MacAddress.parse("02:00:00:00:00:01"), UdpPair.CLIENT_ADDRESS + "/24",
+                    WakeMode.NAPI, config);
+            Network.Node b = net.addHost("receiver", MacAddress.parse("02:00:00:00:00:02"), UdpPair.SERVER_ADDRESS + "/24",
+                    WakeMode.NAPI, config.withSeed(seed + 1));
+            FaultInjector.Rates rates = FaultInjector.Rates.NONE.withDrop(loss).withReorder(reorder, 2_000_000L);
+            net.cable(a, b, link -> {
+                Bottleneck bn = new Bottleneck(link, net.timeline(), RATE_BITS, DELAY_NANOS, QUEUE_BYTES, 512, 2048);
+                links.add(bn);
+                FaultInjector f = new FaultInjector(bn, net.timeline(), rates, seed * 31 + injectors.size());
+                injectors.add(f);
+                return f;
+            });
+            net.start();
+            Simulation sim = net.simulation();
+            TcpLayer sender = a.host().tcp();
+            TcpLayer receiver = b.host().tcp();
+            TcpLayer.Listener l = receiver.listenNow(0, PORT, 1, null);
+            TcpConnection out = sender.connectNow(Ipv4Address.parseBits(UdpPair.SERVER_ADDRESS), PORT, null);
+            long start = sim.nanos();
+            TcpConnection in = null;
+            byte[] chunk = new byte[64 * 1024];
+            long written = 0;
+            long read = 0;
+            while (read < bytes) {
+                if (sim.nanos() - start > LIMIT_NANOS) {
+                    throw new IllegalStateException("the transfer did not finish in an hour of simulated time: " + out);
+                }
+                if (out.failure() != null) {
+                    throw new IOException("the sender's connection failed: " + out.failure());
+                }
+                while (written < bytes) {
+                    int n = sender.writeNow(out, chunk, 0, (int) Math.min(chunk.length, bytes - written));
+                    if (n == 0) {
+                        break;
+                    }
+                    written += n;
+                }
+                if (in == null) {
+                    in = receiver.acceptNow(l, null);
+                }
+                int n;
+                while (in != null && (n = receiver.readNow(in, chunk, 0, chunk.length)) > 0) {
+                    read += n;
+                }
+                if (read < bytes && !sim.step(start + LIMIT_NANOS)) {
+                    throw new IllegalStateException("nothing left to happen at " + read + " of " + bytes + " bytes: " + out);
+                }
+            }
+            double seconds = (sim.nanos() - start) / 1e9;
+            long lost = 0;
+            for (FaultInjector f : injectors) {
+                lost += f.counters().dropped();
+            }
+            return new Outcome(bytes, seconds, a.host().counters().get(Counter.TCP_TIMEOUTS),
+                    a.host().counters().get(Counter.TCP_RETRANS_SEGS), lost);
+        } finally {
+            net.close();
+            for (FaultInjector f : injectors) {
+                f.close();
+            }
+            for (Bottleneck bn : links) {
+                bn.close();
+            }
+        }
+    }
+}
