@@ -67,7 +67,7 @@ final class HostOptions {
 
     /** A host of these options woken as {@code mode}, with no lab services, no capture, no DNS records. */
     StandaloneHost.Options plainHost(WakeMode mode) {
-        return new StandaloneHost.Options(mac, staticAddress(), gateway, mode, null, false, java.util.Map.of());
+        return new StandaloneHost.Options(mac, staticAddress(), gateway, mode, null, false, java.util.Map.of(), null);
     }
 
     /** The static address, or null for DHCP. */

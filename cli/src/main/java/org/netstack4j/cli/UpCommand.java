@@ -1,6 +1,7 @@
 package org.netstack4j.cli;
 
 import org.netstack4j.hw.link.ExternalMedium;
+import org.netstack4j.hw.link.FaultInjector;
 import org.netstack4j.lab.LabWorld;
 import org.netstack4j.lab.StandaloneHost;
 import org.netstack4j.wire.Ipv4Address;
@@ -89,6 +90,38 @@ final class UpCommand implements Callable<Integer> {
         records.computeIfAbsent(name, k -> new ArrayList<>()).add(bits);
     }
 
+    /** Faults to inject between the medium and the card, each way; null for none. */
+    FaultInjector.Rates faults;
+
+    @Option(names = "--faults", paramLabel = "KIND=RATE,...",
+            description = "Inject faults between the medium and the card, each way: drop, duplicate, reorder, corrupt "
+                    + "and delay, each a rate in 0..1, e.g. drop=0.02,reorder=0.01 (TCP's recovery against a real peer).")
+    void setFaults(String value) {
+        FaultInjector.Rates r = FaultInjector.Rates.NONE;
+        for (String part : value.split(",")) {
+            int eq = part.indexOf('=');
+            String kind = eq < 0 ? part.strip() : part.substring(0, eq).strip();
+            double rate;
+            try {
+                rate = Double.parseDouble(eq < 0 ? "" : part.substring(eq + 1).strip());
+            } catch (NumberFormatException e) {
+                throw bad("--faults takes KIND=RATE,... like drop=0.02,reorder=0.01, not '" + value + "'");
+            }
+            if (!(rate >= 0 && rate <= 1)) {
+                throw bad("--faults: a rate is in 0..1, not " + rate);
+            }
+            r = switch (kind) {
+                case "drop" -> r.withDrop(rate);
+                case "duplicate" -> r.withDuplicate(rate);
+                case "reorder" -> r.withReorder(rate, 1_000_000L);
+                case "corrupt" -> r.withCorrupt(rate, 1);
+                case "delay" -> r.withDelay(rate, 1_000_000L, 1_000_000L);
+                default -> throw bad("--faults: no such fault '" + kind + "' (drop, duplicate, reorder, corrupt, delay)");
+            };
+        }
+        faults = r;
+    }
+
     @CommandLine.Mixin
     DurationOption duration;
 
@@ -110,7 +143,7 @@ final class UpCommand implements Callable<Integer> {
             return Main.EXIT_FAILED;
         }
         StandaloneHost.Options options = new StandaloneHost.Options(host.mac, host.staticAddress(), host.gateway, wake.mode,
-                capture, true, records);
+                capture, true, records, faults);
         try {
             running = StandaloneHost.start(opened, options);
         } catch (IOException e) {
@@ -171,10 +204,20 @@ final class UpCommand implements Callable<Integer> {
             m.put("pools_full", h.poolsFull());
             m.put("services_running_at_stop", stillRunning);
             m.put("hosts", List.of(report)); // the schema every command shares (README, "JSON")
+            if (faults != null) {
+                m.put("faults", faultReport(h));
+            }
             out.println(Json.write(m));
         } else {
             out.println("up: stopping (" + (why.equals("signal") ? "signal" : "--duration elapsed") + ")");
             DemoCommand.printCounters(out, List.of(report));
+            if (faults != null) {
+                for (Map<String, Object> f : faultReport(h)) {
+                    out.printf(Locale.ROOT, "faults %s: %s of %s frames dropped, %s duplicated, %s reordered, %s corrupted%n",
+                            f.get("direction"), f.get("dropped"), f.get("sent"), f.get("duplicated"), f.get("reordered"),
+                            f.get("corrupted"));
+                }
+            }
             out.println("every buffer back: " + (h.poolsFull() ? "yes" : "NO"));
             out.println("services running at the stop: " + (stillRunning.isEmpty() ? "none" : String.join(", ", stillRunning)));
             if (capture != null) {
@@ -183,6 +226,24 @@ final class UpCommand implements Callable<Integer> {
         }
         out.flush();
         return failed ? Main.EXIT_FAILED : Main.EXIT_OK;
+    }
+
+    /** What each fault injector did: the host's way out (to the medium) first, then the way in. */
+    private static List<Map<String, Object>> faultReport(StandaloneHost h) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        List<FaultInjector.Counters> counters = h.faultCounters();
+        for (int i = 0; i < counters.size(); i++) {
+            FaultInjector.Counters c = counters.get(i);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("direction", i == 0 ? "out" : "in");
+            m.put("sent", c.sent());
+            m.put("dropped", c.dropped());
+            m.put("duplicated", c.duplicated());
+            m.put("reordered", c.reordered());
+            m.put("corrupted", c.corrupted());
+            out.add(m);
+        }
+        return out;
     }
 
     private CommandLine.ParameterException bad(String message) {

@@ -133,7 +133,7 @@ public final class Demo {
         }
         int prefix = Ipv4Cidr.parse(real.hostAddress()).prefix();
         StandaloneHost.Options o = new StandaloneHost.Options(real.mac(), real.hostAddress(), null,
-                options.mode(), options.capture(), false, Map.of());
+                options.mode(), options.capture(), false, Map.of(), null);
         StandaloneHost sh = StandaloneHost.start(real.medium().open(), o);
         if (!Ipv4Address.sameSubnet(real.address(), sh.address(), prefix)) {
             sh.close();

@@ -229,14 +229,24 @@ public final class Network implements AutoCloseable {
      * Real time only: frames from outside arrive when they arrive.
      */
     public void plug(Node node, int nic, ExternalMedium medium) {
+        plug(node, nic, medium, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #plug(Node, int, ExternalMedium)}, with {@code wrap} (a fault injector, say) put
+     * between the card and the medium each way, outside the capture: on the way out the capture
+     * records what the wrapper let through, on the way in what reached the card.
+     */
+    public void plug(Node node, int nic, ExternalMedium medium, UnaryOperator<Link> wrap) {
         if (sim != null) {
             throw new IllegalStateException("a medium outside the JVM needs real time, not a simulation");
         }
         var card = node.machine().nics().get(nic).card();
         PcapWriter w = capture;
-        medium.connect(card, w == null ? UnaryOperator.identity() : link -> Capture.wrap(link, w));
+        medium.connect(card, w == null ? wrap : link -> wrap.apply(Capture.wrap(link, w)));
         media.add(medium);
     }
+
 
     /** Brings every host up and starts the CPUs. */
     public void start() {

@@ -4,6 +4,7 @@ import org.netstack4j.socket.DhcpClient;
 import org.netstack4j.stack.Host;
 
 import org.netstack4j.driver.WakeMode;
+import org.netstack4j.hw.link.FaultInjector;
 import org.netstack4j.hw.link.ExternalMedium;
 import org.netstack4j.stack.Host;
 import org.netstack4j.stack.HostConfig;
@@ -32,9 +33,11 @@ public final class StandaloneHost implements AutoCloseable {
      * @param capture    where to write a pcap of everything on the medium, or null
      * @param services   whether to run the UDP service and the DNS responder
      * @param dnsRecords the A records the DNS responder serves (name to addresses)
+     * @param faults     faults to inject between the medium and the card, each way (loss, reordering,
+     *                   duplication, corruption), or null for none
      */
     public record Options(String mac, String address, Integer gateway, WakeMode mode, Path capture,
-                          boolean services, Map<String, List<Integer>> dnsRecords) {
+                          boolean services, Map<String, List<Integer>> dnsRecords, FaultInjector.Rates faults) {
         public Options {
             Objects.requireNonNull(mac, "mac");
             Objects.requireNonNull(mode, "mode");
@@ -43,19 +46,24 @@ public final class StandaloneHost implements AutoCloseable {
 
         /** The lab guest's identity: 10.0.2.15/24 at 52:54:00:12:34:56, router 10.0.2.2, no services. */
         public static Options labGuest(WakeMode mode) {
-            return new Options(LabWorld.HOST_MAC, "10.0.2.15/24", LabWorld.GATEWAY_IP, mode, null, false, Map.of());
+            return new Options(LabWorld.HOST_MAC, "10.0.2.15/24", LabWorld.GATEWAY_IP, mode, null, false, Map.of(), null);
         }
 
         public Options withServices(Map<String, List<Integer>> records) {
-            return new Options(mac, address, gateway, mode, capture, true, records);
+            return new Options(mac, address, gateway, mode, capture, true, records, faults);
         }
 
         public Options withCapture(Path file) {
-            return new Options(mac, address, gateway, mode, file, services, dnsRecords);
+            return new Options(mac, address, gateway, mode, file, services, dnsRecords, faults);
         }
 
         public Options withAddress(String cidr, Integer router) {
-            return new Options(mac, cidr, router, mode, capture, services, dnsRecords);
+            return new Options(mac, cidr, router, mode, capture, services, dnsRecords, faults);
+        }
+
+        /** The same, with {@code rates} of faults injected each way between the medium and the card. */
+        public Options withFaults(FaultInjector.Rates rates) {
+            return new Options(mac, address, gateway, mode, capture, services, dnsRecords, rates);
         }
     }
 
@@ -63,6 +71,8 @@ public final class StandaloneHost implements AutoCloseable {
     private final Options options;
     private final Network net;
     private final Network.Node node;
+    /** The fault injectors between the medium and the card (card to medium first), if faults were asked for. */
+    private final List<FaultInjector> injectors = new java.util.concurrent.CopyOnWriteArrayList<>();
     private LabServices services;
     private TcpServices tcpServices;
     private DhcpClient dhcp;
@@ -81,7 +91,16 @@ public final class StandaloneHost implements AutoCloseable {
             if (options.gateway() != null) {
                 node.host().setDefaultGateway(options.gateway());
             }
-            net.plug(node, 0, medium);
+            if (options.faults() != null) {
+                long seed = System.nanoTime();
+                net.plug(node, 0, medium, link -> {
+                    FaultInjector f = new FaultInjector(link, net.timeline(), options.faults(), seed + injectors.size());
+                    injectors.add(f);
+                    return f;
+                });
+            } else {
+                net.plug(node, 0, medium);
+            }
             net.start();
             if (options.address() == null) {
                 Host h = node.host();
@@ -127,6 +146,11 @@ public final class StandaloneHost implements AutoCloseable {
 
     public Options options() {
         return options;
+    }
+
+    /** What the fault injectors did, card to medium then medium to card; empty without faults. */
+    public List<FaultInjector.Counters> faultCounters() {
+        return injectors.stream().map(FaultInjector::counters).toList();
     }
 
     /** The services, or null when the host runs none. */

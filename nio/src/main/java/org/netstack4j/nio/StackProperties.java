@@ -64,7 +64,7 @@ final class StackProperties {
         };
         StandaloneHost.Options options = new StandaloneHost.Options(p.getProperty("netstack4j.mac", LabWorld.HOST_MAC),
                 dhcp ? null : p.getProperty("netstack4j.ip", "10.0.2.15/24"), gw == null ? null : Ipv4Address.parseBits(gw),
-                mode, null, false, Map.of());
+                mode, null, false, Map.of(), null);
         ExternalMedium opened = medium.open();
         try {
             StandaloneHost h = StandaloneHost.start(opened, options);
