@@ -91,6 +91,8 @@ public enum Counter {
     TCP_RETRANS_SEGS("tcp", "RetransSegs"),
     /** Retransmission timeouts: the timer expired with data or a SYN unacknowledged (Linux's TCPTimeouts). */
     TCP_TIMEOUTS("tcp", "Timeouts"),
+    /** Tail loss probes sent (RFC 8985 7; Linux's TCPLossProbes). */
+    TCP_TAIL_PROBES("tcp", "TailLossProbes"),
     TCP_IN_ERRS("tcp", "InErrs"),
     TCP_IN_CSUM_ERRORS("tcp", "InCsumErrors"),
     TCP_OUT_RSTS("tcp", "OutRsts"),

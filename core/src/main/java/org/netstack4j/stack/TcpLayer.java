@@ -230,6 +230,7 @@ public final class TcpLayer {
                 case CHALLENGE_ACK -> Counter.TCP_CHALLENGE_ACKS;
                 case ACK_RATE_LIMITED -> Counter.TCP_ACK_RATE_LIMITED;
                 case TIMEOUT -> Counter.TCP_TIMEOUTS;
+                case TAIL_PROBE -> Counter.TCP_TAIL_PROBES;
             });
         }
 

@@ -52,6 +52,14 @@ public interface CongestionControl {
      */
     boolean onDuplicateAck(long flight, int highestSent);
 
+    /**
+     * Loss found another way than by duplicate ACKs: the peer SACKed at least three segments'
+     * worth above the first unacknowledged byte (RFC 6675's IsLost), which ACKs carrying data
+     * tell as well as pure ones. Enters recovery as the third duplicate ACK would; returns true
+     * when the first unacknowledged segment should be retransmitted now (false in recovery).
+     */
+    boolean onSackedLoss(long flight, int highestSent);
+
     /** The retransmission timer expired with {@code flight} bytes outstanding. */
     void onTimeout(long flight);
 }

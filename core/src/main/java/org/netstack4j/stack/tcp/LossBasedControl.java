@@ -98,13 +98,29 @@ abstract sealed class LossBasedControl implements CongestionControl permits NewR
         if (duplicateAcks != DUPACK_THRESHOLD) {
             return false;
         }
-        // RFC 6582 3.2 step 2 (the "careful" variant would check the recover point; the first loss
-        // of a window is always recovered).
+        enterRecovery(flight, highestSent);
+        return true;
+    }
+
+    @Override
+    public final boolean onSackedLoss(long flight, int highestSent) {
+        if (inRecovery) {
+            return false;
+        }
+        enterRecovery(flight, highestSent);
+        return true;
+    }
+
+    /**
+     * RFC 6582 3.2 step 2 (the "careful" variant would check the recover point; the first loss
+     * of a window is always recovered).
+     */
+    private void enterRecovery(long flight, int highestSent) {
+        duplicateAcks = 0;
         ssthresh = Math.max(reduce(flight, false), 2L * smss);
         cwnd = ssthresh + 3L * smss;
         recover = highestSent - 1;
         inRecovery = true;
-        return true;
     }
 
     @Override

@@ -69,7 +69,9 @@ public final class TcpConnection {
         /** An answer to an unacceptable segment held back by the 500 ms rate limit. */
         ACK_RATE_LIMITED,
         /** The retransmission timer expired with data (or a SYN) unacknowledged. */
-        TIMEOUT
+        TIMEOUT,
+        /** A tail loss probe sent (RFC 8985 7): the last segment again, well before the timer. */
+        TAIL_PROBE
     }
 
     /** Why a connection ended other than by an orderly close. */
@@ -82,6 +84,10 @@ public final class TcpConnection {
     private static final int TIMESTAMP_OPTION_BYTES = 12;
     /** The timestamp clock: milliseconds (RFC 7323 5.4 asks for 1 ms to 1 s per tick). */
     private static final long TS_TICK_NANOS = 1_000_000L;
+    /** The shortest wait before a tail loss probe (RFC 8985: 2 SRTT, here at least 10 ms). */
+    private static final long TAIL_PROBE_MIN_NANOS = 10_000_000L;
+    /** RFC 8985's WCDelAckT: how long a peer may hold the ACK of a lone segment. */
+    private static final long WORST_DELAYED_ACK_NANOS = 200_000_000L;
     static final long OUT_OF_WINDOW_ACK_INTERVAL_NANOS = 500_000_000L;
 
     private final TcpConfig config;
@@ -169,6 +175,9 @@ public final class TcpConnection {
     private long droppedNoBuffer;
     private long droppedNoMemory;
     private long challengeAcks;
+    /** Tail loss probe (RFC 8985 7): when one is due (-1: none), and whether this flight had its probe. */
+    private long tailProbeAt = -1;
+    private boolean tailProbeSent;
     private long outOfWindowAcksSuppressed;
     private long lastOutOfWindowAck = -1;
 
@@ -463,8 +472,33 @@ public final class TcpConnection {
         } else {
             updateWindow(seg, seq, ack);
         }
+        if (sackOk && !cc.inRecovery() && lt(sndUna, sndMax) && sackedAboveUna() >= lossThreshold()
+                && cc.onSackedLoss(TcpSequence.distance(sndUna, sndMax), sndMax)) {
+            retransmitFirst(now); // SACK says the first segment is lost, whether or not the ACKs carried data
+        }
         ourFinAcknowledged(now);
         return true;
+    }
+
+    /**
+     * SACKed bytes above SND.UNA that show the first segment lost: three segments' worth, or, with
+     * fewer in flight and nothing new to send, all but the first (early retransmit, RFC 5827).
+     */
+    private long lossThreshold() {
+        long three = 3L * sendMss();
+        long flight = TcpSequence.distance(sndUna, sndMax);
+        return unsentBytes() == 0 && flight < 4L * sendMss() ? Math.max(1, Math.min(three, flight - sendMss())) : three;
+    }
+
+    /** Bytes the peer has SACKed above SND.UNA. */
+    private long sackedAboveUna() {
+        long n = 0;
+        for (int i = 0; i < sacked.count(); i++) {
+            if (gt(sacked.right(i), sndUna)) {
+                n += TcpSequence.distance(TcpSequence.max(sacked.left(i), sndUna), sacked.right(i));
+            }
+        }
+        return n;
     }
 
     private void sampleRtt(int ack, TcpOptions options, long now) {
@@ -489,6 +523,8 @@ public final class TcpConnection {
 
     /** SND.UNA moves to {@code ack}: frees acknowledged data, restarts or stops the timer. */
     private void acknowledge(int ack, long now) {
+        tailProbeAt = -1; // progress: the next probe is timed from here
+        tailProbeSent = false;
         int dataStart = TcpSequence.max(sndUna, ringSeq);
         int dataAcked = Math.max(0, Math.min(TcpSequence.distance(dataStart, ack), sendRing.length()
                 - TcpSequence.distance(ringSeq, dataStart)));
@@ -761,7 +797,7 @@ public final class TcpConnection {
 
     /** The next moment {@link #onTimer} has work, or -1 if none. */
     public long nextDeadline() {
-        return earliest(earliest(earliest(retransmitAt, delayedAckAt), timeWaitAt),
+        return earliest(earliest(earliest(retransmitAt, delayedAckAt), earliest(timeWaitAt, tailProbeAt)),
                 earliest(keepAliveAt(), userTimeoutAt()));
     }
 
@@ -802,7 +838,12 @@ public final class TcpConnection {
         }
         if (retransmitAt >= 0 && now >= retransmitAt) {
             retransmitAt = -1;
+            tailProbeAt = -1;
             onRetransmitTimeout(now);
+        }
+        if (tailProbeAt >= 0 && now >= tailProbeAt) {
+            tailProbeAt = -1;
+            sendTailProbe(now);
         }
         long probeAt = keepAliveAt();
         if (probeAt >= 0 && now >= probeAt) {
@@ -829,6 +870,7 @@ public final class TcpConnection {
             return;
         }
         out.count(Event.TIMEOUT);
+        tailProbeSent = true; // after a timeout no probe until something new is acknowledged (RFC 8985 7.3)
         rtt.backOff();
         if (retransmits > 1) {
             sacked.clear(); // timeouts in a row: perhaps the peer dropped what it SACKed (RFC 2018 8)
@@ -892,6 +934,53 @@ public final class TcpConnection {
             // window too small to use): the same timer persists, and probes when it fires.
             retransmitAt = now + rtt.rtoNanos();
         }
+        armTailProbe(now);
+    }
+
+    /**
+     * RFC 8985 7: with data in flight and no ACK for two round trips, a tail loss probe goes out
+     * long before the retransmission timer, so a loss at the end of a flight (no segments behind
+     * it to be SACKed) is found by the SACK the probe brings back, not by a timeout.
+     */
+    private void armTailProbe(long now) {
+        long srtt = rtt.srttNanos();
+        if (tailProbeAt >= 0 || tailProbeSent || !sackOk || srtt <= 0 || !lt(sndUna, sndMax) || cc.inRecovery()
+                || state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT) {
+            return;
+        }
+        long pto = Math.max(2 * srtt, TAIL_PROBE_MIN_NANOS);
+        if (TcpSequence.distance(sndUna, sndMax) <= sendMss()) {
+            pto += WORST_DELAYED_ACK_NANOS; // one segment out: its ACK may be delayed (RFC 8985 7.2)
+        }
+        long at = now + pto;
+        if (retransmitAt < 0 || at < retransmitAt) {
+            tailProbeAt = at;
+        }
+    }
+
+    /** The probe: new data if there is some and room for it, else the last segment sent again. */
+    private void sendTailProbe(long now) {
+        if (!lt(sndUna, sndMax) || cc.inRecovery() || tailProbeSent) {
+            return;
+        }
+        tailProbeSent = true;
+        out.count(Event.TAIL_PROBE);
+        long window = Math.min(sndWnd, cc.cwnd());
+        int unsent = unsentBytes();
+        if (unsent > 0 && TcpSequence.distance(sndUna, sndNxt) + Math.min(unsent, sendMss()) <= window) {
+            sendData(Math.min(unsent, sendMss()), false, now);
+            return;
+        }
+        int dataEnd = ringSeq + sendRing.length(); // the FIN, if sent, lies beyond: the timer resends it
+        int last = TcpSequence.min(sndMax, dataEnd);
+        int len = Math.min(sendMss(), TcpSequence.distance(sndUna, last));
+        if (len <= 0) {
+            return;
+        }
+        int save = sndNxt;
+        sndNxt = last - len;
+        sendData(len, false, now);
+        sndNxt = TcpSequence.max(save, sndNxt);
     }
 
     /** Sending again after a go-back: steps over what the peer has SACKed. */

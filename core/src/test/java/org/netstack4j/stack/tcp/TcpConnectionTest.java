@@ -178,6 +178,29 @@ class TcpConnectionTest {
     }
 
     @Test
+    void aLostLastSegmentIsProbedAndRepairedLongBeforeTheTimer() {
+        try (TcpPair p = established(new TcpPair(17), 1)) {
+            int mss = p.client.info().peerMss() - 12; // timestamps on
+            boolean[] dropped = {false};
+            int lastSeq = 2 + 3 * mss; // the client's ISS is 1: data starts at 2
+            p.drop = s -> {
+                if (!dropped[0] && s.fromClient() && s.length() > 0 && s.seq() == lastSeq) {
+                    dropped[0] = true; // the tail of the flight, once: nothing behind it to be SACKed
+                    return true;
+                }
+                return false;
+            };
+            long start = p.now;
+            p.client.write(new byte[4 * mss], 0, 4 * mss, p.now);
+            p.runUntil(() -> p.client.info().bytesAcked() == 4L * mss, 10 * SECOND);
+            assertThat(dropped[0]).isTrue();
+            assertThat(p.now - start).as("repaired by the probe (2 SRTT, 10 ms at least), not the 200 ms timer")
+                    .isLessThan(100 * MS);
+            assertThat(p.client.info().retransmits()).as("one segment sent again: the probe").isEqualTo(1);
+        }
+    }
+
+    @Test
     void retransmissionTimeoutsDoubleAndKarnsRuleSkipsRetransmittedSegments() {
         try (TcpPair p = established(new TcpPair(7, TcpConfig.DEFAULT.withOptions(true, false, true),
                 TcpConfig.DEFAULT.withOptions(true, false, true)), 1)) {
