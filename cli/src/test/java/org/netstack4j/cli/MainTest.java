@@ -124,7 +124,7 @@ class MainTest {
     @ValueSource(strings = {"frames --mode bogus", "frames --size 10", "frames --size 1515", "frames --frames -5",
             "frames --bogus", "frames --frames abc", "frames --size", "nosuch", "demo --seed -1", "up --tap t0 --dhcp --ip 10.0.2.15/24", "up --tap t0 --dhcp --gw 10.0.2.2", "demo --mode fast", "ping --count 0", "ping -s 5", "ping 10.0.2.2 extra", "stats --traffic -1", "ping --interval x", "--bogus", "stats --progress-every 0", "frames --progress-every x",
             "up", "up --tap t0 --ip 10.0.2.300/24", "up --tap t0 --ip 10.0.2.15", "up --tap t0 --gw 10.0.3.1",
-            "up --tap t0 --dns-record foo", "up --tap t0 --dns-record a..b=1.2.3.4", "up --tap t0 --duration -1",
+            "up --tap t0 --dns-record foo", "up --tap t0 --faults drop=2", "up --tap t0 --faults loss=0.1", "up --tap t0 --faults drop", "up --tap t0 --dns-record a..b=1.2.3.4", "up --tap t0 --duration -1",
             "up --tap t0 --mac 01:00:5e:00:00:01", "demo --tap t0", "demo --peer 10.0.2.2",
             "demo --tap t0 --peer 10.0.2.2 --seed 1", "demo --tap t0 --peer 10.0.3.2", "demo --ip 10.0.2.16/24",
             "livelock --bogus", "livelock extra", "livelock --modes nosuch", "livelock --modes", "livelock --rx-cost -1",

@@ -344,6 +344,25 @@ class SwitchCommandTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void upWithFaultsDropsWhatItIsToldAndSaysSo() throws Exception {
+        Path socket = dir.resolve("f.sock");
+        try (org.netstack4j.hw.link.SwitchServer server = org.netstack4j.hw.link.SwitchServer.start(
+                org.netstack4j.hw.link.SwitchAddress.parse("unix:" + socket))) {
+            MainTest.Run up = MainTest.run("up", "--switch", "unix:" + socket, "--ip", "10.0.2.2/24", "--faults", "drop=1",
+                    "--duration", "1", "--json");
+            assertThat(up.exit()).as(up.err()).isZero();
+            Map<String, Object> u = MiniJsonParser.parseObject(up.out());
+            java.util.List<Map<String, Object>> faults = (java.util.List<Map<String, Object>>) u.get("faults");
+            assertThat(faults).extracting(f -> f.get("direction")).containsExactly("out", "in");
+            Map<String, Object> out = faults.getFirst();
+            assertThat(((Number) out.get("sent")).longValue()).as("the host announced itself").isPositive();
+            assertThat(out.get("dropped")).as("and every frame was dropped").isEqualTo(out.get("sent"));
+            assertThat(u).containsEntry("pools_full", true);
+        }
+    }
+
+    @Test
     void upWithNoSwitchThereSaysSoInOneLine() {
         Path missing = dir.resolve("none.sock");
         MainTest.Run r = MainTest.run("up", "--switch", "unix:" + missing, "--ip", "10.0.2.2/24");
