@@ -28,7 +28,8 @@ public final class TcpServices implements AutoCloseable {
     public static final int ECHO = 7;
     public static final int DISCARD = 9;
     public static final int HTTP = 80;
-    static final int MAX_CONNECTIONS = 1024;
+    /** Connections served at once, a virtual thread each; beyond, a new one is reset (counted as refused_busy). */
+    static final int MAX_CONNECTIONS = 16_384;
     private static final int MAX_REQUEST = 8192;
     private static final Duration IDLE = Duration.ofSeconds(30);
     /** Connections not yet accepted, per service (Linux's somaxconn is 4096; a burst of a thousand fits). */
