@@ -6,6 +6,9 @@ import org.netstack4j.lab.ForwardingRig;
 import org.netstack4j.lab.RealTcpPair;
 import org.netstack4j.lab.RealUdpPair;
 import org.netstack4j.lab.TapEchoRig;
+import org.netstack4j.lab.TcpLossRig;
+import org.netstack4j.stack.tcp.CongestionControl;
+import org.netstack4j.stack.tcp.TcpConfig;
 import org.netstack4j.lab.TcpStreamPair;
 import org.netstack4j.lab.UdpPair;
 
@@ -106,6 +109,9 @@ final class Bench {
             out.add(new Case(BenchResult.TCP_CONN, "netstack4j", m.cliName()));
         }
         out.add(new Case(BenchResult.TCP_CONN, "jdk", JdkTcp.LABEL));
+        for (String recovery : List.of(SACK_CUBIC, NEWRENO_NO_SACK)) {
+            out.add(new Case(BenchResult.TCP_LOSS1, "netstack4j", recovery));
+        }
         for (int connections : BenchResult.TCP_COST_CONNECTIONS) { // the variant is the number of connections open
             out.add(new Case(BenchResult.TCP_COST, "netstack4j", Integer.toString(connections)));
         }
@@ -164,6 +170,7 @@ final class Bench {
             case BenchResult.TCP_RR -> jdk ? jdkTcpRr() : tcpRr(WakeMode.parse(c.variant()));
             case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
             case BenchResult.TCP_COST -> tcpCost(Integer.parseInt(c.variant()));
+            case BenchResult.TCP_LOSS1 -> tcpLoss1(c.variant());
             case BenchResult.TCP_CONN -> jdk ? jdkShortConnections() : shortConnections(WakeMode.parse(c.variant()));
             case BenchResult.RT_UDP_ONE_WAY -> realUdpOneWay(Deployed.parse(c.variant()));
             case BenchResult.RT_UDP_ECHO -> realUdpEcho(Deployed.parse(c.variant()));
@@ -362,6 +369,22 @@ final class Bench {
             return bulk(test, "netstack4j", mode.cliName(), () -> pair.bulk(TCP_CHUNK_BYTES), pair::segments,
                     this::allocatedHere);
         }
+    }
+
+    static final String SACK_CUBIC = "sack-cubic";
+    static final String NEWRENO_NO_SACK = "newreno-nosack";
+
+    /**
+     * Bulk through 1 % loss each way ({@link TcpLossRig}): bytes per second of simulated time,
+     * the same on every machine for a seed. The default recovery (SACK, CUBIC) or NewReno without SACK.
+     */
+    BenchResult tcpLoss1(String recovery) throws Exception {
+        TcpConfig tcp = recovery.equals(SACK_CUBIC) ? TcpConfig.DEFAULT : TcpConfig.DEFAULT.toBuilder()
+                .options(true, true, false).congestionControl(CongestionControl.Kind.NEW_RENO).build();
+        long bytes = budget == Budget.TINY ? 256 << 10 : budget == Budget.QUICK ? 2 << 20 : 10 << 20;
+        TcpLossRig.Outcome o = TcpLossRig.transfer(7, bytes, 0.01, 0, tcp);
+        return new BenchResult(BenchResult.TCP_LOSS1, "netstack4j", recovery, o.retransmitted(), o.seconds(),
+                bytes / o.seconds(), Double.NaN, null, 0, 0);
     }
 
     /** Short connections between two simulated hosts (open, one byte each way, close), per second of wall clock. */

@@ -59,10 +59,10 @@ class BenchCommandTest {
         List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("results");
         // 3 wake modes x 10 tests for netstack4j (4 of them the deployed path on real threads, each also busy-polled
         // on one CPU thread for both hosts), 3 JDK arrangements x 2 UDP tests, 1 JDK arrangement x 2 TCP tests;
-        // 3 + 1 short-connection rows, 3 TCP cost rows (1, 1,000 and 100,000 connections open); where TAP can run,
+        // 3 + 1 short-connection rows, 2 loss rows, 3 TCP cost rows (1, 1,000 and 100,000 connections open); where TAP can run,
         // 2 TAP tests x (3 wake modes + the JDK over veth).
         boolean tap = tapRowsRun();
-        int expected = 49 + (tap ? 8 : 0);
+        int expected = 51 + (tap ? 8 : 0);
         assertThat(rows).hasSize(expected);
         assertThat(rows).filteredOn(m -> m.get("test").toString().startsWith("rt_tcp_rr_")).hasSize(8).allSatisfy(m ->
                 assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
@@ -76,7 +76,8 @@ class BenchCommandTest {
                 org.assertj.core.data.Offset.offset(0.02));
         assertThat(rows).filteredOn(m -> m.get("test").equals("tcp_cost_per_packet")).extracting(m -> m.get("variant"))
                 .containsExactly("1", "1000", "100000");
-        for (String key : List.of("tcp_conn_per_s", "jdk_tcp_conn_per_s", "tcp_conn_per_s_napi")) {
+        for (String key : List.of("tcp_conn_per_s", "jdk_tcp_conn_per_s", "tcp_conn_per_s_napi", "tcp_loss1_gbps",
+                "tcp_loss1_gbps_newreno_nosack")) {
             assertThat(((Number) json.get(key)).doubleValue()).as(key).isPositive();
         }
         assertThat(((Number) json.get("tcp_conn_per_s_ratio")).doubleValue()).isCloseTo(((Number) json.get("tcp_conn_per_s"))
