@@ -333,13 +333,18 @@ public final class TcpLayer {
         }
         int iss = isn.next(destination, l.port, source, TcpSegment.sourcePort(syn), now);
         TcpConnection conn = TcpConnection.accept(configTowards(source), output, destination, source, syn, options, iss, now);
+        openedBy(l, conn);
+        after(conn, 0, now);
+    }
+
+    /** A connection {@code l} is making: in the table, half-open until it is established (then ready to accept). */
+    private void openedBy(Listener l, TcpConnection conn) {
         Waiters w = new Waiters(conn);
         w.listener = l;
         conn.attach(w);
         table.add(conn);
         l.halfOpen++;
         c.count(Counter.TCP_PASSIVE_OPENS);
-        after(conn, 0, now);
     }
 
     /**
@@ -405,12 +410,7 @@ public final class TcpLayer {
         }
         TcpConnection conn = TcpConnection.fromCookie(configTowards(source), output, destination, l.port, source,
                 remotePort, peerIsn, iss, packed, options.tsVal, now);
-        Waiters w = new Waiters(conn);
-        w.listener = l;
-        conn.attach(w);
-        table.add(conn);
-        l.halfOpen++;
-        c.count(Counter.TCP_PASSIVE_OPENS);
+        openedBy(l, conn);
         conn.input(ack, options, now);
         after(conn, 0, now);
         return true;

@@ -72,6 +72,18 @@ public final class TapLab implements AutoCloseable {
         return StandaloneHost.Options.labGuest(mode).withServices(LAB_RECORDS);
     }
 
+    /** Copies the test resource {@code name} (a script next to this class) into {@code ns}'s scratch directory. */
+    public static Path resource(Netns ns, String name) throws IOException {
+        Path target = ns.dir().resolve(name);
+        try (java.io.InputStream in = TapLab.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("no resource " + name);
+            }
+            java.nio.file.Files.copy(in, target);
+        }
+        return target;
+    }
+
     /** Starts our host on the device (which it then owns). */
     public StandaloneHost startHost(StandaloneHost.Options options) throws Exception {
         host = StandaloneHost.start(tap, options);

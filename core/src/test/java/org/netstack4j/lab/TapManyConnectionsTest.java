@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Timeout;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.stack.Counter;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -29,29 +28,7 @@ class TapManyConnectionsTest {
             for (int i = 1; i < SOURCES.length; i++) {
                 ns.ip("addr", "add", SOURCES[i] + "/24", "dev", lab.tapName());
             }
-            Path script = Path.of(ns.dir().toString(), "many.py");
-            Files.writeString(script, """
-                    import socket, sys, concurrent.futures as cf
-                    host, n, sources = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
-                    def connect(i):
-                        return socket.create_connection((host, 7), timeout=120, source_address=(sources[i % len(sources)], 0))
-                    with cf.ThreadPoolExecutor(100) as pool:      # a hundred SYNs in flight at a time
-                        socks = list(pool.map(connect, range(n)))  # and all n open together at the end
-                    for i, s in enumerate(socks):
-                        s.sendall(b"hello %d\\n" % i)
-                    good = 0
-                    for i, s in enumerate(socks):
-                        want, got = b"hello %d\\n" % i, b""
-                        while len(got) < len(want):
-                            part = s.recv(64)
-                            if not part:
-                                break
-                            got += part
-                        good += got == want
-                    for s in socks:
-                        s.close()
-                    print(good)
-                    """);
+            Path script = TapLab.resource(ns, "many_connections.py");
             long start = System.nanoTime();
             Netns.Result r = ns.exec(Duration.ofSeconds(240), "sh", "-c", "ulimit -n $(ulimit -Hn) && " + RealPeers.find("python3")
                     + " " + script + " " + TapLab.HOST_IP + " " + CONNECTIONS + " " + String.join(",", SOURCES));

@@ -73,29 +73,7 @@ class TapTcpBulkTest {
         RealPeers.require("python3", "sh");
         try (TapLab lab = TapLab.withHost(WakeMode.NAPI, null)) {
             Netns ns = lab.ns();
-            Path script = Path.of(ns.dir().toString(), "thousand.py");
-            Files.writeString(script, """
-                    import socket, sys, concurrent.futures as cf
-                    host, n = sys.argv[1], int(sys.argv[2])
-                    def connect(i):
-                        return socket.create_connection((host, 7), timeout=60)
-                    with cf.ThreadPoolExecutor(100) as pool:      # a hundred SYNs in flight at a time
-                        socks = list(pool.map(connect, range(n)))  # and all n open together at the end
-                    for i, s in enumerate(socks):
-                        s.sendall(b"hello %d\\n" % i)
-                    good = 0
-                    for i, s in enumerate(socks):
-                        want, got = b"hello %d\\n" % i, b""
-                        while len(got) < len(want):
-                            part = s.recv(64)
-                            if not part:
-                                break
-                            got += part
-                        good += got == want
-                    for s in socks:
-                        s.close()
-                    print(good)
-                    """);
+            Path script = TapLab.resource(ns, "many_connections.py");
             Netns.Result r = ns.exec(Duration.ofSeconds(180), "sh", "-c",
                     "ulimit -n 4096 && " + RealPeers.find("python3") + " " + script + " " + HOST + " 1000");
             assertThat(r.ok()).as(r.output()).isTrue();
