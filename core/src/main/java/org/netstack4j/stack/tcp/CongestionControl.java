@@ -60,6 +60,13 @@ public interface CongestionControl {
      */
     boolean onSackedLoss(long flight, int highestSent);
 
+    /**
+     * A recovery driven by SACK ended (RFC 6675): the window is ssthresh. (After NewReno's
+     * recovery without SACK the window is deflated to the flight plus a segment instead, RFC 6582:
+     * there the inflated window says nothing of what is in the network; with SACK the pipe did.)
+     */
+    void onSackRecoveryEnd();
+
     /** The retransmission timer expired with {@code flight} bytes outstanding. */
     void onTimeout(long flight);
 }

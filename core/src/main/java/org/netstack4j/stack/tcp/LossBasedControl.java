@@ -124,6 +124,13 @@ abstract sealed class LossBasedControl implements CongestionControl permits NewR
     }
 
     @Override
+    public final void onSackRecoveryEnd() {
+        if (!inRecovery) {
+            cwnd = ssthresh;
+        }
+    }
+
+    @Override
     public final void onTimeout(long flight) {
         ssthresh = Math.max(reduce(flight, true), 2L * smss); // RFC 5681 eq. 4, with the algorithm's factor
         cwnd = smss;                                           // loss window: one segment

@@ -175,6 +175,8 @@ public final class TcpConnection {
     private long droppedNoBuffer;
     private long droppedNoMemory;
     private long challengeAcks;
+    /** SACK recovery: where the retransmissions of holes have reached (RFC 6675's HighRxt). */
+    private int highRxt;
     /** Tail loss probe (RFC 8985 7): when one is due (-1: none), and whether this flight had its probe. */
     private long tailProbeAt = -1;
     private boolean tailProbeSent;
@@ -458,23 +460,27 @@ public final class TcpConnection {
         }
         if (gt(ack, sndUna)) {
             int acked = TcpSequence.distance(sndUna, ack);
+            boolean sackRecoveryBefore = sackRecovery(); // before the ACK clears the scoreboard below it
             sampleRtt(ack, options, now);
             acknowledge(ack, now);
             cc.onAck(acked, ack, flightBefore, now, rtt.srttNanos());
-            if (cc.inRecovery() && lt(sndUna, sndMax)) {
+            if (sackRecoveryBefore && !cc.inRecovery()) {
+                cc.onSackRecoveryEnd();
+            }
+            if (cc.inRecovery() && lt(sndUna, sndMax) && !sackRecovery()) {
                 retransmitFirst(now); // a partial ACK in recovery (RFC 6582): the next hole
             }
             updateWindow(seg, seq, ack);
         } else if (length == 0 && TcpSegment.window(seg) << sndShift == sndWnd && lt(sndUna, sndMax)) {
             if (cc.onDuplicateAck(flightBefore, sndMax)) {
-                retransmitFirst(now); // fast retransmit
+                fastRetransmit(now);
             }
         } else {
             updateWindow(seg, seq, ack);
         }
         if (sackOk && !cc.inRecovery() && lt(sndUna, sndMax) && sackedAboveUna() >= lossThreshold()
                 && cc.onSackedLoss(TcpSequence.distance(sndUna, sndMax), sndMax)) {
-            retransmitFirst(now); // SACK says the first segment is lost, whether or not the ACKs carried data
+            fastRetransmit(now); // SACK says the first segment is lost, whether or not the ACKs carried data
         }
         ourFinAcknowledged(now);
         return true;
@@ -907,8 +913,14 @@ public final class TcpConnection {
             return;
         }
         while (true) {
-            long window = Math.min(sndWnd, cc.cwnd());
-            long inFlight = TcpSequence.distance(sndUna, sndNxt);
+            // In recovery with SACK (RFC 6675): the window is ssthresh, without NewReno's inflation, and
+            // what is in flight is the pipe; the holes taken as lost go again before new data.
+            boolean sackRecovery = sackRecovery();
+            long window = Math.min(sndWnd, sackRecovery ? cc.ssthresh() : cc.cwnd());
+            long inFlight = sackRecovery ? pipe() : TcpSequence.distance(sndUna, sndNxt);
+            if (sackRecovery && retransmitNextHole(window - inFlight, now)) {
+                continue;
+            }
             skipSacked();
             int unsent = unsentBytes();
             if (unsent > 0) {
@@ -1036,6 +1048,69 @@ public final class TcpConnection {
             sndMax = sndNxt;
         }
         return true;
+    }
+
+    /** Recovery begins: the first unacknowledged segment again; the holes above it are counted from there. */
+    private void fastRetransmit(long now) {
+        retransmitFirst(now);
+        highRxt = sndUna + sendMss();
+    }
+
+    private boolean sackRecovery() {
+        return sackOk && cc.inRecovery() && sacked.count() > 0;
+    }
+
+    /**
+     * RFC 6675's pipe: bytes thought to be in the network — sent and neither acknowledged,
+     * SACKed nor taken as lost. A hole below the highest SACKed byte is lost (IsLost, as FACK)
+     * until it is sent again ({@link #highRxt} marks how far that has gone).
+     */
+    private long pipe() {
+        long outstanding = TcpSequence.distance(sndUna, sndMax) - sackedAboveUna();
+        int highSacked = sacked.right(sacked.count() - 1);
+        long lost = 0;
+        int at = TcpSequence.max(sndUna, highRxt);
+        for (int i = 0; i < sacked.count() && lt(at, highSacked); i++) {
+            if (lt(at, sacked.left(i))) {
+                lost += TcpSequence.distance(at, sacked.left(i));
+            }
+            at = TcpSequence.max(at, sacked.right(i));
+        }
+        return Math.max(0, outstanding - lost);
+    }
+
+    /**
+     * NextSeg's first rule: the first hole at or above where the retransmissions reached, below
+     * the highest SACKed byte, sent again if {@code room} takes a segment of it. True if sent.
+     */
+    private boolean retransmitNextHole(long room, long now) {
+        int highSacked = sacked.right(sacked.count() - 1);
+        int hole = TcpSequence.max(sndUna, highRxt);
+        int end = highSacked;
+        for (int i = 0; i < sacked.count(); i++) {
+            if (le(sacked.left(i), hole) && lt(hole, sacked.right(i))) {
+                hole = sacked.right(i); // inside a SACKed range: from its end
+            } else if (lt(hole, sacked.left(i))) {
+                end = sacked.left(i);
+                break;
+            }
+        }
+        if (!lt(hole, highSacked) || !lt(hole, end)) {
+            return false;
+        }
+        int len = Math.min(sendMss(), TcpSequence.distance(hole, end));
+        if (room < len) {
+            return false;
+        }
+        int save = sndNxt;
+        sndNxt = hole;
+        boolean sent = sendData(len, false, now);
+        sndNxt = TcpSequence.max(save, sndNxt);
+        if (sent) {
+            timedAt = -1; // Karn
+            highRxt = hole + len;
+        }
+        return sent;
     }
 
     private void retransmitFirst(long now) {

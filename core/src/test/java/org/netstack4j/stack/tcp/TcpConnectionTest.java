@@ -177,6 +177,34 @@ class TcpConnectionTest {
         }
     }
 
+    /**
+     * Three segments lost from one window: with SACK the holes are all sent again within a round
+     * trip of the first (RFC 6675's NextSeg, against the pipe), where NewReno would resend one hole
+     * per round trip; nothing waits for the timer.
+     */
+    @Test
+    void threeHolesInOneWindowAreAllResentWithinARoundTrip() {
+        try (TcpPair p = established(new TcpPair(18), 1)) {
+            int mss = p.client.info().peerMss() - 12;
+            java.util.Set<Integer> lost = new java.util.HashSet<>();
+            for (int k : new int[] {2, 5, 8}) { // all in the first flight of ten
+                lost.add(2 + k * mss);
+            }
+            java.util.Set<Integer> droppedOnce = new java.util.HashSet<>();
+            p.drop = s -> s.fromClient() && s.length() > 0 && lost.contains(s.seq()) && droppedOnce.add(s.seq());
+            p.client.write(new byte[20 * mss], 0, 20 * mss, p.now);
+            p.runUntil(() -> p.client.info().bytesAcked() == 20L * mss, 10 * SECOND);
+            assertThat(droppedOnce).hasSize(3);
+            List<Long> resent = p.sent.stream().filter(s -> s.fromClient() && s.length() > 0 && lost.contains(s.seq()))
+                    .map(TcpPair.Sent::at).sorted().toList();
+            assertThat(resent).as("each hole: first sent, then sent again once").hasSize(6);
+            long firstResend = resent.get(3);
+            long lastResend = resent.get(5);
+            assertThat(lastResend - firstResend).as("all three holes within one round trip (2 ms)").isLessThan(2 * MS);
+            assertThat(p.client.info().retransmits()).as("only the holes went again").isEqualTo(3);
+        }
+    }
+
     @Test
     void aLostLastSegmentIsProbedAndRepairedLongBeforeTheTimer() {
         try (TcpPair p = established(new TcpPair(17), 1)) {
