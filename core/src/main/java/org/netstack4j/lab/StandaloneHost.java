@@ -262,6 +262,7 @@ public final class StandaloneHost implements AutoCloseable {
             LabServices s = services;
             TcpServices t = tcpServices;
             DhcpClient d = dhcp;
+            long sentBefore = medium.counters().getOrDefault("tx_frames", 0L);
             if (s != null || d != null) {
                 net.run("shutdown", () -> {
                     if (d != null) {
@@ -276,8 +277,25 @@ public final class StandaloneHost implements AutoCloseable {
                     return null;
                 });
             }
+            if (d != null) {
+                awaitSent(sentBefore, RELEASE_WAIT_NANOS);
+            }
         } finally {
             net.close();
+        }
+    }
+
+    /** How long close waits for the DHCP RELEASE to reach the medium before closing it. */
+    private static final long RELEASE_WAIT_NANOS = 500_000_000L;
+
+    /**
+     * Waits until the medium has sent a frame more than {@code before} (the RELEASE, handed to the
+     * loop and the card a moment ago), at most {@code nanos}: closing the medium first would drop it.
+     */
+    private void awaitSent(long before, long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        while (medium.counters().getOrDefault("tx_frames", 0L) <= before && System.nanoTime() < deadline) {
+            Thread.sleep(1);
         }
     }
 
