@@ -902,9 +902,24 @@ public final class TcpConnection {
         return Math.max(0, sendRing.length() - sentInRing);
     }
 
-    /** Data bytes per segment: the peer's MSS less the options every segment carries. */
+    /**
+     * The payload of a full segment now: the peer's MSS less the options every segment carries
+     * (timestamps) and the SACK blocks ours carry while we hold out-of-order data (as Linux's
+     * current MSS). Without the last, a full segment sent while both ends lose data is larger
+     * than the path's MTU and is dropped before it leaves (DF).
+     */
     private int sendMss() {
-        return Math.max(1, peerMss - (timestamps ? TIMESTAMP_OPTION_BYTES : 0));
+        return Math.max(1, peerMss - (timestamps ? TIMESTAMP_OPTION_BYTES : 0) - sackOptionBytes());
+    }
+
+    /** What the SACK blocks our segments carry take (0 without out-of-order data): as TcpOptions lays them out. */
+    private int sackOptionBytes() {
+        if (!sackOk || outOfOrder.count() == 0) {
+            return 0;
+        }
+        int room = TcpOptions.MAX_LENGTH - (timestamps ? TIMESTAMP_OPTION_BYTES : 0) - 4; // NOP NOP kind length
+        int blocks = Math.min(Math.min(outOfOrder.count(), TcpOptions.MAX_SACK_BLOCKS), room / 8);
+        return 4 + 8 * blocks;
     }
 
     /** Sends what the windows allow: new data (or data again after a go-back), then a FIN. */
