@@ -18,11 +18,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and our card drops 2 % of the frames each way (Linux's netem is not in this kernel; this is
  * {@code up --faults drop=0.02}). Linux's socat sends a file through our echo service and gets
  * it back byte-exact, each side recovering the other's losses; every buffer comes back.
- * {@code -Dnetstack4j.tapFaultBytes} sets the size (default 20 MB each way; the issue's 100 MB with 100000000).
+ * {@code -Dnetstack4j.tapFaultBytes} sets the size (default 100 MB each way, about 20 s).
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class TapTcpFaultsTest {
-    private static final long BYTES = Long.getLong("netstack4j.tapFaultBytes", 20_000_000L);
+    private static final long BYTES = Long.getLong("netstack4j.tapFaultBytes", 100_000_000L);
 
     @Test
     void bytesGoBothWaysByteExactThroughTwoPercentLossEachWay() throws Exception {
