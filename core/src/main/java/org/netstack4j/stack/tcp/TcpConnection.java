@@ -370,6 +370,14 @@ public final class TcpConnection {
             if ((flags & RST) == 0) {
                 outOfWindowAck(seg, now);
             }
+            if (seq == rcvNxt && TcpSequence.distance(rcvNxt, rcvRightEdge) == 0 && (flags & (RST | SYN)) == 0
+                    && (flags & ACK) != 0 && state != TcpState.SYN_RECEIVED) {
+                // RFC 9293 3.10.7.4: our window is zero, so the data cannot be taken, but the ACK (with
+                // its SACK blocks and window) is valid and is: two ends that both send and both stopped
+                // reading would otherwise ignore each other's acknowledgments until a timeout.
+                heardAt = now;
+                processAck(seg, options, seq, TcpSegment.acknowledgment(seg), length, now);
+            }
             return;
         }
         heardAt = now;

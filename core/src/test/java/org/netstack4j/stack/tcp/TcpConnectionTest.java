@@ -273,6 +273,33 @@ class TcpConnectionTest {
         }
     }
 
+    /**
+     * RFC 9293 3.10.7.4: with our receive window at zero, a data segment at RCV.NXT is not
+     * acceptable for its data, but its ACK is valid and must be taken — or two ends that both
+     * send and both stopped reading would ignore each other's acknowledgments until a timeout.
+     */
+    @Test
+    void atAZeroWindowTheAckOfARefusedDataSegmentIsStillTaken() {
+        TcpConfig small = TcpConfig.DEFAULT.withBuffers(8 * 1448, 256 * 1024);
+        try (TcpPair p = established(new TcpPair(19, small, TcpConfig.DEFAULT), 1)) {
+            byte[] toClient = pattern(8 * 1448, 19);
+            p.server.write(toClient, 0, toClient.length, p.now);
+            p.runUntil(p.now + SECOND); // the client reads nothing: its window is now zero
+            assertThat(p.client.readable()).isEqualTo(8 * 1448);
+            p.drop = s -> !s.fromClient(); // the server's own answers are lost from here on
+            p.client.write(new byte[1000], 0, 1000, p.now);
+            p.runUntil(p.now + 10 * MS);
+            assertThat(p.client.info().bytesAcked()).isZero();
+            int clientRcvNxt = p.serverIss + 1 + 8 * 1448;
+            int ackOfTheThousand = 2 + 1000; // the client's ISS is 1: its data runs from 2
+            p.drop = s -> false;
+            p.inject(false, ACK, clientRcvNxt, ackOfTheThousand, "more".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            p.runUntil(p.now + 5 * MS);
+            assertThat(p.client.info().bytesAcked()).as("the ACK was taken").isEqualTo(1000);
+            assertThat(p.client.readable()).as("the data was not").isEqualTo(8 * 1448);
+        }
+    }
+
     @Test
     void aZeroWindowIsProbedAndTheTransferResumesWhenTheReaderReads() {
         TcpConfig small = TcpConfig.DEFAULT.withBuffers(8 * 1448, 256 * 1024); // eight segments exactly
