@@ -46,6 +46,26 @@ public final class BufferPool {
         this.freeCount = count;
     }
 
+    /**
+     * A buffer holding a copy of {@code length} bytes of {@code frame} from {@code offset}, or
+     * {@code null} if the pool is empty or the frame would not fit (what a link that keeps frames
+     * counts as a drop). Bad bounds throw, and the buffer goes back first.
+     */
+    public PacketBuffer copyOf(MemorySegment frame, long offset, int length) {
+        PacketBuffer copy = length <= bufferSize ? take() : null;
+        if (copy == null) {
+            return null;
+        }
+        try {
+            copy.append(length);
+            copy.copyFrom(frame, offset, 0, length);
+        } catch (RuntimeException e) {
+            copy.release();
+            throw e;
+        }
+        return copy;
+    }
+
     /** A buffer with the pool's headroom and no data, or {@code null} if the pool is empty. */
     public PacketBuffer take() {
         if (freeCount == 0) {

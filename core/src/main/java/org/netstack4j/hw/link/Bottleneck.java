@@ -131,17 +131,10 @@ public final class Bottleneck implements Link, AutoCloseable {
                 droppedQueueFull++;
                 return;
             }
-            PacketBuffer copy = length <= pool.bufferSize() ? pool.take() : null;
+            PacketBuffer copy = pool.copyOf(frame, offset, length);
             if (copy == null) {
                 droppedNoBuffer++;
                 return;
-            }
-            try {
-                copy.append(length);
-                copy.copyFrom(frame, offset, 0, length);
-            } catch (RuntimeException e) { // bad bounds from the caller: do not leak the buffer
-                copy.release();
-                throw e;
             }
             peakQueueBytes = Math.max(peakQueueBytes, backlog);
             busyUntil = Math.max(now, busyUntil) + transmission(length);

@@ -265,17 +265,10 @@ public final class FaultInjector implements Link, AutoCloseable {
             boolean holding = !delaying && held == null && reorder < rates.reorder();
             PacketBuffer copy = null;
             if (corrupting || delaying || holding) {
-                copy = length <= pool.bufferSize() ? pool.take() : null;
+                copy = pool.copyOf(frame, offset, length);
                 if (copy == null) {
                     counters.droppedNoBuffer++;
                     return;
-                }
-                try {
-                    copy.append(length);
-                    copy.copyFrom(frame, offset, 0, length);
-                } catch (RuntimeException e) { // bad bounds from the caller: do not leak the buffer
-                    copy.release();
-                    throw e;
                 }
                 if (corrupting) {
                     corrupt(copy);
