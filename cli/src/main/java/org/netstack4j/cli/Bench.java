@@ -366,7 +366,7 @@ final class Bench {
     BenchResult tcpBulk(WakeMode mode, int mtu) throws Exception {
         try (TcpStreamPair pair = TcpStreamPair.open(mode, mtu)) {
             String test = mtu > 1500 ? BenchResult.TCP_BULK_JUMBO : BenchResult.TCP_BULK;
-            return bulk(test, "netstack4j", mode.cliName(), () -> pair.bulk(TCP_CHUNK_BYTES), pair::segments,
+            return steps(test, "netstack4j", mode.cliName(), () -> pair.bulk(TCP_CHUNK_BYTES), pair::segments,
                     this::allocatedHere);
         }
     }
@@ -400,35 +400,14 @@ final class Bench {
         }
     }
 
+    /** Connections one after another: per second, and heap bytes allocated per connection (not per packet). */
     private BenchResult connections(String stack, String variant, EchoOnce once, LongSupplier allocation) throws Exception {
-        runFor(budget.warmupNanos(), () -> {
-            for (int i = 0; i < 64; i++) {
-                once.run();
-            }
-            return 64;
-        });
-        double[] rates = new double[budget.trials()];
-        long count = 0;
-        long nanos = 0;
-        long allocated = 0;
-        for (int t = 0; t < budget.trials(); t++) {
-            long a0 = allocation.getAsLong();
-            long t0 = System.nanoTime();
-            long n = 0;
-            long elapsed;
-            do {
-                once.run();
-                n++;
-                elapsed = System.nanoTime() - t0;
-            } while (elapsed < budget.measureNanos());
-            allocated += allocation.getAsLong() - a0;
-            rates[t] = n * 1e9 / elapsed;
-            count += n;
-            nanos += elapsed;
-        }
-        // Allocation per connection, not per packet: a connection allocates its state (a few objects) by design.
-        return new BenchResult(BenchResult.TCP_CONN, stack, variant, count, nanos / 1e9, median(rates), Double.NaN, null,
-                (double) allocated / count, 0);
+        long[] made = {0};
+        return steps(BenchResult.TCP_CONN, stack, variant, () -> {
+            once.run();
+            made[0]++;
+            return 1;
+        }, () -> made[0], allocation);
     }
 
     /**
@@ -438,35 +417,13 @@ final class Bench {
      */
     BenchResult tcpCost(int connections) throws Exception {
         try (TcpStreamPair pair = TcpStreamPair.open(WakeMode.BUSY_POLL, 1500, connections - 1)) {
-            runFor(budget.warmupNanos(), () -> {
+            return steps(BenchResult.TCP_COST, "netstack4j", Integer.toString(connections), () -> {
+                long s0 = pair.segments();
                 for (int i = 0; i < 256; i++) {
                     pair.requestResponse();
                 }
-                return 256;
-            });
-            double[] rates = new double[budget.trials()];
-            long segments = 0;
-            long nanos = 0;
-            long allocated = 0;
-            for (int t = 0; t < budget.trials(); t++) {
-                long a0 = allocatedHere();
-                long s0 = pair.segments();
-                long t0 = System.nanoTime();
-                long elapsed;
-                do {
-                    for (int i = 0; i < 256; i++) {
-                        pair.requestResponse();
-                    }
-                    elapsed = System.nanoTime() - t0;
-                } while (elapsed < budget.measureNanos());
-                allocated += allocatedHere() - a0;
-                long n = pair.segments() - s0;
-                rates[t] = n * 1e9 / elapsed;
-                segments += n;
-                nanos += elapsed;
-            }
-            return new BenchResult(BenchResult.TCP_COST, "netstack4j", Integer.toString(connections), segments, nanos / 1e9,
-                    median(rates), Double.NaN, null, (double) allocated / segments, 0);
+                return pair.segments() - s0;
+            }, pair::segments, this::allocatedHere);
         }
     }
 
@@ -480,7 +437,7 @@ final class Bench {
         try (JdkTcp t = JdkTcp.open(true)) {
             // The kernel's segments are not counted: per-packet allocation is per 64 KB write there.
             long[] writes = {0};
-            return bulk(BenchResult.TCP_BULK, "jdk", JdkTcp.LABEL, () -> {
+            return steps(BenchResult.TCP_BULK, "jdk", JdkTcp.LABEL, () -> {
                 writes[0] += TCP_CHUNK_BYTES / (64 * 1024);
                 return t.bulk(TCP_CHUNK_BYTES);
             }, () -> writes[0], () -> allocated(t.serverThread()));
@@ -494,14 +451,14 @@ final class Bench {
     }
 
     /**
-     * One-stream bulk transfer in steps of {@link #TCP_CHUNK_BYTES}: bytes per second of wall
-     * clock, and heap bytes allocated per packet ({@code packets} counts them).
+     * A workload measured in steps (a bulk transfer of {@link #TCP_CHUNK_BYTES}, round trips,
+     * connections): the rate is what the steps return per second of wall clock (bytes, segments,
+     * connections), and the heap bytes allocated per unit {@code packets} counts.
      */
-    private BenchResult bulk(String test, String stack, String variant, Chunk step, LongSupplier packets,
-                             LongSupplier allocation) throws Exception {
+    private BenchResult steps(String test, String stack, String variant, Chunk step, LongSupplier packets,
+                              LongSupplier allocation) throws Exception {
         runFor(budget.warmupNanos(), step);
         double[] rates = new double[budget.trials()];
-        long bytes = 0;
         long nanos = 0;
         long allocated = 0;
         long p0 = packets.getAsLong();
@@ -516,7 +473,6 @@ final class Bench {
             } while (elapsed < budget.measureNanos());
             allocated += allocation.getAsLong() - a0;
             rates[t] = n * 1e9 / elapsed;
-            bytes += n;
             nanos += elapsed;
         }
         long counted = Math.max(1, packets.getAsLong() - p0);
