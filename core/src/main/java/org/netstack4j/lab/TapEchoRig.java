@@ -34,14 +34,13 @@ public final class TapEchoRig implements AutoCloseable {
     private static final String SERVER = "10.0.2.2";
     private static final int PORT = 7;
 
+    /** One call on a client socket. */
+    private interface Call {
+        void run() throws IOException;
+    }
+
     /** One end's client: sends a datagram, or waits for one (at most {@link #LOSS_TIMEOUT_MS}). */
-    private interface Client extends AutoCloseable {
-        void send() throws IOException;
-
-        void receive() throws IOException;
-
-        @Override
-        void close() throws IOException;
+    private record Client(Call send, Call receive, AutoCloseable socket) {
     }
 
     private final List<AutoCloseable> resources;
@@ -96,23 +95,7 @@ public final class TapEchoRig implements AutoCloseable {
             s.connect(Ipv4Address.parseBits(SERVER), PORT);
             byte[] out = new byte[payload];
             byte[] in = new byte[2048];
-            Client c = new Client() {
-                @Override
-                public void send() throws IOException {
-                    s.send(out);
-                }
-
-                @Override
-                public void receive() throws IOException {
-                    s.receive(in);
-                }
-
-                @Override
-                public void close() {
-                    s.close();
-                }
-            };
-            return warm(new TapEchoRig(resources, c, server));
+            return warm(new TapEchoRig(resources, new Client(() -> s.send(out), () -> s.receive(in), s), server));
         } catch (Exception | Error e) {
             closeAll(resources);
             throw e;
@@ -145,24 +128,10 @@ public final class TapEchoRig implements AutoCloseable {
             });
             DatagramPacket out = new DatagramPacket(new byte[payload], payload);
             DatagramPacket in = new DatagramPacket(new byte[2048], 2048);
-            Client c = new Client() {
-                @Override
-                public void send() throws IOException {
-                    s.send(out);
-                }
-
-                @Override
-                public void receive() throws IOException {
-                    in.setLength(2048);
-                    s.receive(in);
-                }
-
-                @Override
-                public void close() {
-                    s.close();
-                }
-            };
-            return warm(new TapEchoRig(resources, c, server));
+            return warm(new TapEchoRig(resources, new Client(() -> s.send(out), () -> {
+                in.setLength(2048);
+                s.receive(in);
+            }, s), server));
         } catch (Exception | Error e) {
             closeAll(resources);
             throw e;
@@ -207,9 +176,9 @@ public final class TapEchoRig implements AutoCloseable {
      */
     public void echoOnce() throws IOException {
         for (int i = 0; i < MAX_TRIES; i++) {
-            client.send();
+            client.send().run();
             try {
-                client.receive();
+                client.receive().run();
                 return;
             } catch (SocketTimeoutException e) {
                 lost++;
@@ -235,25 +204,25 @@ public final class TapEchoRig implements AutoCloseable {
         long start = System.nanoTime();
         long deadline = start + nanos;
         for (int i = 0; i < window; i++) {
-            client.send();
+            client.send().run();
         }
         long now = start;
         while (now < deadline) {
             try {
-                client.receive();
+                client.receive().run();
                 echoes++;
-                client.send();
+                client.send().run();
             } catch (SocketTimeoutException e) {
                 lost += window;
                 for (int i = 0; i < window; i++) {
-                    client.send();
+                    client.send().run();
                 }
             }
             now = System.nanoTime();
         }
         try {
             for (int i = 0; i < window; i++) {
-                client.receive();
+                client.receive().run();
             }
         } catch (SocketTimeoutException e) {
             // the rest of the window was lost (already counted if it was resent)
@@ -269,7 +238,7 @@ public final class TapEchoRig implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
-            client.close();
+            client.socket().close();
         } finally {
             closeAll(resources); // the server socket first: its thread sees it closed and ends
             serving.join(2 * LOSS_TIMEOUT_MS + 1000);

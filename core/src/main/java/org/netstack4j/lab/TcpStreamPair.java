@@ -8,6 +8,7 @@ import org.netstack4j.stack.HostConfig;
 import org.netstack4j.stack.TcpLayer;
 import org.netstack4j.stack.tcp.TcpConfig;
 import org.netstack4j.stack.tcp.TcpConnection;
+import org.netstack4j.stack.tcp.TcpState;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
 
@@ -246,7 +247,7 @@ public final class TcpStreamPair implements AutoCloseable {
         boolean answered = false;
         boolean closed = false;
         int idle = 0;
-        while (c.state() != org.netstack4j.stack.tcp.TcpState.CLOSED) {
+        while (c.state() != TcpState.CLOSED) {
             // Time may move on a little (a card's interrupt moderation holds an interrupt for some
             // microseconds), and, if nothing happens for a while, to the next timer (a retransmission).
             boolean progress = sim.step(sim.nanos() + (idle < 100 ? 1_000_000L : 10_000_000_000L));

@@ -523,7 +523,7 @@ public final class TcpConnection {
             if (lastRetransmitTs >= 0 && lt(options.tsEcr, (int) lastRetransmitTs)) {
                 return;
             }
-            long ms = tsNow(now) - Integer.toUnsignedLong(options.tsEcr);
+            long ms = timestampClock(now) - Integer.toUnsignedLong(options.tsEcr);
             if (ms >= 0 && ms < 600_000) {
                 rtt.sample(ms * TS_TICK_NANOS);
             }
@@ -1058,7 +1058,7 @@ public final class TcpConnection {
         boolean again = lt(sndNxt, sndMax);
         if (again) {
             retransmitted++;
-            lastRetransmitTs = tsNow(now);
+            lastRetransmitTs = timestampClock(now);
         } else if (timedAt < 0 && len > 0) {
             timedSeq = sndNxt;
             timedAt = now;
@@ -1256,11 +1256,11 @@ public final class TcpConnection {
             }
             o.sackPermitted = config.sack() && (!answering || sackOk);
             if (config.timestamps() && (!answering || timestamps)) {
-                o.timestamps((int) tsNow(now), answering ? tsRecent : 0);
+                o.timestamps((int) timestampClock(now), answering ? tsRecent : 0);
             }
         } else {
             if (timestamps) {
-                o.timestamps((int) tsNow(now), tsRecent);
+                o.timestamps((int) timestampClock(now), tsRecent);
             }
             if (sackOk && outOfOrder.count() > 0) {
                 outOfOrder.reportTo(o, TcpOptions.MAX_SACK_BLOCKS);
@@ -1280,10 +1280,6 @@ public final class TcpConnection {
         segmentsOut++;
         out.send(this, b);
         return true;
-    }
-
-    private long tsNow(long now) {
-        return timestampClock(now);
     }
 
     /** The timestamp clock every connection sends (RFC 7323: 1 ms ticks), read at {@code now}. */
