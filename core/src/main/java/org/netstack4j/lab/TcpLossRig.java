@@ -32,8 +32,11 @@ public final class TcpLossRig {
     /** A transfer that has not finished after this much simulated time has failed. */
     private static final long LIMIT_NANOS = 3_600_000_000_000L;
 
-    /** What one transfer took: simulated seconds, timeouts and retransmitted segments (the sender's). */
-    public record Outcome(long bytes, double seconds, long timeouts, long retransmitted, long lost) {
+    /**
+     * What one transfer took: simulated seconds, timeouts and retransmitted segments (the
+     * sender's), frames the link lost, and whether every buffer came back once it was all closed.
+     */
+    public record Outcome(long bytes, double seconds, long timeouts, long retransmitted, long lost, boolean poolsFull) {
         public double mbitPerSecond() {
             return bytes * 8 / seconds / 1e6;
         }
@@ -51,6 +54,10 @@ public final class TcpLossRig {
         Network net = Network.simulated(seed);
         List<FaultInjector> injectors = new ArrayList<>();
         List<Bottleneck> links = new ArrayList<>();
+        double seconds;
+        long timeouts;
+        long retransmitted;
+        long lost = 0;
         try {
             // Patient ARP: at 20 % loss each way three unanswered requests in a row are common.
             HostConfig config = HostConfig.builder().tcp(tcp).arpTimes(60_000_000_000L, 1_000_000_000L, 10,
@@ -103,13 +110,12 @@ public final class TcpLossRig {
                     throw new IllegalStateException("nothing left to happen at " + read + " of " + bytes + " bytes: " + out);
                 }
             }
-            double seconds = (sim.nanos() - start) / 1e9;
-            long lost = 0;
+            seconds = (sim.nanos() - start) / 1e9;
+            timeouts = a.host().counters().get(Counter.TCP_TIMEOUTS);
+            retransmitted = a.host().counters().get(Counter.TCP_RETRANS_SEGS);
             for (FaultInjector f : injectors) {
                 lost += f.counters().dropped();
             }
-            return new Outcome(bytes, seconds, a.host().counters().get(Counter.TCP_TIMEOUTS),
-                    a.host().counters().get(Counter.TCP_RETRANS_SEGS), lost);
         } finally {
             net.close();
             for (FaultInjector f : injectors) {
@@ -119,5 +125,8 @@ public final class TcpLossRig {
                 bn.close();
             }
         }
+        boolean full = net.poolsFull() && injectors.stream().allMatch(f -> f.pool().isFull())
+                && links.stream().allMatch(bn -> bn.pool().isFull());
+        return new Outcome(bytes, seconds, timeouts, retransmitted, lost, full);
     }
 }

@@ -35,6 +35,7 @@ class TcpLossRecoveryTest {
             for (boolean withSack : new boolean[] {true, false}) {
                 TcpLossRig.Outcome o = TcpLossRig.transfer(7, BYTES, c[0], c[1], withSack ? sack : plain);
                 assertThat(o.seconds()).isPositive();
+                assertThat(o.poolsFull()).as("every buffer back").isTrue();
                 timeouts += o.timeouts();
                 table.append(String.format(Locale.ROOT, "%-16s %-22s %9.2f %9.2f %8d %8d%n",
                         String.format(Locale.ROOT, "%.0f %% / %.0f %%", 100 * c[0], 100 * c[1]),
