@@ -93,6 +93,14 @@ public enum Counter {
     TCP_TIMEOUTS("tcp", "Timeouts"),
     /** Tail loss probes sent (RFC 8985 7; Linux's TCPLossProbes). */
     TCP_TAIL_PROBES("tcp", "TailLossProbes"),
+    /** Retransmissions RACK found lost: a segment sent after one was delivered first (Linux's TCPLostRetransmit). */
+    TCP_LOST_RETRANSMITS("tcp", "LostRetransmits"),
+    /** D-SACKs received: the peer got a segment twice (Linux's TCPDSACKRecv). */
+    TCP_DSACK_RECEIVED("tcp", "DsackReceived"),
+    /** D-SACKs sent: a segment came twice (Linux's TCPDSACKOldSent and TCPDSACKOfoSent). */
+    TCP_DSACK_SENT("tcp", "DsackSent"),
+    /** Window reductions undone because D-SACK showed every retransmission needless (Linux's TCPDSACKUndo). */
+    TCP_RECOVERY_UNDONE("tcp", "DsackUndo"),
     TCP_IN_ERRS("tcp", "InErrs"),
     TCP_IN_CSUM_ERRORS("tcp", "InCsumErrors"),
     TCP_OUT_RSTS("tcp", "OutRsts"),

@@ -11,6 +11,7 @@ import org.netstack4j.exec.TimerWheel;
 import org.netstack4j.stack.tcp.ConnectionTable;
 import org.netstack4j.stack.tcp.InitialSequenceNumbers;
 import org.netstack4j.stack.tcp.SipHash;
+import org.netstack4j.stack.tcp.SentSegments;
 import org.netstack4j.stack.tcp.SynCookies;
 import org.netstack4j.stack.tcp.TcpConfig;
 import org.netstack4j.stack.tcp.TcpConnection;
@@ -61,6 +62,8 @@ public final class TcpLayer {
     private final TcpOptions cookieOptions = new TcpOptions();
     private final Output output = new Output();
     private final ChunkPool memory;
+    /** Logs of segments in flight, lent to connections while they have some (RACK's per-segment times). */
+    private final SentSegments.Pool sentLogs = new SentSegments.Pool(1024);
     private long memoryRefusalsCounted;
     /** Connections whose writers wait for stream memory another connection holds. */
     private final ArrayDeque<TcpConnection> memoryWaiters = new ArrayDeque<>();
@@ -231,7 +234,21 @@ public final class TcpLayer {
                 case ACK_RATE_LIMITED -> Counter.TCP_ACK_RATE_LIMITED;
                 case TIMEOUT -> Counter.TCP_TIMEOUTS;
                 case TAIL_PROBE -> Counter.TCP_TAIL_PROBES;
+                case LOST_RETRANSMIT -> Counter.TCP_LOST_RETRANSMITS;
+                case DSACK_RECEIVED -> Counter.TCP_DSACK_RECEIVED;
+                case DSACK_SENT -> Counter.TCP_DSACK_SENT;
+                case RECOVERY_UNDONE -> Counter.TCP_RECOVERY_UNDONE;
             });
+        }
+
+        @Override
+        public SentSegments takeLog() {
+            return sentLogs.take();
+        }
+
+        @Override
+        public void giveBack(SentSegments log) {
+            sentLogs.give(log);
         }
 
         @Override

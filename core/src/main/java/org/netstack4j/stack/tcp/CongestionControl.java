@@ -69,4 +69,10 @@ public interface CongestionControl {
 
     /** The retransmission timer expired with {@code flight} bytes outstanding. */
     void onTimeout(long flight);
+
+    /**
+     * The last reduction was for nothing (D-SACK reported every retransmission a duplicate):
+     * the window and threshold go back to at least what they were before it, and any recovery ends.
+     */
+    void undo(long priorCwnd, long priorSsthresh);
 }

@@ -137,4 +137,12 @@ abstract sealed class LossBasedControl implements CongestionControl permits NewR
         duplicateAcks = 0;
         inRecovery = false;
     }
+
+    @Override
+    public final void undo(long priorCwnd, long priorSsthresh) {
+        cwnd = Math.max(cwnd, priorCwnd);
+        ssthresh = Math.max(ssthresh, priorSsthresh);
+        duplicateAcks = 0;
+        inRecovery = false;
+    }
 }

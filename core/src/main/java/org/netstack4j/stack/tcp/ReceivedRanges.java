@@ -38,6 +38,16 @@ public final class ReceivedRanges {
         return right[i];
     }
 
+    /** True if {@code [from, to)} lies wholly inside one range: all of it was received already. */
+    public boolean covers(int from, int to) {
+        for (int i = 0; i < count; i++) {
+            if (TcpSequence.le(left[i], from) && TcpSequence.le(to, right[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True if {@link #add} of {@code [from, to)} would succeed: it joins a range, or a slot is free. */
     public boolean hasRoomFor(int from, int to) {
         if (count < left.length || !TcpSequence.lt(from, to)) {
@@ -116,11 +126,13 @@ public final class ReceivedRanges {
         return next;
     }
 
-    /** Puts up to {@code max} SACK blocks into {@code options}, most recently changed first (RFC 2018 4). */
+    /**
+     * Adds SACK blocks to {@code options} until it holds {@code max}, most recently changed first
+     * (RFC 2018 4); a D-SACK block, if any, is already in front.
+     */
     public void reportTo(TcpOptions options, int max) {
-        options.sackBlocks = 0;
         long below = Long.MAX_VALUE;
-        int n = Math.min(max, count);
+        int n = Math.min(max - options.sackBlocks, count);
         for (int k = 0; k < n; k++) {
             int best = -1;
             for (int i = 0; i < count; i++) {

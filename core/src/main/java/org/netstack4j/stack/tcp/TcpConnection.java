@@ -49,6 +49,15 @@ public final class TcpConnection {
         /** The host's stream memory, which both directions' bytes are kept in while they wait. */
         ChunkPool memory();
 
+        /** An empty log of segments in flight, taken when the first goes out (a host hands out pooled ones). */
+        default SentSegments takeLog() {
+            return new SentSegments();
+        }
+
+        /** A log no longer used: everything in it was acknowledged. */
+        default void giveBack(SentSegments log) {
+        }
+
         /** A segment dropped, or an answer sent or held back, for the host's counters (nothing by default). */
         default void count(Event event) {
         }
@@ -71,7 +80,15 @@ public final class TcpConnection {
         /** The retransmission timer expired with data (or a SYN) unacknowledged. */
         TIMEOUT,
         /** A tail loss probe sent (RFC 8985 7): the last segment again, well before the timer. */
-        TAIL_PROBE
+        TAIL_PROBE,
+        /** RACK found a retransmission lost (a segment sent after it was delivered first). */
+        LOST_RETRANSMIT,
+        /** A D-SACK received: the peer got a segment twice (RFC 2883). */
+        DSACK_RECEIVED,
+        /** A D-SACK sent: we got a segment twice. */
+        DSACK_SENT,
+        /** A window reduction undone: D-SACK showed every retransmission of it needless. */
+        RECOVERY_UNDONE
     }
 
     /** Why a connection ended other than by an orderly close. */
@@ -126,7 +143,15 @@ public final class TcpConnection {
     private long lastRetransmitTs = -1;
     /** What the peer has said it holds beyond SND.UNA (SACK blocks): never sent again while it holds it. */
     private final ReceivedRanges sacked;
-    /** The timestamp clock when data was last sent again, or -1. */
+    /** With SACK, every segment in flight, when it was sent and what became of it (null while none is). */
+    private SentSegments sent;
+    private final Rack rack = new Rack();
+    private final RecoveryUndo undo = new RecoveryUndo();
+    /** The recovery under way was entered on RACK's verdict (with SACK), not on duplicate ACKs alone. */
+    private boolean lossFoundBySack;
+    /** After a timeout, until what was outstanding then is acknowledged: no fast recovery meanwhile. */
+    private boolean rtoRecovery;
+    private int rtoRecoveryPoint;
 
     // ==== Receive side ====
     private int irs;
@@ -141,6 +166,10 @@ public final class TcpConnection {
     private boolean peerFin;
     private int peerFinSeq;
     private int segmentsUnacked;
+    /** A duplicate received, to report in the next ACK's first SACK block (D-SACK, RFC 2883). */
+    private boolean dsackPending;
+    private int dsackLeft;
+    private int dsackRight;
 
     // ==== Options negotiated ====
     private boolean timestamps;
@@ -151,6 +180,8 @@ public final class TcpConnection {
 
     // ==== Timers (nanoseconds; -1 when not armed) ====
     private long retransmitAt = -1;
+    /** RACK's reordering timer: when a segment's time to be delivered is up. */
+    private long rackTimerAt = -1;
     private long delayedAckAt = -1;
     private long timeWaitAt = -1;
     /** When the peer was last heard from (an acceptable segment): keepalive counts from here. */
@@ -175,8 +206,6 @@ public final class TcpConnection {
     private long droppedNoBuffer;
     private long droppedNoMemory;
     private long challengeAcks;
-    /** SACK recovery: where the retransmissions of holes have reached (RFC 6675's HighRxt). */
-    private int highRxt;
     /** Tail loss probe (RFC 8985 7): when one is due (-1: none), and whether this flight had its probe. */
     private long tailProbeAt = -1;
     private boolean tailProbeSent;
@@ -361,12 +390,14 @@ public final class TcpConnection {
         if (timestamps && options.hasTimestamps && (flags & RST) == 0 && lt(options.tsVal, tsRecent)) {
             droppedOutOfWindow++; // PAWS (RFC 7323 5.3): an old duplicate
             out.count(Event.PAWS_DROPPED);
+            reportDuplicateIfOld(seg, seq);
             outOfWindowAck(seg, now);
             return;
         }
         if (!acceptable(seq, length)) {
             droppedOutOfWindow++;
             out.count(Event.OUT_OF_WINDOW_DROPPED);
+            reportDuplicateIfOld(seg, seq);
             if ((flags & RST) == 0) {
                 outOfWindowAck(seg, now);
             }
@@ -457,12 +488,21 @@ public final class TcpConnection {
             return true; // an old ACK: its data may still be new
         }
         long flightBefore = TcpSequence.distance(sndUna, sndMax);
+        boolean dsack = false;
         if (sackOk) {
             for (int i = 0; i < options.sackBlocks; i++) {
+                if (i == 0 && isDsack(options, ack)) {
+                    dsack = true;
+                    duplicateReported(options.sackLeft[0], options.sackRight[0], now);
+                    continue;
+                }
                 int left = TcpSequence.max(options.sackLeft[i], ack);
                 int right = TcpSequence.min(options.sackRight[i], sndMax);
                 if (lt(left, right)) {
                     sacked.add(left, right); // when the scoreboard is full, the block is just not used
+                    if (sent != null) {
+                        sent.sack(left, right, rack, now);
+                    }
                 }
             }
         }
@@ -474,45 +514,77 @@ public final class TcpConnection {
             cc.onAck(acked, ack, flightBefore, now, rtt.srttNanos());
             if (sackRecoveryBefore && !cc.inRecovery()) {
                 cc.onSackRecoveryEnd();
+                rack.onRecoveryEnd();
+                undo.recoveryEnded(sndMax);
             }
             if (cc.inRecovery() && lt(sndUna, sndMax) && !sackRecovery()) {
                 retransmitFirst(now); // a partial ACK in recovery (RFC 6582): the next hole
             }
             updateWindow(seg, seq, ack);
         } else if (length == 0 && TcpSegment.window(seg) << sndShift == sndWnd && lt(sndUna, sndMax)) {
-            if (cc.onDuplicateAck(flightBefore, sndMax)) {
-                fastRetransmit(now);
+            // Duplicate ACKs count only without SACK information: with it, RACK finds the loss.
+            if (sacked.count() == 0 || sent == null) {
+                long cwndBefore = cc.cwnd();
+                long ssthreshBefore = cc.ssthresh();
+                if (cc.onDuplicateAck(flightBefore, sndMax)) {
+                    lossFoundBySack = false;
+                    undo.begin(sndUna, cwndBefore, ssthreshBefore);
+                    fastRetransmit(now);
+                }
             }
         } else {
             updateWindow(seg, seq, ack);
         }
-        if (sackOk && !cc.inRecovery() && lt(sndUna, sndMax) && sackedAboveUna() >= lossThreshold()
-                && cc.onSackedLoss(TcpSequence.distance(sndUna, sndMax), sndMax)) {
-            fastRetransmit(now); // SACK says the first segment is lost, whether or not the ACKs carried data
+        rack.onAck(dsack, sndUna, sndNxt);
+        if (sent != null && sacked.count() > 0) {
+            detectLosses(now);
         }
         ourFinAcknowledged(now);
         return true;
     }
 
-    /**
-     * SACKed bytes above SND.UNA that show the first segment lost: three segments' worth, or, with
-     * fewer in flight and nothing new to send, all but the first (early retransmit, RFC 5827).
-     */
-    private long lossThreshold() {
-        long three = 3L * sendMss();
-        long flight = TcpSequence.distance(sndUna, sndMax);
-        return unsentBytes() == 0 && flight < 4L * sendMss() ? Math.max(1, Math.min(three, flight - sendMss())) : three;
+    /** RFC 2883 4: the first block is a D-SACK if it lies below the ACK or inside the second block. */
+    private static boolean isDsack(TcpOptions options, int ack) {
+        int left = options.sackLeft[0];
+        int right = options.sackRight[0];
+        return le(right, ack) || options.sackBlocks > 1
+                && TcpSequence.ge(left, options.sackLeft[1]) && le(right, options.sackRight[1]);
     }
 
-    /** Bytes the peer has SACKed above SND.UNA. */
-    private long sackedAboveUna() {
-        long n = 0;
-        for (int i = 0; i < sacked.count(); i++) {
-            if (gt(sacked.right(i), sndUna)) {
-                n += TcpSequence.distance(TcpSequence.max(sacked.left(i), sndUna), sacked.right(i));
+    /**
+     * The peer got {@code left..right} twice; if that shows every retransmission of a reduction
+     * needless, undo it. Within the window only a range we sent again counts (a copy the network
+     * made proves nothing); below it the log is gone, and it counts, as in Linux.
+     */
+    private void duplicateReported(int left, int right, long now) {
+        out.count(Event.DSACK_RECEIVED);
+        boolean ours = le(right, sndUna) || sent != null && sent.wasRetransmitted(left, right);
+        if (ours && undo.duplicateReported(right)) {
+            cc.undo(undo.priorCwnd(), undo.priorSsthresh());
+            out.count(Event.RECOVERY_UNDONE);
+        }
+    }
+
+    /**
+     * RACK's verdicts (RFC 8985 6.2): marks lost what a later delivery shows lost, enters recovery
+     * on a first loss (not while a timeout's go-back resends everything anyway), and arms the
+     * reordering timer for segments whose time is not yet up.
+     */
+    private void detectLosses(long now) {
+        long lostBefore = sent.lostBytes();
+        long wait = rack.detectLoss(sent, now, rtt.srttNanos(), cc.inRecovery() || rtoRecovery);
+        rackTimerAt = wait > 0 ? now + wait : -1;
+        for (int i = rack.takeLostRetransmits(); i > 0; i--) {
+            out.count(Event.LOST_RETRANSMIT);
+        }
+        if (sent.lostBytes() > lostBefore && !cc.inRecovery() && !rtoRecovery) {
+            long cwndBefore = cc.cwnd();
+            long ssthreshBefore = cc.ssthresh();
+            if (cc.onSackedLoss(TcpSequence.distance(sndUna, sndMax), sndMax)) {
+                lossFoundBySack = true;
+                undo.begin(sndUna, cwndBefore, ssthreshBefore);
             }
         }
-        return n;
     }
 
     private void sampleRtt(int ack, TcpOptions options, long now) {
@@ -552,6 +624,20 @@ public final class TcpConnection {
             sndNxt = sndUna;
         }
         sacked.advance(sndUna);
+        if (sent != null) {
+            sent.acknowledge(ack, rack, now);
+            if (sent.isEmpty()) {
+                out.giveBack(sent); // nothing in flight: an idle connection holds no log
+                sent = null;
+                rackTimerAt = -1;
+            }
+        }
+        if (rtoRecovery && TcpSequence.ge(ack, rtoRecoveryPoint)) {
+            rtoRecovery = false;
+            rack.onRecoveryEnd();
+            undo.recoveryEnded(sndMax);
+        }
+        undo.acknowledged(ack);
         retransmits = 0;
         sendRing.releaseIfEmpty(true);
         retransmitAt = sndUna == sndMax ? -1 : now + rtt.rtoNanos();
@@ -603,8 +689,16 @@ public final class TcpConnection {
             sendAck(now); // a duplicate: tell the sender where we are
             return;
         }
+        if (skip > 0) {
+            reportDuplicate(seq, rcvNxt); // its front was had already
+        }
         int offset = TcpSequence.distance(readSeq, from);
         if (from != rcvNxt) {
+            if (outOfOrder.covers(from, end)) {
+                reportDuplicate(from, end); // held out of order already: the sender resent it needlessly
+                sendAck(now);
+                return;
+            }
             if (!outOfOrder.hasRoomFor(from, end)) {
                 droppedOutOfOrderFull++;
                 out.count(Event.OUT_OF_ORDER_FULL_DROPPED);
@@ -630,10 +724,27 @@ public final class TcpConnection {
         int added = TcpSequence.distance(before, rcvNxt);
         receiveRing.extend(added);
         bytesReceived += added;
-        if (gapFilled || ++segmentsUnacked >= 2) {
+        if (gapFilled || dsackPending || ++segmentsUnacked >= 2) {
             sendAck(now); // every second full segment, and at once when a hole closes
         } else if (delayedAckAt < 0) {
             delayedAckAt = now + config.delayedAckNanos();
+        }
+    }
+
+    /** A data segment wholly before RCV.NXT (refused as old): reported as a duplicate. */
+    private void reportDuplicateIfOld(PacketBuffer seg, int seq) {
+        int length = TcpSegment.payloadLength(seg);
+        if (length > 0 && le(seq + length, rcvNxt) && gt(seq + length, rcvNxt - receiveRing.capacity())) {
+            reportDuplicate(seq, seq + length);
+        }
+    }
+
+    /** {@code from..to} arrived twice: the next ACK's first SACK block says so (D-SACK, RFC 2883). */
+    private void reportDuplicate(int from, int to) {
+        if (sackOk) {
+            dsackPending = true;
+            dsackLeft = from;
+            dsackRight = to;
         }
     }
 
@@ -812,7 +923,7 @@ public final class TcpConnection {
     /** The next moment {@link #onTimer} has work, or -1 if none. */
     public long nextDeadline() {
         return earliest(earliest(earliest(retransmitAt, delayedAckAt), earliest(timeWaitAt, tailProbeAt)),
-                earliest(keepAliveAt(), userTimeoutAt()));
+                earliest(earliest(keepAliveAt(), userTimeoutAt()), rackTimerAt));
     }
 
     /** When the next keepalive probe is due: only when keepalive is on and nothing waits to be sent or acknowledged. */
@@ -855,6 +966,12 @@ public final class TcpConnection {
             tailProbeAt = -1;
             onRetransmitTimeout(now);
         }
+        if (rackTimerAt >= 0 && now >= rackTimerAt) {
+            rackTimerAt = -1;
+            if (sent != null) {
+                detectLosses(now);
+            }
+        }
         if (tailProbeAt >= 0 && now >= tailProbeAt) {
             tailProbeAt = -1;
             sendTailProbe(now);
@@ -888,8 +1005,17 @@ public final class TcpConnection {
         rtt.backOff();
         if (retransmits > 1) {
             sacked.clear(); // timeouts in a row: perhaps the peer dropped what it SACKed (RFC 2018 8)
+            if (sent != null) {
+                sent.forgetSacks();
+            }
+        }
+        if (!undo.isOpen()) {
+            undo.begin(sndUna, cc.cwnd(), cc.ssthresh());
         }
         cc.onTimeout(TcpSequence.distance(sndUna, sndMax));
+        rtoRecovery = true;
+        rtoRecoveryPoint = sndMax;
+        rackTimerAt = -1;
         timedAt = -1; // Karn: nothing sent before this timeout times a round trip
         sndNxt = sndUna; // go back: resend from the first byte not acknowledged
         if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
@@ -941,7 +1067,7 @@ public final class TcpConnection {
             boolean sackRecovery = sackRecovery();
             long window = Math.min(sndWnd, sackRecovery ? cc.ssthresh() : cc.cwnd());
             long inFlight = sackRecovery ? pipe() : TcpSequence.distance(sndUna, sndNxt);
-            if (sackRecovery && retransmitNextHole(window - inFlight, now)) {
+            if (sackRecovery && retransmitLost(window - inFlight, now)) {
                 continue;
             }
             skipSacked();
@@ -1056,9 +1182,17 @@ public final class TcpConnection {
             return false;
         }
         boolean again = lt(sndNxt, sndMax);
+        int end = sndNxt + len + (fin ? 1 : 0);
+        if (sackOk && end != sndNxt) {
+            if (sent == null) {
+                sent = out.takeLog();
+            }
+            sent.sent(sndNxt, end, now);
+        }
         if (again) {
             retransmitted++;
             lastRetransmitTs = timestampClock(now);
+            undo.retransmitted();
         } else if (timedAt < 0 && len > 0) {
             timedSeq = sndNxt;
             timedAt = now;
@@ -1066,74 +1200,55 @@ public final class TcpConnection {
         if (stalledSince < 0) {
             stalledSince = now; // the first byte to wait for an ACK
         }
-        sndNxt += len + (fin ? 1 : 0);
+        sndNxt = end;
         if (gt(sndNxt, sndMax)) {
             sndMax = sndNxt;
         }
         return true;
     }
 
-    /** Recovery begins: the first unacknowledged segment again; the holes above it are counted from there. */
+    /** Recovery by duplicate ACKs begins: the first unacknowledged segment again. */
     private void fastRetransmit(long now) {
         retransmitFirst(now);
-        highRxt = sndUna + sendMss();
     }
 
     private boolean sackRecovery() {
-        return sackOk && cc.inRecovery() && sacked.count() > 0;
+        return sackOk && cc.inRecovery() && sent != null && lossFoundBySack;
     }
 
     /**
      * RFC 6675's pipe: bytes thought to be in the network — sent and neither acknowledged,
-     * SACKed nor taken as lost. A hole below the highest SACKed byte is lost (IsLost, as FACK)
-     * until it is sent again ({@link #highRxt} marks how far that has gone).
+     * SACKed nor taken as lost (by RACK) and not sent since.
      */
     private long pipe() {
-        long outstanding = TcpSequence.distance(sndUna, sndMax) - sackedAboveUna();
-        int highSacked = sacked.right(sacked.count() - 1);
-        long lost = 0;
-        int at = TcpSequence.max(sndUna, highRxt);
-        for (int i = 0; i < sacked.count() && lt(at, highSacked); i++) {
-            if (lt(at, sacked.left(i))) {
-                lost += TcpSequence.distance(at, sacked.left(i));
-            }
-            at = TcpSequence.max(at, sacked.right(i));
-        }
-        return Math.max(0, outstanding - lost);
+        return Math.max(0, TcpSequence.distance(sndUna, sndMax) - sent.sackedBytes() - sent.lostBytes());
     }
 
     /**
-     * NextSeg's first rule: the first hole at or above where the retransmissions reached, below
-     * the highest SACKed byte, sent again if {@code room} takes a segment of it. True if sent.
+     * NextSeg's first rule, with RACK's verdicts for IsLost: the first segment taken as lost and
+     * not sent since goes again if {@code room} takes it. True if sent.
      */
-    private boolean retransmitNextHole(long room, long now) {
-        int highSacked = sacked.right(sacked.count() - 1);
-        int hole = TcpSequence.max(sndUna, highRxt);
-        int end = highSacked;
-        for (int i = 0; i < sacked.count(); i++) {
-            if (le(sacked.left(i), hole) && lt(hole, sacked.right(i))) {
-                hole = sacked.right(i); // inside a SACKed range: from its end
-            } else if (lt(hole, sacked.left(i))) {
-                end = sacked.left(i);
-                break;
-            }
-        }
-        if (!lt(hole, highSacked) || !lt(hole, end)) {
+    private boolean retransmitLost(long room, long now) {
+        int i = sent.firstLost();
+        if (i < 0) {
             return false;
         }
-        int len = Math.min(sendMss(), TcpSequence.distance(hole, end));
-        if (room < len) {
+        int from = sent.start(i);
+        int to = sent.end(i);
+        int dataEnd = finSeq();
+        int len = Math.min(sendMss(), Math.max(0, TcpSequence.distance(from, TcpSequence.min(to, dataEnd))));
+        boolean fin = finQueued && gt(to, dataEnd) && from + len == dataEnd;
+        if (len == 0 && !fin || room < Math.max(len, 1)) {
             return false;
         }
         int save = sndNxt;
-        sndNxt = hole;
-        boolean sent = sendData(len, false, now);
+        sndNxt = from;
+        boolean ok = sendData(len, fin, now);
         sndNxt = TcpSequence.max(save, sndNxt);
-        if (sent) {
+        if (ok) {
             timedAt = -1; // Karn
-            highRxt = hole + len;
         }
-        return sent;
+        return ok;
     }
 
     private void retransmitFirst(long now) {
@@ -1261,6 +1376,12 @@ public final class TcpConnection {
         } else {
             if (timestamps) {
                 o.timestamps((int) timestampClock(now), tsRecent);
+            }
+            if (dsackPending && len == 0) {
+                // Only on a pure ACK: the segment size of data segments leaves no room for it.
+                o.addSack(dsackLeft, dsackRight);
+                dsackPending = false;
+                out.count(Event.DSACK_SENT);
             }
             if (sackOk && outOfOrder.count() > 0) {
                 outOfOrder.reportTo(o, TcpOptions.MAX_SACK_BLOCKS);

@@ -74,9 +74,18 @@ class ReceivedRangesTest {
         assertThat(o.sackRight[0] - BASE).isEqualTo(1200);
         assertThat(o.sackLeft[1] - BASE).isEqualTo(5000);
         assertThat(o.sackLeft[2] - BASE).isEqualTo(3000);
-        r.reportTo(o, 1);
+        r.reportTo(o.clear(), 1);
         assertThat(o.sackBlocks).isEqualTo(1);
         assertThat(o.sackLeft[0] - BASE).isEqualTo(1000);
+        // Behind a D-SACK block already in front, the ranges fill what room is left.
+        o.clear().addSack(BASE + 10, BASE + 20);
+        r.reportTo(o, 3);
+        assertThat(o.sackBlocks).isEqualTo(3);
+        assertThat(o.sackLeft[0] - BASE).isEqualTo(10);
+        assertThat(o.sackLeft[1] - BASE).isEqualTo(1000);
+        assertThat(o.sackLeft[2] - BASE).isEqualTo(5000);
+        assertThat(r.covers(BASE + 1050, BASE + 1200)).isTrue();
+        assertThat(r.covers(BASE + 1050, BASE + 1201)).isFalse();
     }
 
     @Test

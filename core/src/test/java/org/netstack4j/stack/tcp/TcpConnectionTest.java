@@ -24,7 +24,7 @@ class TcpConnectionTest {
         return b;
     }
 
-    private static TcpPair established(TcpPair p, int iss) {
+    static TcpPair established(TcpPair p, int iss) {
         p.connect(iss);
         p.runUntil(() -> p.server != null && p.server.state() == TcpState.ESTABLISHED
                 && p.client.state() == TcpState.ESTABLISHED, 60 * SECOND);

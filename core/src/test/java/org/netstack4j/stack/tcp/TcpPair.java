@@ -57,6 +57,13 @@ final class TcpPair implements AutoCloseable {
     double corruption;
     /** Segments a test wants lost; checked before the random faults. */
     Predicate<Sent> drop = s -> false;
+    /** Extra time on the wire for segments a test picks (to reorder them), in nanoseconds. */
+    java.util.function.ToLongFunction<Sent> hold = s -> 0;
+    /** Segments a test wants delivered twice (the copy a delay later). */
+    Predicate<Sent> duplicate = s -> false;
+    /** What each end told its counters of ({@link TcpConnection.Output#count}). */
+    final java.util.Map<TcpConnection.Event, Integer> clientEvents = new java.util.EnumMap<>(TcpConnection.Event.class);
+    final java.util.Map<TcpConnection.Event, Integer> serverEvents = new java.util.EnumMap<>(TcpConnection.Event.class);
     /** When true, a SYN to the server is answered with RST, as by a port nobody listens on. */
     boolean serverClosed;
     int serverIss = 0x5000_0000;
@@ -69,6 +76,11 @@ final class TcpPair implements AutoCloseable {
         this.random = new SplittableRandom(seed);
         this.clientConfig = client;
         this.serverConfig = server;
+    }
+
+    /** How many times an end counted {@code event}. */
+    int events(boolean ofClient, TcpConnection.Event event) {
+        return (ofClient ? clientEvents : serverEvents).getOrDefault(event, 0);
     }
 
     TcpPair(long seed) {
@@ -93,6 +105,11 @@ final class TcpPair implements AutoCloseable {
             @Override
             public ChunkPool memory() {
                 return memory;
+            }
+
+            @Override
+            public void count(TcpConnection.Event event) {
+                (toServer ? clientEvents : serverEvents).merge(event, 1, Integer::sum);
             }
         };
     }
@@ -122,7 +139,7 @@ final class TcpPair implements AutoCloseable {
             segment.release();
             return;
         }
-        if (random.nextDouble() < duplication) {
+        if (duplicate.test(s) || random.nextDouble() < duplication) {
             PacketBuffer copy = pool.take();
             if (copy != null) {
                 int at = copy.append(segment.length());
@@ -135,7 +152,7 @@ final class TcpPair implements AutoCloseable {
             int i = random.nextInt(segment.length());
             segment.setByte(i, segment.getByte(i) ^ (1 << random.nextInt(8)));
         }
-        long extra = random.nextDouble() < reordering ? random.nextLong(1, 4 * delayNanos) : 0;
+        long extra = random.nextDouble() < reordering ? random.nextLong(1, 4 * delayNanos) : hold.applyAsLong(s);
         wire.add(new Flight(now + delayNanos + extra, order++, toServer, segment));
     }
 
