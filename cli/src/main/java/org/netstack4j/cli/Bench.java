@@ -7,7 +7,6 @@ import org.netstack4j.lab.RealTcpPair;
 import org.netstack4j.lab.RealUdpPair;
 import org.netstack4j.lab.TapEchoRig;
 import org.netstack4j.lab.TcpLossRig;
-import org.netstack4j.stack.tcp.CongestionControl;
 import org.netstack4j.stack.tcp.TcpConfig;
 import org.netstack4j.lab.TcpStreamPair;
 import org.netstack4j.lab.UdpPair;
@@ -371,16 +370,16 @@ final class Bench {
         }
     }
 
-    static final String SACK_CUBIC = "sack-cubic";
+    static final String SACK_CUBIC = "sack-rack-cubic";
     static final String NEWRENO_NO_SACK = "newreno-nosack";
 
     /**
      * Bulk through 1 % loss each way ({@link TcpLossRig}): bytes per second of simulated time,
-     * the same on every machine for a seed. The default recovery (SACK, CUBIC) or NewReno without SACK.
+     * the same on every machine for a seed. The default recovery (SACK with RACK, CUBIC) or NewReno without SACK.
      */
     BenchResult tcpLoss1(String recovery) throws Exception {
-        TcpConfig tcp = recovery.equals(SACK_CUBIC) ? TcpConfig.DEFAULT : TcpConfig.DEFAULT.toBuilder()
-                .options(true, true, false).congestionControl(CongestionControl.Kind.NEW_RENO).build();
+        TcpConfig tcp = (recovery.equals(SACK_CUBIC) ? TcpLossRig.Recovery.SACK_RACK_CUBIC
+                : TcpLossRig.Recovery.NEWRENO_NO_SACK).tcp();
         long bytes = budget == Budget.TINY ? 256 << 10 : budget == Budget.QUICK ? 2 << 20 : 10 << 20;
         TcpLossRig.Outcome o = TcpLossRig.transfer(7, bytes, 0.01, 0, tcp);
         return new BenchResult(BenchResult.TCP_LOSS1, "netstack4j", recovery, o.retransmitted(), o.seconds(),

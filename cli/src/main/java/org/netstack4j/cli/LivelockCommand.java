@@ -11,7 +11,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -113,19 +112,7 @@ final class LivelockCommand implements Callable<Integer> {
         }
         Path csv = out.resolve(CSV);
         Path png = out.resolve(PNG);
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            err.println("netstack4j livelock: cannot write into " + out + ": it is not a directory");
-            err.flush();
-            return Main.EXIT_FAILED;
-        }
-        try {
-            Files.createDirectories(out);
-            if (!Files.isWritable(out)) {
-                throw new IOException("not writable");
-            }
-        } catch (IOException e) {
-            err.println("netstack4j livelock: cannot write into " + out + ": " + ExchangeRun.describe(e));
-            err.flush();
+        if (!OutputDirectory.prepare(out, "livelock", err)) {
             return Main.EXIT_FAILED;
         }
         Livelock.Options options = (quick ? Livelock.Options.quick() : Livelock.Options.full()).withCosts(costs);

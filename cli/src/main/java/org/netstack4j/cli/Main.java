@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
         versionProvider = Main.Version.class,
         description = "A user-space TCP/IP stack for the JVM, with a software E1000 network card and its driver.",
         subcommands = {DemoCommand.class, UpCommand.class, NcCommand.class, KvCommand.class, RunCommand.class, SwitchCommand.class, PingCommand.class, StatsCommand.class,
-                FramesCommand.class, LivelockCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+                FramesCommand.class, LivelockCommand.class, LossCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 the run failed, 2 bad arguments.",
                 "Run 'netstack4j COMMAND --help' for a command's options."})
 public final class Main implements Callable<Integer> {

@@ -129,6 +129,7 @@ class MainTest {
             "demo --tap t0 --peer 10.0.2.2 --seed 1", "demo --tap t0 --peer 10.0.3.2", "demo --ip 10.0.2.16/24",
             "livelock --bogus", "livelock extra", "livelock --modes nosuch", "livelock --modes", "livelock --rx-cost -1",
             "livelock --forward-cost x", "livelock --interrupt-cost 2000000", "livelock --rx-cost 0 --forward-cost 0",
+            "loss --rates 60", "loss --rates x", "loss --rates -1", "loss --bytes 10", "loss --seeds 0", "loss extra",
             "ping 999.1.1.1", "ping -W 0", "ping -i 61", "ping -i x", "ping --capture /nonexistent/dir/x.pcap",
             "frames --frames 99999999999", "frames --capture /nonexistent/dir/x.pcap", "demo --capture /",
             "up --tap averyverylongtapname0", "up --tap a/b", "up --tap nosuchtap0", "up --create", "demo --dhcp",
@@ -161,7 +162,7 @@ class MainTest {
 
     @Test
     void helpNeverWrapsInsideAValueSoExamplesPasteAsTheyAre() {
-        for (String command : List.of("demo", "up", "nc", "switch", "ping", "stats", "frames", "livelock", "bench")) {
+        for (String command : List.of("demo", "up", "nc", "switch", "ping", "stats", "frames", "livelock", "loss", "bench")) {
             String help = run(command, "--help").out();
             assertThat(help.lines()).as(command).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(Main.USAGE_WIDTH));
             // Every example command line is whole: a line that starts a command ends at a space or a continuation.
@@ -384,6 +385,30 @@ class MainTest {
         assertThat(csv).hasSizeGreaterThan(5 * 10);
         byte[] png = Files.readAllBytes(dir.resolve("livelock.png"));
         assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    @Test
+    void lossJsonGivesEachSchemesThroughputPerRateAndTheChart(@TempDir Path dir) throws Exception {
+        Run r = run("loss", "--rates", "0,5", "--bytes", "262144", "--seeds", "2", "--json", "--progress-every", "1",
+                "--out", dir.toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().strip()).doesNotContain("\n");
+        Map<String, Object> json = MiniJsonParser.parseObject(r.out());
+        @SuppressWarnings("unchecked")
+        List<Number> rates = (List<Number>) json.get("loss_percent");
+        assertThat(rates.stream().map(Number::doubleValue).toList()).containsExactly(0.0, 5.0);
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, List<Number>>> schemes = (Map<String, Map<String, List<Number>>>) json.get("schemes");
+        assertThat(schemes.keySet()).containsExactly("sack_rack_cubic", "sack_rack_newreno", "newreno_no_sack");
+        for (Map<String, List<Number>> s : schemes.values()) {
+            assertThat(s.get("mbit_per_s")).hasSize(2).allSatisfy(v -> assertThat(v.doubleValue()).isPositive());
+            assertThat(s.get("mbit_per_s").get(1).doubleValue()).as("loss costs throughput")
+                    .isLessThan(s.get("mbit_per_s").get(0).doubleValue());
+        }
+        assertThat(r.err()).contains("netstack4j loss: ", "of 12 transfers");
+        assertThat(Files.readAllLines(dir.resolve("loss.csv"))).hasSize(1 + 12);
+        assertThat(Files.readAllBytes(dir.resolve("loss.png"))).startsWith(0x89, 'P', 'N', 'G');
     }
 
     @Test

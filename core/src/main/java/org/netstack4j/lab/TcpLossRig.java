@@ -7,6 +7,7 @@ import org.netstack4j.hw.link.FaultInjector;
 import org.netstack4j.stack.Counter;
 import org.netstack4j.stack.HostConfig;
 import org.netstack4j.stack.TcpLayer;
+import org.netstack4j.stack.tcp.CongestionControl;
 import org.netstack4j.stack.tcp.TcpConfig;
 import org.netstack4j.stack.tcp.TcpConnection;
 import org.netstack4j.wire.Ipv4Address;
@@ -31,6 +32,39 @@ public final class TcpLossRig {
     private static final int PORT = 9;
     /** A transfer that has not finished after this much simulated time has failed. */
     private static final long LIMIT_NANOS = 3_600_000_000_000L;
+
+    /** The ways of recovering from loss compared: each a TCP configuration. */
+    public enum Recovery {
+        /** The default: SACK with RACK loss detection and tail loss probes, D-SACK undo, CUBIC. */
+        SACK_RACK_CUBIC("SACK + RACK, CUBIC", TcpConfig.DEFAULT),
+        /** The same recovery under NewReno's window. */
+        SACK_RACK_NEWRENO("SACK + RACK, NewReno",
+                TcpConfig.DEFAULT.toBuilder().congestionControl(CongestionControl.Kind.NEW_RENO).build()),
+        /** RFC 6582 alone: duplicate ACKs and partial ACKs, one hole per round trip, no SACK. */
+        NEWRENO_NO_SACK("NewReno, no SACK", TcpConfig.DEFAULT.toBuilder().options(true, true, false)
+                .congestionControl(CongestionControl.Kind.NEW_RENO).build());
+
+        private final String label;
+        private final TcpConfig tcp;
+
+        Recovery(String label, TcpConfig tcp) {
+            this.label = label;
+            this.tcp = tcp;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public TcpConfig tcp() {
+            return tcp;
+        }
+
+        /** snake_case, for JSON keys. */
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /**
      * What one transfer took: simulated seconds, timeouts and retransmitted segments (the
