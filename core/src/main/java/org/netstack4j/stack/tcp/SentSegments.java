@@ -23,6 +23,8 @@ public final class SentSegments {
     static final int SACKED = 2;
     static final int LOST = 4;
     static final int MAX_ENTRIES = 8192;
+    /** Logs up to this size go back to their pool; larger ones (rare: flights of hundreds of segments) do not. */
+    static final int POOLED_ENTRIES = 256;
     private static final int INITIAL_ENTRIES = 16;
 
     private int[] start = new int[INITIAL_ENTRIES];
@@ -321,7 +323,7 @@ public final class SentSegments {
     /**
      * A host's logs not in use, handed to connections when something goes in flight and taken
      * back when everything is acknowledged, so steady traffic makes no garbage. Keeps at most
-     * {@code keep} idle logs; more are left to the collector.
+     * {@code keep} idle logs of at most {@value #POOLED_ENTRIES} entries; others are left to the collector.
      */
     public static final class Pool {
         private final ArrayDeque<SentSegments> idle = new ArrayDeque<>();
@@ -338,8 +340,8 @@ public final class SentSegments {
 
         public void give(SentSegments log) {
             log.clear();
-            if (idle.size() < keep) {
-                idle.addFirst(log);
+            if (idle.size() < keep && log.start.length <= POOLED_ENTRIES) {
+                idle.addFirst(log); // a log grown for a large flight is left to the collector, not hoarded
             }
         }
 

@@ -508,12 +508,15 @@ public final class TcpConnection {
         }
         if (gt(ack, sndUna)) {
             int acked = TcpSequence.distance(sndUna, ack);
+            boolean recoveryBefore = cc.inRecovery();
             boolean sackRecoveryBefore = sackRecovery(); // before the ACK clears the scoreboard below it
             sampleRtt(ack, options, now);
             acknowledge(ack, now);
             cc.onAck(acked, ack, flightBefore, now, rtt.srttNanos());
-            if (sackRecoveryBefore && !cc.inRecovery()) {
-                cc.onSackRecoveryEnd();
+            if (recoveryBefore && !cc.inRecovery()) {
+                if (sackRecoveryBefore) {
+                    cc.onSackRecoveryEnd();
+                }
                 rack.onRecoveryEnd();
                 undo.recoveryEnded(sndMax);
             }

@@ -157,5 +157,12 @@ class SentSegmentsTest {
         pool.give(b);
         pool.give(new SentSegments());
         assertThat(pool.idle()).as("no more kept than asked").isEqualTo(1);
+        SentSegments.Pool roomy = new SentSegments.Pool(4);
+        SentSegments big = roomy.take();
+        for (int k = 0; k <= SentSegments.POOLED_ENTRIES; k++) {
+            big.sent(BASE + k, BASE + k + 1, k);
+        }
+        roomy.give(big);
+        assertThat(roomy.idle()).as("a log grown past the pooled size is not hoarded").isZero();
     }
 }
