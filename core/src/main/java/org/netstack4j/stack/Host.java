@@ -72,7 +72,8 @@ public final class Host {
         this.icmp = new IcmpLayer(this, config);
         this.udp = new UdpLayer(this);
         this.tcp = new TcpLayer(this, cpu, timeline, config.tcp(), config.maxConnections(), config.streamMemoryBytes(),
-                config.seed() * 31 + name.hashCode() + 6, config.synCookies());
+                config.memoryPressurePercent(), config.memoryLowPercent(), config.seed() * 31 + name.hashCode() + 6,
+                config.synCookies());
         this.loop = new HostLoop(this, cpu, apps, config);
         this.sockets = new SocketRegistry(this, config);
         this.tickJob = cpu.newJob(name + "-timers", this::tick);

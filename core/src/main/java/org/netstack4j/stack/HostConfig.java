@@ -34,18 +34,23 @@ import java.util.Objects;
  * @param streamMemoryBytes     the host-wide budget of TCP stream memory (Linux's tcp_mem)
  * @param synCookies            answer SYNs with SYN cookies when a listener's SYN queue is full (Linux's
  *                              tcp_syncookies = 1), instead of dropping them
+ * @param memoryPressurePercent stream memory comes under pressure when this share of the budget is in use
+ *                              (Linux's tcp_mem[1]): windows and send buffers stop growing
+ * @param memoryLowPercent      and leaves it when use falls to this share (tcp_mem[0]); below the other
  */
 public record HostConfig(int neighborEntries, int neighborPending, int neighborPendingTotal,
                          long arpReachableNanos, long arpRetryNanos, int arpRetries, long arpFailedHoldNanos,
                          int arpRequestsPerSecond, int reassemblyCollectors, long reassemblyTimeoutNanos,
                          int icmpErrorsPerSecond, int backlog, int txQueue, int socketReceiveBytes,
                          int socketSendBytes, int maxSockets, int defaultTtl, boolean forwarding, long seed,
-                         TcpConfig tcp, int maxConnections, long streamMemoryBytes, boolean synCookies) {
+                         TcpConfig tcp, int maxConnections, long streamMemoryBytes, boolean synCookies,
+                         int memoryPressurePercent, int memoryLowPercent) {
 
     /**
      * A neighbour holds up to 48 packets while it is resolved: every fragment of a 64 KB datagram
      * (45 at MTU 1500), so the first large datagram to a new neighbour is not lost; an
-     * interface holds up to 256 in all. TCP: 65,536 connections, 64 MB of stream memory.
+     * interface holds up to 256 in all. TCP: 65,536 connections, 64 MB of stream memory, under
+     * pressure from 75 % of it in use until 50 %.
      */
     public static final HostConfig DEFAULT = new Builder().build();
 
@@ -70,6 +75,7 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
         if (streamMemoryBytes < ChunkPool.CHUNK_BYTES) {
             throw new IllegalArgumentException("stream memory must be at least one 4 KB chunk: " + streamMemoryBytes);
         }
+        ChunkPool.checkThresholds(memoryPressurePercent, memoryLowPercent);
         Objects.requireNonNull(tcp, "tcp");
     }
 
@@ -121,6 +127,8 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
         private int maxConnections = 65_536;
         private long streamMemoryBytes = 64L << 20;
         private boolean synCookies = true;
+        private int memoryPressurePercent = ChunkPool.DEFAULT_PRESSURE_PERCENT;
+        private int memoryLowPercent = ChunkPool.DEFAULT_LOW_PERCENT;
 
         private Builder() {
         }
@@ -149,6 +157,8 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
             maxConnections = c.maxConnections;
             streamMemoryBytes = c.streamMemoryBytes;
             synCookies = c.synCookies;
+            memoryPressurePercent = c.memoryPressurePercent;
+            memoryLowPercent = c.memoryLowPercent;
         }
 
         /** ARP cache size, packets held per unresolved neighbour, and per interface in all. */
@@ -236,6 +246,16 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
             return this;
         }
 
+        /**
+         * Stream memory is under pressure from {@code pressurePercent} of the budget in use until it
+         * falls to {@code lowPercent} (Linux's tcp_mem[1] and tcp_mem[0]; its tcp_mem[2] is the budget).
+         */
+        public Builder memoryPressure(int pressurePercent, int lowPercent) {
+            memoryPressurePercent = pressurePercent;
+            memoryLowPercent = lowPercent;
+            return this;
+        }
+
         public Builder synCookies(boolean on) {
             synCookies = on;
             return this;
@@ -245,7 +265,8 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
             return new HostConfig(neighborEntries, neighborPending, neighborPendingTotal, arpReachableNanos,
                     arpRetryNanos, arpRetries, arpFailedHoldNanos, arpRequestsPerSecond, reassemblyCollectors,
                     reassemblyTimeoutNanos, icmpErrorsPerSecond, backlog, txQueue, socketReceiveBytes, socketSendBytes,
-                    maxSockets, defaultTtl, forwarding, seed, tcp, maxConnections, streamMemoryBytes, synCookies);
+                    maxSockets, defaultTtl, forwarding, seed, tcp, maxConnections, streamMemoryBytes, synCookies,
+                    memoryPressurePercent, memoryLowPercent);
         }
     }
 }

@@ -67,6 +67,14 @@ public final class TcpLayer {
     private long memoryRefusalsCounted;
     /** Connections whose writers wait for stream memory another connection holds. */
     private final ArrayDeque<TcpConnection> memoryWaiters = new ArrayDeque<>();
+    /** Connections that offered less window because of memory pressure: told when it ends. */
+    private final ArrayDeque<TcpConnection> clampedWindows = new ArrayDeque<>();
+    /** Memory pressure as last seen (the pool's state changes inside connections' calls). */
+    private boolean inPressure;
+    private long pressureSince;
+    private long pressureNanos;
+    private long pressureMillisCounted;
+    private long pressureEntriesCounted;
     /** Every connection's timer, on the loop; one timeline timer wakes the loop for the wheel's next tick. */
     private final TimerWheel wheel;
     private final Job timerJob;
@@ -182,7 +190,7 @@ public final class TcpLayer {
 
     /** @param keySeed the secret for the table's hash and the ISNs (a seeded host's run is deterministic) */
     TcpLayer(Host host, Cpu cpu, Timeline timeline, TcpConfig config, int maxConnections, long streamMemoryBytes,
-             long keySeed, boolean synCookies) {
+             int memoryPressurePercent, int memoryLowPercent, long keySeed, boolean synCookies) {
         this.host = host;
         this.c = host.counters();
         this.config = config;
@@ -191,7 +199,7 @@ public final class TcpLayer {
         this.isn = new InitialSequenceNumbers(keys.nextLong(), keys.nextLong());
         this.cookies = synCookies ? new SynCookies(keys.nextLong(), keys.nextLong()) : null;
         this.portHash = new SipHash(keys.nextLong(), keys.nextLong());
-        this.memory = new ChunkPool(host.name() + "-streams", streamMemoryBytes);
+        this.memory = new ChunkPool(host.name() + "-streams", streamMemoryBytes, memoryPressurePercent, memoryLowPercent);
         this.wheel = new TimerWheel(timeline.nanos());
         this.timerJob = cpu.newJob(host.name() + "-tcp-timers", this::onTimers);
         this.timer = timeline.newTimer(host.name() + "-tcp", timerJob::schedule);
@@ -229,7 +237,16 @@ public final class TcpLayer {
                 case PAWS_DROPPED -> Counter.TCP_PAWS_DROPPED;
                 case OUT_OF_WINDOW_DROPPED -> Counter.TCP_OUT_OF_WINDOW_DROPPED;
                 case OUT_OF_ORDER_FULL_DROPPED -> Counter.TCP_OFO_DROPPED;
-                case NO_MEMORY_DROPPED -> Counter.TCP_NO_MEMORY_DROPPED;
+                case RCVQ_NO_MEMORY_DROPPED -> {
+                    c.count(Counter.TCP_NO_MEMORY_DROPPED);
+                    yield Counter.TCP_RCVQ_DROP;
+                }
+                case OFO_NO_MEMORY_DROPPED -> {
+                    c.count(Counter.TCP_NO_MEMORY_DROPPED);
+                    yield Counter.TCP_OFO_NO_MEMORY_DROP;
+                }
+                case PRUNE_CALLED -> Counter.TCP_PRUNE_CALLED;
+                case OFO_PRUNED -> Counter.TCP_OFO_PRUNED;
                 case CHALLENGE_ACK -> Counter.TCP_CHALLENGE_ACKS;
                 case ACK_RATE_LIMITED -> Counter.TCP_ACK_RATE_LIMITED;
                 case TIMEOUT -> Counter.TCP_TIMEOUTS;
@@ -249,6 +266,11 @@ public final class TcpLayer {
         @Override
         public void giveBack(SentSegments log) {
             sentLogs.give(log);
+        }
+
+        @Override
+        public void windowClamped(TcpConnection connection) {
+            clampedWindows.add(connection);
         }
 
         @Override
@@ -525,8 +547,9 @@ public final class TcpLayer {
             c.add(Counter.TCP_MEMORY_REFUSED, refusals - memoryRefusalsCounted);
             memoryRefusalsCounted = refusals;
         }
-        if (!memoryWaiters.isEmpty() && memory.available() > 0) {
-            wakeMemoryWaiters();
+        followMemoryPressure(now);
+        if (!memoryWaiters.isEmpty() && memory.available() > 0 && !memory.underPressure()) {
+            wakeMemoryWaiters(); // under pressure a buffer holding data takes no more: it waits for pressure to end
         }
         long d = conn.nextDeadline();
         if (d < 0) {
@@ -542,10 +565,49 @@ public final class TcpLayer {
         }
     }
 
+    /**
+     * Counts what the stream memory's pressure did since the last look (entries, time in it), and
+     * when it has ended, offers again the windows it held back: a peer facing a zero window would
+     * otherwise learn of the room only by its persist timer's probes, which back off to a minute.
+     */
+    private void followMemoryPressure(long now) {
+        long entries = memory.pressureEntries();
+        if (entries != pressureEntriesCounted) {
+            c.add(Counter.TCP_MEMORY_PRESSURES, entries - pressureEntriesCounted);
+            pressureEntriesCounted = entries;
+        }
+        boolean pressure = memory.underPressure();
+        if (inPressure) {
+            pressureNanos += now - pressureSince;
+            pressureSince = now;
+            long millis = pressureNanos / 1_000_000;
+            c.add(Counter.TCP_MEMORY_PRESSURES_CHRONO, millis - pressureMillisCounted);
+            pressureMillisCounted = millis;
+        }
+        if (pressure == inPressure) {
+            return;
+        }
+        inPressure = pressure;
+        pressureSince = now;
+        if (!pressure) {
+            for (TcpConnection conn; (conn = clampedWindows.poll()) != null; ) {
+                if (conn.state() != TcpState.CLOSED) {
+                    conn.memoryPressureEnded(now);
+                    after(conn, conn.retransmitted(), now);
+                }
+            }
+        }
+    }
+
+    /** Loop: whether the host's stream memory is under pressure now. */
+    public boolean underMemoryPressure() {
+        return memory.underPressure();
+    }
+
     // ==== The non-blocking API: calls on the loop, readiness as events (TcpEvents) ===================
 
     /** What holds now for a watched connection (TcpEvents bits). */
-    private static int readiness(TcpConnection conn, Waiters w) {
+    private int readiness(TcpConnection conn, Waiters w) {
         TcpState s = conn.state();
         int ready = 0;
         if (s == TcpState.CLOSED) {
@@ -553,7 +615,10 @@ public final class TcpLayer {
         } else if (s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED) {
             ready |= TcpEvents.CONNECTED;
         }
-        if (conn.readable() >= w.readThreshold || (conn.finReceived() && conn.readable() > 0) || conn.endOfStream()) {
+        // Under memory pressure any data is readable: a window held shut waits for the reader to drain
+        // (Linux's fix for SO_RCVLOWAT hangs under pressure).
+        if (conn.readable() >= w.readThreshold || (conn.finReceived() || memory.underPressure()) && conn.readable() > 0
+                || conn.endOfStream()) {
             ready |= TcpEvents.READABLE;
         }
         if ((s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT) && conn.writable() >= w.writeThreshold) {

@@ -17,9 +17,21 @@ import java.lang.foreign.ValueLayout;
  * <p>The receive side writes out-of-order data beyond {@link #length} and later extends
  * {@code length} over it; the send side appends and drops what the peer acknowledged. When the
  * pool's budget is spent, appends take less and out-of-order writes are refused: the caller
- * counts it and the peer sends again.
+ * counts it and the peer sends again. Under the pool's pressure an append takes no new chunk
+ * unless the ring holds none (then one, from the pool's reserve if need be); how a write may take
+ * chunks is the caller's choice ({@link Take}).
  */
 final class ByteRing {
+    /** What a write may take from the pool for chunks it needs that the ring does not hold. */
+    enum Take {
+        /** Nothing: the write fits in chunks already held, or is refused. */
+        NONE,
+        /** Up to the pool's hard limit (its budget less the reserve). */
+        ORDINARY,
+        /** The reserve too: the one segment a connection holding nothing may always take. */
+        RESERVE
+    }
+
     private static final int C = ChunkPool.CHUNK_BYTES;
     private static final int SHIFT = ChunkPool.CHUNK_SHIFT;
 
@@ -62,10 +74,21 @@ final class ByteRing {
      * room left in chunks already held after the tail, plus what the pool still has).
      */
     int writable() {
+        long fromPool;
+        if (pool.underPressure() || pool.available() == 0) {
+            // Under pressure a buffer grows no further than what it holds (Linux's sk_stream_moderate_sndbuf);
+            // an empty one may still start a chunk, from the reserve if need be, so every writer gets on.
+            fromPool = held == 0 && pool.inUse() < pool.budget() ? C - (int) ((head + length) & (C - 1)) : 0;
+        } else {
+            fromPool = (long) pool.available() * C;
+        }
+        return (int) Math.min(free(), tailRoom() + fromPool);
+    }
+
+    /** Bytes after the tail (the end of the contiguous data) in the chunk the ring already holds there. */
+    int tailRoom() {
         long tail = head + length;
-        long backed = held == 0 || chunk(tail) < 0 ? 0 : C - (int) (tail & (C - 1));
-        long fromPool = (long) pool.available() * C;
-        return (int) Math.min(free(), backed + fromPool);
+        return held == 0 || chunk(tail) < 0 ? 0 : C - (int) (tail & (C - 1));
     }
 
     /** True while the ring holds stream memory. */
@@ -77,12 +100,12 @@ final class ByteRing {
         return chunks[(int) (position >>> SHIFT) & mask];
     }
 
-    /** Makes sure chunks back {@code [from, from + n)}; false (nothing more taken) when the pool refuses. */
-    private boolean back(long from, int n) {
+    /** Makes sure chunks back {@code [from, from + n)}; false (nothing more taken) when {@code take} does not allow it. */
+    private boolean back(long from, int n, Take take) {
         for (long c = from >>> SHIFT, last = (from + n - 1) >>> SHIFT; c <= last; c++) {
             int slot = (int) c & mask;
             if (chunks[slot] < 0) {
-                int got = pool.take();
+                int got = take == Take.NONE ? -1 : pool.take(take == Take.RESERVE);
                 if (got < 0) {
                     return false;
                 }
@@ -95,12 +118,13 @@ final class ByteRing {
 
     /** Appends up to {@code n} bytes of {@code src}; returns how many fitted (fewer when memory is short). */
     int append(byte[] src, int off, int n) {
-        int take = Math.min(n, free());
+        boolean empty = held == 0;
+        int take = Math.min(n, writable());
         long tail = head + length;
         int copied = 0;
         while (copied < take) {
             long at = tail + copied;
-            if (!back(at, 1)) {
+            if (!back(at, 1, empty && copied == 0 ? Take.RESERVE : Take.ORDINARY)) {
                 break;
             }
             int run = Math.min(take - copied, C - (int) (at & (C - 1)));
@@ -115,14 +139,15 @@ final class ByteRing {
 
     /**
      * Writes {@code n} bytes of {@code src} from {@code srcIndex} at {@code offset} from the head
-     * (offset + n <= capacity). False, with nothing written, when the pool cannot back them.
+     * (offset + n <= capacity). False, with nothing written, when chunks that {@code take} allows
+     * cannot back them.
      */
-    boolean writeAt(int offset, PacketBuffer src, int srcIndex, int n) {
+    boolean writeAt(int offset, PacketBuffer src, int srcIndex, int n, Take take) {
         long from = head + offset;
         if (n == 0) {
             return true;
         }
-        if (!back(from, n)) {
+        if (!back(from, n, take)) {
             return false;
         }
         int done = 0;
@@ -178,6 +203,17 @@ final class ByteRing {
     /** Makes {@code n} more bytes after {@link #length} part of it (out-of-order data now in order). */
     void extend(int n) {
         length += n;
+    }
+
+    /**
+     * Gives back the chunks that lie wholly beyond {@code offset} from the head: out-of-order data
+     * there has been given up (pruned). The chunk {@code offset} falls in is kept.
+     */
+    void giveBackBeyond(int offset) {
+        long first = (head + offset + C - 1) >>> SHIFT;
+        for (long c = first, end = (head >>> SHIFT) + chunks.length; c < end; c++) {
+            giveBack((int) c & mask);
+        }
     }
 
     /** Gives back every chunk when nothing is kept (and {@code nothingBeyond}: no out-of-order bytes wait past the end). */

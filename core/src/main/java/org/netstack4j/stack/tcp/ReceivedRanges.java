@@ -126,6 +126,13 @@ public final class ReceivedRanges {
         return next;
     }
 
+    /** Forgets the highest range (its data was given up): it is no longer reported. */
+    public void dropHighest() {
+        if (count > 0) {
+            count--;
+        }
+    }
+
     /**
      * Adds SACK blocks to {@code options} until it holds {@code max}, most recently changed first
      * (RFC 2018 4); a D-SACK block, if any, is already in front.

@@ -61,6 +61,13 @@ public final class TcpConnection {
         /** A segment dropped, or an answer sent or held back, for the host's counters (nothing by default). */
         default void count(Event event) {
         }
+
+        /**
+         * The connection offered less window than its buffer would, because the host's stream memory
+         * is under pressure: once pressure ends it is owed {@link #memoryPressureEnded} (nothing by default).
+         */
+        default void windowClamped(TcpConnection connection) {
+        }
     }
 
     /** What a connection tells its host's counters of, as it happens. */
@@ -71,8 +78,14 @@ public final class TcpConnection {
         OUT_OF_WINDOW_DROPPED,
         /** Out-of-order data needing a new range when every range is in use. */
         OUT_OF_ORDER_FULL_DROPPED,
-        /** Data dropped because the host's stream memory was spent. */
-        NO_MEMORY_DROPPED,
+        /** In-order data dropped because the host's stream memory was spent, even after pruning (Linux's TCPRcvQDrop). */
+        RCVQ_NO_MEMORY_DROPPED,
+        /** Out-of-order data dropped for want of stream memory (under pressure it gets no new memory). */
+        OFO_NO_MEMORY_DROPPED,
+        /** Memory for in-order data was refused, so the connection's out-of-order data was pruned (Linux's PruneCalled). */
+        PRUNE_CALLED,
+        /** One out-of-order range given up to make room for in-order data (Linux's OfoPruned). */
+        OFO_PRUNED,
         /** A challenge ACK sent (RFC 5961). */
         CHALLENGE_ACK,
         /** An answer to an unacceptable segment held back by the 500 ms rate limit. */
@@ -170,6 +183,8 @@ public final class TcpConnection {
     private boolean dsackPending;
     private int dsackLeft;
     private int dsackRight;
+    /** The window offered was cut short by memory pressure, and the host has been told (windowClamped). */
+    private boolean windowClamped;
 
     // ==== Options negotiated ====
     private boolean timestamps;
@@ -707,18 +722,21 @@ public final class TcpConnection {
                 out.count(Event.OUT_OF_ORDER_FULL_DROPPED);
                 return;
             }
-            if (!receiveRing.writeAt(offset, seg, header + skip, n)) {
-                droppedNoMemory++; // the host's stream memory is spent: the peer sends it again
-                out.count(Event.NO_MEMORY_DROPPED);
+            // Under memory pressure, out-of-order data gets no new memory: what there is goes to data in order.
+            if (!receiveRing.writeAt(offset, seg, header + skip, n,
+                    out.memory().underPressure() ? ByteRing.Take.NONE : ByteRing.Take.ORDINARY)) {
+                droppedNoMemory++; // the peer sends it again
+                out.count(Event.OFO_NO_MEMORY_DROPPED);
                 return;
             }
             outOfOrder.add(from, end);
             sendAck(now); // out of order: a duplicate ACK at once, with SACK (RFC 5681 4.2)
             return;
         }
-        if (!receiveRing.writeAt(offset, seg, header + skip, n)) {
+        if (!storeInOrder(offset, seg, header + skip, n, end)) {
             droppedNoMemory++;
-            out.count(Event.NO_MEMORY_DROPPED);
+            out.count(Event.RCVQ_NO_MEMORY_DROPPED);
+            sendAck(now); // at once, as Linux: the sender hears where we are (its duplicate ACKs resend it)
             return;
         }
         int before = rcvNxt;
@@ -749,6 +767,31 @@ public final class TcpConnection {
             dsackLeft = from;
             dsackRight = to;
         }
+    }
+
+    /**
+     * Writes in-order data ({@code n} bytes ending at {@code end}) to the ring. When the host's
+     * memory refuses it, this connection's out-of-order data beyond it goes first, the highest
+     * range first, until it fits (Linux's tcp_prune_ofo_queue): the peer sends it again, and SACK
+     * no longer reports it (RFC 2018 8 lets a receiver renege). Failing that, a connection with
+     * nothing in order buffered may take the segment from the pool's reserve, so a reader that
+     * drains always gets more (Linux lets each socket queue one skb under pressure).
+     */
+    private boolean storeInOrder(int offset, PacketBuffer seg, int at, int n, int end) {
+        if (receiveRing.writeAt(offset, seg, at, n, ByteRing.Take.ORDINARY)) {
+            return true;
+        }
+        out.count(Event.PRUNE_CALLED);
+        while (outOfOrder.count() > 0 && gt(outOfOrder.left(outOfOrder.count() - 1), end)) {
+            outOfOrder.dropHighest();
+            out.count(Event.OFO_PRUNED);
+            int keep = outOfOrder.count() > 0 ? TcpSequence.max(end, outOfOrder.right(outOfOrder.count() - 1)) : end;
+            receiveRing.giveBackBeyond(TcpSequence.distance(readSeq, keep));
+            if (receiveRing.writeAt(offset, seg, at, n, ByteRing.Take.ORDINARY)) {
+                return true;
+            }
+        }
+        return receiveRing.length() == 0 && receiveRing.writeAt(offset, seg, at, n, ByteRing.Take.RESERVE);
     }
 
     /** The peer's FIN counts once every byte before it has arrived. */
@@ -1421,19 +1464,56 @@ public final class TcpConnection {
      * min(buffer / 2, MSS) at a time (RFC 1122 4.2.3.3) and never left.
      */
     private int advertisedWindow() {
-        int candidate = readSeq + receiveRing.capacity();
-        int step = Math.min(receiveRing.capacity() / 2, config.mss());
-        if (TcpSequence.distance(rcvRightEdge, candidate) >= step || le(rcvRightEdge, rcvNxt)) {
-            rcvRightEdge = TcpSequence.max(rcvRightEdge, candidate);
+        int candidate = rightEdgeCandidate();
+        if (lt(candidate, readSeq + receiveRing.capacity()) && !windowClamped) {
+            windowClamped = true;
+            out.windowClamped(this);
         }
+        rcvRightEdge = nextRightEdge(candidate);
         long window = TcpSequence.distance(rcvNxt, rcvRightEdge);
         return (int) Math.min(0xFFFF, Math.max(0, window) >> rcvShift);
     }
 
-    private boolean windowUpdateWorthSending() {
+    /** The right edge offered next for {@code candidate}: it if the step is worth announcing or the window is shut; never left. */
+    private int nextRightEdge(int candidate) {
+        int step = Math.min(receiveRing.capacity() / 2, config.mss());
+        if (TcpSequence.distance(rcvRightEdge, candidate) >= step || le(rcvRightEdge, rcvNxt)) {
+            return TcpSequence.max(rcvRightEdge, candidate);
+        }
+        return rcvRightEdge;
+    }
+
+    /**
+     * Where the right edge could go: the end of the buffer. Under memory pressure no further than
+     * what the ring can take without new memory (the rest of the chunk its data ends in) or, holding
+     * nothing in order, one segment (which it may always take): the window stops growing, and
+     * closes as data comes and is not read (RFC 7323 2.4; as Linux's tcp_select_window under pressure).
+     */
+    private int rightEdgeCandidate() {
         int candidate = readSeq + receiveRing.capacity();
+        if (out.memory().underPressure()) {
+            int room = receiveRing.length() == 0 ? config.mss() : receiveRing.tailRoom();
+            candidate = TcpSequence.min(candidate, rcvNxt + room);
+        }
+        return candidate;
+    }
+
+    /** After a read: worth an ACK if the edge moves far, or at all while the window is under a segment (never a duplicate). */
+    private boolean windowUpdateWorthSending() {
+        int candidate = rightEdgeCandidate();
         return TcpSequence.distance(rcvRightEdge, candidate) >= Math.max(2 * config.mss(), receiveRing.capacity() / 2)
-                || TcpSequence.distance(rcvNxt, rcvRightEdge) < config.mss();
+                || TcpSequence.distance(rcvNxt, rcvRightEdge) < config.mss() && gt(nextRightEdge(candidate), rcvRightEdge);
+    }
+
+    /**
+     * The host's stream memory is no longer under pressure: a window it held back is offered at
+     * once, so the peer does not wait for its persist timer to learn it (nothing if the edge would not move).
+     */
+    public void memoryPressureEnded(long now) {
+        windowClamped = false;
+        if (state.receivesData() && gt(nextRightEdge(rightEdgeCandidate()), rcvRightEdge)) {
+            sendAck(now);
+        }
     }
 
     private void fail(Failure why) {

@@ -71,6 +71,10 @@ final class TcpPair implements AutoCloseable {
     long lost;
     /** When set, a byte copy of every segment sent, in order (to replay one later). */
     List<byte[]> copies;
+    /** When set, sees each segment as it is sent (true: from the client), before any fault: for options. */
+    java.util.function.BiConsumer<Boolean, PacketBuffer> tap;
+    /** Connections that said their window was cut short by memory pressure, in order. */
+    final List<TcpConnection> clamped = new ArrayList<>();
 
     TcpPair(long seed, TcpConfig client, TcpConfig server) {
         this.random = new SplittableRandom(seed);
@@ -111,6 +115,11 @@ final class TcpPair implements AutoCloseable {
             public void count(TcpConnection.Event event) {
                 (toServer ? clientEvents : serverEvents).merge(event, 1, Integer::sum);
             }
+
+            @Override
+            public void windowClamped(TcpConnection connection) {
+                clamped.add(connection);
+            }
         };
     }
 
@@ -131,6 +140,9 @@ final class TcpPair implements AutoCloseable {
         Sent s = new Sent(now, toServer, TcpSegment.flags(segment), TcpSegment.sequence(segment),
                 TcpSegment.acknowledgment(segment), TcpSegment.window(segment), TcpSegment.payloadLength(segment));
         sent.add(s);
+        if (tap != null) {
+            tap.accept(toServer, segment);
+        }
         if (copies != null) {
             copies.add(segment.toByteArray());
         }
