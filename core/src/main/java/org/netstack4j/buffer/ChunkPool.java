@@ -15,8 +15,8 @@ import java.util.Arrays;
  * in use reach {@code pressurePercent} of the budget until they fall to {@code lowPercent} of it
  * (hysteresis, so the state does not flap with every chunk); connections then stop growing their
  * windows and buffers. The last few chunks ({@link #reserve}) are the hard limit's margin: an
- * ordinary take stops short of them, and only a take {@code fromReserve} (the one segment or chunk
- * a connection holding nothing may always take, so no connection waits for ever) uses them.
+ * ordinary take stops short of them, and only a take {@code fromReserve} (the one segment a
+ * connection whose reader has drained it may always take, so no reader waits for ever) uses them.
  *
  * <p>Like {@link BufferPool}, a pool belongs to one host's loop and takes no lock.
  */
@@ -69,7 +69,7 @@ public final class ChunkPool {
         checkThresholds(pressurePercent, lowPercent);
         this.name = name;
         this.budget = (int) ((budgetBytes + CHUNK_BYTES - 1) / CHUNK_BYTES);
-        // A forced take is at most one segment (two chunks, four with jumbo frames) per connection at a time.
+        // A take from the reserve is one segment (two chunks, four with jumbo frames) for a reader that waits.
         this.reserve = Math.min(budget / 4, Math.clamp(budget / 64, 4, 64));
         this.pressureChunks = Math.max(1, (int) Math.ceilDiv((long) budget * pressurePercent, 100L));
         this.lowChunks = Math.min(pressureChunks - 1, (int) ((long) budget * lowPercent / 100));
@@ -169,7 +169,7 @@ public final class ChunkPool {
         return reserve;
     }
 
-    /** Takes that used the reserve: a connection holding nothing took its one segment or chunk at the hard limit. */
+    /** Takes that used the reserve: a drained connection took its one segment at the hard limit. */
     public long reserveTakes() {
         return reserveTakes;
     }

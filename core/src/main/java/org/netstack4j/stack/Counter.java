@@ -130,15 +130,15 @@ public enum Counter {
     TCP_NO_MEMORY_DROPPED("tcp", "NoMemoryDropped"),
     /** In-order data dropped: no memory for it even after pruning, and the connection held some already (Linux's TCPRcvQDrop). */
     TCP_RCVQ_DROP("tcp", "RcvQDrop"),
-    /** Out-of-order data dropped for want of stream memory (under pressure it gets none new; Linux's TCPOFODrop). */
+    /** Out-of-order data dropped for want of stream memory: the hard limit reached (Linux's TCPOFODrop). */
     TCP_OFO_NO_MEMORY_DROP("tcp", "OfoNoMemoryDrop"),
     /** Times the host's stream memory came under pressure (Linux's TCPMemoryPressures). */
     TCP_MEMORY_PRESSURES("tcp", "MemoryPressures"),
     /** Milliseconds spent under memory pressure (Linux's TCPMemoryPressuresChrono). */
     TCP_MEMORY_PRESSURES_CHRONO("tcp", "MemoryPressuresChrono"),
-    /** Memory refused to in-order data, so the connection's out-of-order data was pruned (Linux's PruneCalled). */
+    /** Memory refused to received data, so out-of-order data beyond it was pruned, if any (Linux's PruneCalled). */
     TCP_PRUNE_CALLED("tcp", "PruneCalled"),
-    /** Out-of-order ranges given up for in-order data; the peer sends them again (Linux's OfoPruned). */
+    /** Out-of-order ranges given up for data before them; the peer sends them again (Linux's OfoPruned). */
     TCP_OFO_PRUNED("tcp", "OfoPruned"),
     /** Challenge ACKs sent for RSTs and SYNs in the window but not exact (RFC 5961; Linux's TCPChallengeACK). */
     TCP_CHALLENGE_ACKS("tcp", "ChallengeAcks"),

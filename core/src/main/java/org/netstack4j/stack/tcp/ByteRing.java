@@ -18,8 +18,8 @@ import java.lang.foreign.ValueLayout;
  * {@code length} over it; the send side appends and drops what the peer acknowledged. When the
  * pool's budget is spent, appends take less and out-of-order writes are refused: the caller
  * counts it and the peer sends again. Under the pool's pressure an append takes no new chunk
- * unless the ring holds none (then one, from the pool's reserve if need be); how a write may take
- * chunks is the caller's choice ({@link Take}).
+ * unless the ring holds none (then one); how a write may take chunks is the caller's choice
+ * ({@link Take}).
  */
 final class ByteRing {
     /** What a write may take from the pool for chunks it needs that the ring does not hold. */
@@ -75,10 +75,10 @@ final class ByteRing {
      */
     int writable() {
         long fromPool;
-        if (pool.underPressure() || pool.available() == 0) {
+        if (pool.underPressure()) {
             // Under pressure a buffer grows no further than what it holds (Linux's sk_stream_moderate_sndbuf);
-            // an empty one may still start a chunk, from the reserve if need be, so every writer gets on.
-            fromPool = held == 0 && pool.inUse() < pool.budget() ? C - (int) ((head + length) & (C - 1)) : 0;
+            // an empty one may still start a chunk, so every writer gets on while memory lasts.
+            fromPool = held == 0 && pool.available() > 0 ? C - (int) ((head + length) & (C - 1)) : 0;
         } else {
             fromPool = (long) pool.available() * C;
         }
@@ -118,13 +118,12 @@ final class ByteRing {
 
     /** Appends up to {@code n} bytes of {@code src}; returns how many fitted (fewer when memory is short). */
     int append(byte[] src, int off, int n) {
-        boolean empty = held == 0;
         int take = Math.min(n, writable());
         long tail = head + length;
         int copied = 0;
         while (copied < take) {
             long at = tail + copied;
-            if (!back(at, 1, empty && copied == 0 ? Take.RESERVE : Take.ORDINARY)) {
+            if (!back(at, 1, Take.ORDINARY)) {
                 break;
             }
             int run = Math.min(take - copied, C - (int) (at & (C - 1)));

@@ -80,11 +80,11 @@ public final class TcpConnection {
         OUT_OF_ORDER_FULL_DROPPED,
         /** In-order data dropped because the host's stream memory was spent, even after pruning (Linux's TCPRcvQDrop). */
         RCVQ_NO_MEMORY_DROPPED,
-        /** Out-of-order data dropped for want of stream memory (under pressure it gets no new memory). */
+        /** Out-of-order data dropped for want of stream memory (the hard limit reached). */
         OFO_NO_MEMORY_DROPPED,
-        /** Memory for in-order data was refused, so the connection's out-of-order data was pruned (Linux's PruneCalled). */
+        /** Memory was refused to received data: out-of-order data beyond it is pruned if there is some (Linux's PruneCalled). */
         PRUNE_CALLED,
-        /** One out-of-order range given up to make room for in-order data (Linux's OfoPruned). */
+        /** One out-of-order range given up to make room for data before it (Linux's OfoPruned). */
         OFO_PRUNED,
         /** A challenge ACK sent (RFC 5961). */
         CHALLENGE_ACK,
@@ -185,6 +185,8 @@ public final class TcpConnection {
     private int dsackRight;
     /** The window offered was cut short by memory pressure, and the host has been told (windowClamped). */
     private boolean windowClamped;
+    /** The application has read all there was and waits for more: the pool's reserve is for such a reader. */
+    private boolean readerWaiting;
 
     // ==== Options negotiated ====
     private boolean timestamps;
@@ -722,9 +724,10 @@ public final class TcpConnection {
                 out.count(Event.OUT_OF_ORDER_FULL_DROPPED);
                 return;
             }
-            // Under memory pressure, out-of-order data gets no new memory: what there is goes to data in order.
-            if (!receiveRing.writeAt(offset, seg, header + skip, n,
-                    out.memory().underPressure() ? ByteRing.Take.NONE : ByteRing.Take.ORDINARY)) {
+            // Short of the hard limit out-of-order data takes memory (the window bounds it); at the
+            // limit it may take that of out-of-order data beyond it, as data in order may (storeInOrder).
+            if (!receiveRing.writeAt(offset, seg, header + skip, n, ByteRing.Take.ORDINARY)
+                    && !pruneToFit(offset, seg, header + skip, n, end, false)) {
                 droppedNoMemory++; // the peer sends it again
                 out.count(Event.OFO_NO_MEMORY_DROPPED);
                 return;
@@ -739,6 +742,7 @@ public final class TcpConnection {
             sendAck(now); // at once, as Linux: the sender hears where we are (its duplicate ACKs resend it)
             return;
         }
+        readerWaiting = false;
         int before = rcvNxt;
         boolean gapFilled = outOfOrder.count() > 0;
         rcvNxt = outOfOrder.advance(end);
@@ -774,15 +778,28 @@ public final class TcpConnection {
      * memory refuses it, this connection's out-of-order data beyond it goes first, the highest
      * range first, until it fits (Linux's tcp_prune_ofo_queue): the peer sends it again, and SACK
      * no longer reports it (RFC 2018 8 lets a receiver renege). Failing that, a connection with
-     * nothing in order buffered may take the segment from the pool's reserve, so a reader that
-     * drains always gets more (Linux lets each socket queue one skb under pressure).
+     * nothing in order buffered whose application has read all and waits for more may take the
+     * segment from the pool's reserve, so a reader that drains always gets more (Linux lets each
+     * socket queue one skb under pressure). An application that never reads cannot hold the
+     * reserve: the reserve is finite, where Linux's forced allocation only overshoots its count.
      */
     private boolean storeInOrder(int offset, PacketBuffer seg, int at, int n, int end) {
-        if (receiveRing.writeAt(offset, seg, at, n, ByteRing.Take.ORDINARY)) {
-            return true;
-        }
+        return receiveRing.writeAt(offset, seg, at, n, ByteRing.Take.ORDINARY) || pruneToFit(offset, seg, at, n, end, true)
+                || receiveRing.length() == 0 && readerWaiting
+                && receiveRing.writeAt(offset, seg, at, n, ByteRing.Take.RESERVE);
+    }
+
+    /**
+     * Memory was refused to data ending at {@code end}: gives up out-of-order ranges beyond it, the
+     * highest first, until the data fits. Data nearer RCV.NXT is worth more: it is read sooner (as
+     * Linux's tcp_prune_ofo_queue, which stops where the new segment would be the last). For data
+     * {@code inOrder} that is any range reaching past it; for out-of-order data, ranges wholly
+     * past it (one it touches would only grow by it).
+     */
+    private boolean pruneToFit(int offset, PacketBuffer seg, int at, int n, int end, boolean inOrder) {
         out.count(Event.PRUNE_CALLED);
-        while (outOfOrder.count() > 0 && gt(outOfOrder.left(outOfOrder.count() - 1), end)) {
+        while (outOfOrder.count() > 0 && gt(inOrder ? outOfOrder.right(outOfOrder.count() - 1)
+                : outOfOrder.left(outOfOrder.count() - 1), end)) {
             outOfOrder.dropHighest();
             out.count(Event.OFO_PRUNED);
             int keep = outOfOrder.count() > 0 ? TcpSequence.max(end, outOfOrder.right(outOfOrder.count() - 1)) : end;
@@ -791,7 +808,7 @@ public final class TcpConnection {
                 return true;
             }
         }
-        return receiveRing.length() == 0 && receiveRing.writeAt(offset, seg, at, n, ByteRing.Take.RESERVE);
+        return false;
     }
 
     /** The peer's FIN counts once every byte before it has arrived. */
@@ -840,6 +857,7 @@ public final class TcpConnection {
     public int read(byte[] dst, int off, int n, long now) {
         int got = receiveRing.read(dst, off, n);
         readSeq += got;
+        readerWaiting = receiveRing.length() == 0;
         receiveRing.releaseIfEmpty(outOfOrder.count() == 0);
         // A window update only while the peer may still send (not after its FIN): a late one
         // would reach a peer that has closed, and be answered with RST.
@@ -1464,20 +1482,19 @@ public final class TcpConnection {
      * min(buffer / 2, MSS) at a time (RFC 1122 4.2.3.3) and never left.
      */
     private int advertisedWindow() {
-        int candidate = rightEdgeCandidate();
-        if (lt(candidate, readSeq + receiveRing.capacity()) && !windowClamped) {
-            windowClamped = true;
-            out.windowClamped(this);
-        }
-        rcvRightEdge = nextRightEdge(candidate);
+        rcvRightEdge = nextRightEdge(rightEdgeCandidate());
         long window = TcpSequence.distance(rcvNxt, rcvRightEdge);
         return (int) Math.min(0xFFFF, Math.max(0, window) >> rcvShift);
     }
 
-    /** The right edge offered next for {@code candidate}: it if the step is worth announcing or the window is shut; never left. */
+    /**
+     * The right edge offered next for {@code candidate}: it if the step is worth announcing, the
+     * window is shut, or it grows to a full segment (as Linux offers whole segments), never left.
+     */
     private int nextRightEdge(int candidate) {
         int step = Math.min(receiveRing.capacity() / 2, config.mss());
-        if (TcpSequence.distance(rcvRightEdge, candidate) >= step || le(rcvRightEdge, rcvNxt)) {
+        if (TcpSequence.distance(rcvRightEdge, candidate) >= step || le(rcvRightEdge, rcvNxt)
+                || TcpSequence.distance(rcvNxt, rcvRightEdge) < step && TcpSequence.distance(rcvNxt, candidate) >= step) {
             return TcpSequence.max(rcvRightEdge, candidate);
         }
         return rcvRightEdge;
@@ -1493,7 +1510,13 @@ public final class TcpConnection {
         int candidate = readSeq + receiveRing.capacity();
         if (out.memory().underPressure()) {
             int room = receiveRing.length() == 0 ? config.mss() : receiveRing.tailRoom();
-            candidate = TcpSequence.min(candidate, rcvNxt + room);
+            if (lt(rcvNxt + room, candidate)) {
+                candidate = rcvNxt + room;
+                if (!windowClamped) {
+                    windowClamped = true;
+                    out.windowClamped(this); // owed an update when pressure ends
+                }
+            }
         }
         return candidate;
     }

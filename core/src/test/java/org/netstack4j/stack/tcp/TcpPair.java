@@ -39,6 +39,8 @@ final class TcpPair implements AutoCloseable {
     final BufferPool pool = new BufferPool("tcp-pair", dma, 4096, 2048, 64);
     /** Both ends' stream memory (as if one host's): 16 MB, or what a test sets. */
     ChunkPool memory = new ChunkPool("tcp-pair-streams", 16L << 20);
+    /** The client's stream memory when it is to be another host's; null: the shared {@link #memory}. */
+    ChunkPool clientMemory;
     private final PriorityQueue<Flight> wire = new PriorityQueue<>(
             (x, y) -> x.at != y.at ? Long.compare(x.at, y.at) : Long.compare(x.order, y.order));
     private final TcpOptions options = new TcpOptions();
@@ -108,7 +110,7 @@ final class TcpPair implements AutoCloseable {
 
             @Override
             public ChunkPool memory() {
-                return memory;
+                return toServer && clientMemory != null ? clientMemory : memory;
             }
 
             @Override
@@ -301,6 +303,7 @@ final class TcpPair implements AutoCloseable {
             }
         }
         assertThat(memory.inUse()).as("every stream chunk came back").isZero();
+        assertThat(clientMemory == null || clientMemory.isFull()).as("the client's too").isTrue();
         dma.close();
     }
 }
