@@ -1487,17 +1487,17 @@ public final class TcpConnection {
         return (int) Math.min(0xFFFF, Math.max(0, window) >> rcvShift);
     }
 
-    /**
-     * The right edge offered next for {@code candidate}: it if the step is worth announcing, the
-     * window is shut, or it grows to a full segment (as Linux offers whole segments), never left.
-     */
+    /** The right edge offered next for {@code candidate}: it if the step is worth announcing or the window is shut; never left. */
     private int nextRightEdge(int candidate) {
-        int step = Math.min(receiveRing.capacity() / 2, config.mss());
-        if (TcpSequence.distance(rcvRightEdge, candidate) >= step || le(rcvRightEdge, rcvNxt)
-                || TcpSequence.distance(rcvNxt, rcvRightEdge) < step && TcpSequence.distance(rcvNxt, candidate) >= step) {
+        if (TcpSequence.distance(rcvRightEdge, candidate) >= windowStep() || le(rcvRightEdge, rcvNxt)) {
             return TcpSequence.max(rcvRightEdge, candidate);
         }
         return rcvRightEdge;
+    }
+
+    /** The least the right edge moves by (RFC 1122 4.2.3.3's receiver-side silly-window avoidance). */
+    private int windowStep() {
+        return Math.min(receiveRing.capacity() / 2, config.mss());
     }
 
     /**
@@ -1505,11 +1505,15 @@ public final class TcpConnection {
      * what the ring can take without new memory (the rest of the chunk its data ends in) or, holding
      * nothing in order, one segment (which it may always take): the window stops growing, and
      * closes as data comes and is not read (RFC 7323 2.4; as Linux's tcp_select_window under pressure).
+     * An empty ring whose window is under a step may open it by one: a sender whose silly-window
+     * rule holds back a sub-segment window would otherwise wait on it for ever.
      */
     private int rightEdgeCandidate() {
         int candidate = readSeq + receiveRing.capacity();
         if (out.memory().underPressure()) {
-            int room = receiveRing.length() == 0 ? config.mss() : receiveRing.tailRoom();
+            int window = TcpSequence.distance(rcvNxt, rcvRightEdge);
+            int room = receiveRing.length() > 0 ? receiveRing.tailRoom()
+                    : window < windowStep() ? Math.max(0, window) + windowStep() : config.mss();
             if (lt(rcvNxt + room, candidate)) {
                 candidate = rcvNxt + room;
                 if (!windowClamped) {
