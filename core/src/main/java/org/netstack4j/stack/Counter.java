@@ -112,7 +112,7 @@ public enum Counter {
     TCP_TABLE_FULL("tcp", "TableFull"),
     /** Segments sent when no buffer was free (the connection retries on its timer). */
     TCP_OUT_NO_BUFFER("tcp", "OutNoBuffer"),
-    /** Stream memory refused because the host's budget was spent: data in was dropped (the peer sends it again) or a write waited. */
+    /** Stream memory (chunk takes) refused at the hard limit, the budget less its reserve: data in was dropped or pruned for, or a write waited. */
     TCP_MEMORY_REFUSED("tcp", "MemoryRefused"),
     /** Connections reset because data arrived after the application had closed them (as Linux's TCPAbortOnData). */
     TCP_ABORT_ON_DATA("tcp", "AbortOnData"),

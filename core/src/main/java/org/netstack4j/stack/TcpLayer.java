@@ -621,7 +621,9 @@ public final class TcpLayer {
                 || conn.endOfStream()) {
             ready |= TcpEvents.READABLE;
         }
-        if ((s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT) && conn.writable() >= w.writeThreshold) {
+        // Under pressure a send buffer gives a chunk at a time: a writer waiting for more would wait for pressure to end.
+        if ((s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT)
+                && (conn.writable() >= w.writeThreshold || memory.underPressure() && conn.writable() > 0)) {
             ready |= TcpEvents.WRITABLE;
         }
         return ready;

@@ -6,6 +6,7 @@ import org.netstack4j.lab.Network;
 import org.netstack4j.socket.TcpSocket;
 import org.netstack4j.stack.tcp.TcpConnection;
 import org.netstack4j.wire.Ipv4Address;
+import org.netstack4j.wire.MacAddress;
 
 import java.io.ByteArrayOutputStream;
 import java.net.SocketException;
@@ -126,6 +127,53 @@ class TcpEventsTest {
         assertThat(echo.sawEnd).as("the end of the stream was read").isTrue();
         net.idle(200_000_000L);
         assertThat(gateway.counters().get(Counter.TCP_CURR_ESTAB)).isZero();
+        net.close();
+        assertThat(net.poolsFull()).isTrue();
+    }
+
+    @Test
+    void underMemoryPressureALoopSideServerIsToldOfLessThanItsThresholds() throws Exception {
+        // A gateway whose stream memory is under pressure whenever it holds any: its windows and send
+        // buffers stay small, so 32 KB never wait to be read or fit to be written at once. Readiness
+        // below the thresholds is told, as Linux does under pressure, or the echo would wait for ever.
+        Network net = Network.simulated(53);
+        Network.Node a = net.addHost("client", MacAddress.parse("52:54:00:12:34:56"), "10.0.2.15/24", WakeMode.NAPI,
+                HostConfig.DEFAULT);
+        Network.Node b = net.addHost("gateway", MacAddress.parse("52:55:0a:00:02:02"), "10.0.2.2/24", WakeMode.NAPI,
+                HostConfig.builder().streamMemoryBytes(1 << 20).memoryPressure(1, 0).build());
+        net.cable(a, b);
+        net.start();
+        Host client = a.host();
+        Host gateway = b.host();
+        LoopEcho echo = new LoopEcho(gateway.tcp(), 32 * 1024);
+        gateway.tcp().execute(() -> {
+            try {
+                gateway.tcp().listenNow(0, 7, 8, echo);
+            } catch (java.net.BindException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        byte[] data = new byte[256 * 1024];
+        new SplittableRandom(53).nextBytes(data);
+        byte[] back = net.run("client", () -> {
+            TcpSocket s = TcpSocket.connect(client, GATEWAY, 7, Duration.ofSeconds(5));
+            s.setTimeout(Duration.ofSeconds(60));
+            net.startApplication("writer", () -> {
+                try {
+                    s.write(data);
+                    s.shutdownOutput();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            s.inputStream().transferTo(got);
+            s.close();
+            return got.toByteArray();
+        });
+        assertThat(back).isEqualTo(data);
+        assertThat(gateway.counters().get(Counter.TCP_MEMORY_PRESSURES)).as("under pressure, again and again").isPositive();
+        net.idle(200_000_000L);
         net.close();
         assertThat(net.poolsFull()).isTrue();
     }
