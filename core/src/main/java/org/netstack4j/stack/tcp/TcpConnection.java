@@ -1227,9 +1227,14 @@ public final class TcpConnection {
         return Integer.MAX_VALUE;
     }
 
-    /** Nagle (RFC 896) and sender-side silly-window avoidance (RFC 1122 4.2.3.4). */
+    /**
+     * Nagle (RFC 896) and sender-side silly-window avoidance (RFC 1122 4.2.3.4), both for new
+     * data: what was sent before goes again in whatever the window takes (after a timeout into a
+     * window that shrank below a segment, holding it back would wait for a window that only its
+     * acknowledgment can open).
+     */
     private boolean worthSending(int len, int unsent, long inFlight) {
-        if (len >= sendMss()) {
+        if (len >= sendMss() || lt(sndNxt, sndMax)) {
             return true;
         }
         if (len == unsent && (inFlight == 0 || noDelay || finQueued)) {

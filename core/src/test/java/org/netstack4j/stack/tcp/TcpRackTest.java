@@ -114,4 +114,26 @@ class TcpRackTest {
                     .as("a network duplicate is no needless retransmission: the real loss stays a loss").isZero();
         }
     }
+
+    /**
+     * The peer's window has fallen below a segment (its application stopped reading) when a
+     * segment that fitted it is lost. After the timeout the sender goes back and must resend what
+     * fits, though it is less than a segment: the silly-window rule is for new data. (Found by
+     * the memory-pressure work: the sender sent nothing and timed out after its last retry.)
+     */
+    @Test
+    void afterATimeoutWhatWasSentIsResentEvenIntoAWindowSmallerThanASegment() {
+        TcpConfig small = TcpConfig.DEFAULT.toBuilder().buffers(4096, 65_536).build();
+        try (TcpPair p = TcpConnectionTest.established(new TcpPair(34, TcpConfig.DEFAULT, small), 1)) {
+            int tail = seqOf(p, 2); // after two full segments the 4 KB window has 1,200 bytes left
+            int[] dropped = {0};
+            p.drop = s -> s.fromClient() && s.length() > 0 && s.seq() == tail && dropped[0]++ < 2; // and the probe
+            p.client.write(new byte[10_000], 0, 10_000, p.now);
+            p.runUntil(() -> p.server.readable() == 4096, 60 * SECOND);
+            assertThat(dropped[0]).isGreaterThanOrEqualTo(2);
+            assertThat(p.events(true, TcpConnection.Event.TIMEOUT)).as("recovered by the timer").isPositive();
+            assertThat(p.server.readable()).as("the window filled, the lost tail resent").isEqualTo(4096);
+            assertThat(p.client.failure()).isNull();
+        }
+    }
 }
