@@ -101,6 +101,8 @@ public enum Counter {
     TCP_DSACK_SENT("tcp", "DsackSent"),
     /** Window reductions undone because D-SACK showed every retransmission needless (Linux's TCPDSACKUndo). */
     TCP_RECOVERY_UNDONE("tcp", "DsackUndo"),
+    /** A peer dropped data it had SACKed, seen as an ACK stopping where it began (Linux's TCPSACKReneging). */
+    TCP_SACK_RENEGED("tcp", "SackReneging"),
     TCP_IN_ERRS("tcp", "InErrs"),
     TCP_IN_CSUM_ERRORS("tcp", "InCsumErrors"),
     TCP_OUT_RSTS("tcp", "OutRsts"),

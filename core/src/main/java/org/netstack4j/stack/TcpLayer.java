@@ -255,6 +255,7 @@ public final class TcpLayer {
                 case DSACK_RECEIVED -> Counter.TCP_DSACK_RECEIVED;
                 case DSACK_SENT -> Counter.TCP_DSACK_SENT;
                 case RECOVERY_UNDONE -> Counter.TCP_RECOVERY_UNDONE;
+                case SACK_RENEGED -> Counter.TCP_SACK_RENEGED;
             });
         }
 

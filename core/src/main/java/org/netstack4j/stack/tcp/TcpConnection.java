@@ -101,7 +101,9 @@ public final class TcpConnection {
         /** A D-SACK sent: we got a segment twice. */
         DSACK_SENT,
         /** A window reduction undone: D-SACK showed every retransmission of it needless. */
-        RECOVERY_UNDONE
+        RECOVERY_UNDONE,
+        /** The peer dropped data it had SACKed (RFC 2018 8: reneging), seen as an ACK that stops at it. */
+        SACK_RENEGED
     }
 
     /** Why a connection ended other than by an orderly close. */
@@ -556,11 +558,31 @@ public final class TcpConnection {
             updateWindow(seg, seq, ack);
         }
         rack.onAck(dsack, sndUna, sndNxt);
-        if (sent != null && sacked.count() > 0) {
+        if (sent != null && sent.count() > 0 && sent.has(0, SentSegments.SACKED)) {
+            renegingSeen(now);
+        } else if (sent != null && sacked.count() > 0) {
             detectLosses(now);
         }
         ourFinAcknowledged(now);
         return true;
+    }
+
+    /**
+     * The cumulative ACK stopped where SACKed data begins: the peer no longer holds what it SACKed
+     * (it may, RFC 2018 8: a receiver short of memory prunes). Nothing counts as SACKed any more,
+     * and the timer is brought forward to half a round trip (10 ms at least), as Linux does, so
+     * the data goes again without waiting out a full timeout or two.
+     */
+    private void renegingSeen(long now) {
+        out.count(Event.SACK_RENEGED);
+        sacked.clear();
+        sent.forgetSacks();
+        rackTimerAt = -1;
+        long srtt = rtt.srttNanos();
+        long soon = now + Math.max(srtt < 0 ? 0 : srtt / 2, TAIL_PROBE_MIN_NANOS);
+        if (retransmitAt < 0 || soon < retransmitAt) {
+            retransmitAt = soon;
+        }
     }
 
     /** RFC 2883 4: the first block is a D-SACK if it lies below the ACK or inside the second block. */

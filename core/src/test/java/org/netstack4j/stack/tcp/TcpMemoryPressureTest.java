@@ -195,6 +195,7 @@ class TcpMemoryPressureTest {
                     + "no longer reported").isEqualTo(1);
 
             others.forEach(p.memory::give);
+            long repairFrom = p.now;
             byte[] got = new byte[data.length];
             int[] total = {0};
             p.runUntil(() -> {
@@ -205,6 +206,11 @@ class TcpMemoryPressureTest {
                 return total[0] == data.length;
             }, 120 * SECOND);
             assertThat(got).as("the peer sent the pruned data again: byte-exact").isEqualTo(data);
+            // The sender saw the ACK stop where SACKed data began (reneging) and resent it after half a
+            // round trip (10 ms here), not after its 200 ms timer: 10 ms and no timeout, 208 ms and one without.
+            assertThat(p.events(true, TcpConnection.Event.SACK_RENEGED)).isPositive();
+            assertThat(p.now - repairFrom).as("repaired long before the retransmission timer").isLessThan(100 * MS);
+            assertThat(p.events(true, TcpConnection.Event.TIMEOUT)).isZero();
         }
     }
 }
