@@ -106,6 +106,8 @@ public enum Counter {
     TCP_IN_ERRS("tcp", "InErrs"),
     TCP_IN_CSUM_ERRORS("tcp", "InCsumErrors"),
     TCP_OUT_RSTS("tcp", "OutRsts"),
+    /** RSTs not sent for segments nobody takes: the host's rate limit (HostConfig.resetsPerSecond) was spent. */
+    TCP_OUT_RSTS_RATE_LIMITED("tcp", "OutRstsRateLimited"),
     /** Segments for no connection and no listener (answered with RST unless they were RSTs). */
     TCP_IN_NO_LISTENER("tcp", "InNoListener"),
     /** SYNs a listener refused: its accept queue and half-open connections were at their bound. */

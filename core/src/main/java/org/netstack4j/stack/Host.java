@@ -71,9 +71,7 @@ public final class Host {
         this.ip = new Ipv4Layer(this, config);
         this.icmp = new IcmpLayer(this, config);
         this.udp = new UdpLayer(this);
-        this.tcp = new TcpLayer(this, cpu, timeline, config.tcp(), config.maxConnections(), config.streamMemoryBytes(),
-                config.memoryPressurePercent(), config.memoryLowPercent(), config.seed() * 31 + name.hashCode() + 6,
-                config.synCookies());
+        this.tcp = new TcpLayer(this, cpu, timeline, config, config.seed() * 31 + name.hashCode() + 6);
         this.loop = new HostLoop(this, cpu, apps, config);
         this.sockets = new SocketRegistry(this, config);
         this.tickJob = cpu.newJob(name + "-timers", this::tick);

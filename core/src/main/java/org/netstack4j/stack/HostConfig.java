@@ -37,6 +37,9 @@ import java.util.Objects;
  * @param memoryPressurePercent stream memory comes under pressure when this share of the budget is in use
  *                              (Linux's tcp_mem[1]): windows and send buffers stop growing
  * @param memoryLowPercent      and leaves it when use falls to this share (tcp_mem[0]); below the other
+ * @param resetsPerSecond       RSTs the host may send per second for segments no connection or listener
+ *                              takes (token bucket; FreeBSD limits these with its icmplim): a flood to
+ *                              closed ports cannot turn the host into a reflector
  */
 public record HostConfig(int neighborEntries, int neighborPending, int neighborPendingTotal,
                          long arpReachableNanos, long arpRetryNanos, int arpRetries, long arpFailedHoldNanos,
@@ -44,7 +47,7 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
                          int icmpErrorsPerSecond, int backlog, int txQueue, int socketReceiveBytes,
                          int socketSendBytes, int maxSockets, int defaultTtl, boolean forwarding, long seed,
                          TcpConfig tcp, int maxConnections, long streamMemoryBytes, boolean synCookies,
-                         int memoryPressurePercent, int memoryLowPercent) {
+                         int memoryPressurePercent, int memoryLowPercent, int resetsPerSecond) {
 
     /**
      * A neighbour holds up to 48 packets while it is resolved: every fragment of a 64 KB datagram
@@ -62,6 +65,7 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
         positive("arpRequestsPerSecond", arpRequestsPerSecond);
         positive("reassemblyCollectors", reassemblyCollectors);
         positive("icmpErrorsPerSecond", icmpErrorsPerSecond);
+        positive("resetsPerSecond", resetsPerSecond);
         positive("backlog", backlog);
         positive("txQueue", txQueue);
         positive("maxSockets", maxSockets);
@@ -129,6 +133,7 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
         private boolean synCookies = true;
         private int memoryPressurePercent = ChunkPool.DEFAULT_PRESSURE_PERCENT;
         private int memoryLowPercent = ChunkPool.DEFAULT_LOW_PERCENT;
+        private int resetsPerSecond = 1000;
 
         private Builder() {
         }
@@ -159,6 +164,7 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
             synCookies = c.synCookies;
             memoryPressurePercent = c.memoryPressurePercent;
             memoryLowPercent = c.memoryLowPercent;
+            resetsPerSecond = c.resetsPerSecond;
         }
 
         /** ARP cache size, packets held per unresolved neighbour, and per interface in all. */
@@ -261,12 +267,17 @@ public record HostConfig(int neighborEntries, int neighborPending, int neighborP
             return this;
         }
 
+        public Builder resetsPerSecond(int n) {
+            resetsPerSecond = n;
+            return this;
+        }
+
         public HostConfig build() {
             return new HostConfig(neighborEntries, neighborPending, neighborPendingTotal, arpReachableNanos,
                     arpRetryNanos, arpRetries, arpFailedHoldNanos, arpRequestsPerSecond, reassemblyCollectors,
                     reassemblyTimeoutNanos, icmpErrorsPerSecond, backlog, txQueue, socketReceiveBytes, socketSendBytes,
                     maxSockets, defaultTtl, forwarding, seed, tcp, maxConnections, streamMemoryBytes, synCookies,
-                    memoryPressurePercent, memoryLowPercent);
+                    memoryPressurePercent, memoryLowPercent, resetsPerSecond);
         }
     }
 }

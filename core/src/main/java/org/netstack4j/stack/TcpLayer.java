@@ -62,6 +62,8 @@ public final class TcpLayer {
     private final TcpOptions cookieOptions = new TcpOptions();
     private final Output output = new Output();
     private final ChunkPool memory;
+    /** RSTs for segments nobody takes, per second (HostConfig.resetsPerSecond). */
+    private final TokenBucket resetLimit;
     /** Logs of segments in flight, lent to connections while they have some (RACK's per-segment times). */
     private final SentSegments.Pool sentLogs = new SentSegments.Pool(1024);
     private long memoryRefusalsCounted;
@@ -189,17 +191,18 @@ public final class TcpLayer {
     }
 
     /** @param keySeed the secret for the table's hash and the ISNs (a seeded host's run is deterministic) */
-    TcpLayer(Host host, Cpu cpu, Timeline timeline, TcpConfig config, int maxConnections, long streamMemoryBytes,
-             int memoryPressurePercent, int memoryLowPercent, long keySeed, boolean synCookies) {
+    TcpLayer(Host host, Cpu cpu, Timeline timeline, HostConfig hostConfig, long keySeed) {
         this.host = host;
         this.c = host.counters();
-        this.config = config;
+        this.config = hostConfig.tcp();
         java.util.SplittableRandom keys = new java.util.SplittableRandom(keySeed);
-        this.table = new ConnectionTable(keys.nextLong(), keys.nextLong(), maxConnections);
+        this.table = new ConnectionTable(keys.nextLong(), keys.nextLong(), hostConfig.maxConnections());
         this.isn = new InitialSequenceNumbers(keys.nextLong(), keys.nextLong());
-        this.cookies = synCookies ? new SynCookies(keys.nextLong(), keys.nextLong()) : null;
+        this.cookies = hostConfig.synCookies() ? new SynCookies(keys.nextLong(), keys.nextLong()) : null;
         this.portHash = new SipHash(keys.nextLong(), keys.nextLong());
-        this.memory = new ChunkPool(host.name() + "-streams", streamMemoryBytes, memoryPressurePercent, memoryLowPercent);
+        this.memory = new ChunkPool(host.name() + "-streams", hostConfig.streamMemoryBytes(),
+                hostConfig.memoryPressurePercent(), hostConfig.memoryLowPercent());
+        this.resetLimit = new TokenBucket(hostConfig.resetsPerSecond(), timeline.nanos());
         this.wheel = new TimerWheel(timeline.nanos());
         this.timerJob = cpu.newJob(host.name() + "-tcp-timers", this::onTimers);
         this.timer = timeline.newTimer(host.name() + "-tcp", timerJob::schedule);
@@ -463,6 +466,10 @@ public final class TcpLayer {
     private void reset(PacketBuffer seg, int source, int destination) {
         int flags = TcpSegment.flags(seg);
         if ((flags & TcpSegment.RST) != 0) {
+            return;
+        }
+        if (!resetLimit.take(host.nanos())) {
+            c.count(Counter.TCP_OUT_RSTS_RATE_LIMITED); // a flood to closed ports: no reflection
             return;
         }
         PacketBuffer r = host.takeTxBuffer();

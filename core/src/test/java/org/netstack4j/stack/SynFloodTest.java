@@ -148,6 +148,52 @@ class SynFloodTest {
         return accepted;
     }
 
+    /**
+     * SYNs to a port nobody listens on, 5,000 in about a third of a second from spoofed addresses: the host
+     * answers at most its RST budget (a second's worth, 1,000, and what the time earns) and counts
+     * the rest, so a flood cannot make it reflect at the flood's rate; a second later a lone SYN is
+     * answered again.
+     */
+    @Test
+    void synsToAClosedPortAreAnsweredWithRstsAtTheHostsRateNotTheFloods() throws Exception {
+        try (ProbedHost h = ProbedHost.settled("10.0.2.15/24", "10.0.2.99", HostConfig.DEFAULT, p -> { })) {
+            h.host.setDefaultGateway(h.proberAddress);
+            int base = Ipv4Address.parseBits("198.51.100.0");
+            SplittableRandom random = new SplittableRandom(13);
+            long start = h.now();
+            int flood = 5_000;
+            for (int i = 0; i < flood; i++) {
+                int source = base + random.nextInt(1, 255);
+                h.prober.sendIp(h.hostMac, Packets.ip(Packets.TCP, source, h.hostAddress, Packets.tcp(source,
+                        random.nextInt(1024, 65_536), h.hostAddress, 81, random.nextInt(), 0, Packets.SYN, 65_535,
+                        new byte[0], new byte[0])).bytes());
+                if (i % Prober.BATCH == Prober.BATCH - 1) {
+                    h.idle(MS);
+                }
+            }
+            h.idle(10 * MS);
+            long elapsedMs = (h.now() - start) / MS;
+            long sent = h.count(Counter.TCP_OUT_RSTS);
+            long limited = h.count(Counter.TCP_OUT_RSTS_RATE_LIMITED);
+            System.out.printf("%,d SYNs to a closed port in %d ms: %,d RSTs, %,d held back%n", flood, elapsedMs, sent,
+                    limited);
+            assertThat(h.count(Counter.TCP_IN_NO_LISTENER)).isEqualTo(flood);
+            assertThat(sent + limited).as("every SYN answered or counted").isEqualTo(flood);
+            assertThat(sent).as("a second's budget and what %d ms earned", elapsedMs)
+                    .isBetween(1_000L, 1_000L + elapsedMs + 1);
+            assertThat(h.prober.frames(f -> isTcpFromHost(h, f)).stream().map(Segment::parse)
+                    .filter(s -> (s.flags & Packets.RST) != 0)).hasSize((int) sent);
+
+            h.idle(1_000 * MS);
+            h.prober.forget();
+            h.prober.sendIp(h.hostMac, Packets.ip(Packets.TCP, h.proberAddress, h.hostAddress, Packets.tcp(
+                    h.proberAddress, CLIENT_PORT, h.hostAddress, 81, CLIENT_ISN, 0, Packets.SYN, 65_535, new byte[0],
+                    new byte[0])).bytes());
+            h.idle(10 * MS);
+            only(h, Packets.RST | Packets.ACK);
+        }
+    }
+
     /** {@link #FLOOD} SYNs from spoofed addresses that never answer, in the prober's batches. */
     private static void flood(ProbedHost h, SplittableRandom random) throws InterruptedException {
         int base = Ipv4Address.parseBits("198.51.100.0"); // TEST-NET-2: exists only on this simulated wire
