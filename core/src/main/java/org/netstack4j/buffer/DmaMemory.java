@@ -21,6 +21,7 @@ public final class DmaMemory implements AutoCloseable {
 
     private static final ValueLayout.OfLong U64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Descriptor status bytes cross threads: written with release, read with acquire. */
     private static final VarHandle BYTE = ValueLayout.JAVA_BYTE.varHandle();
 
@@ -106,6 +107,23 @@ public final class DmaMemory implements AutoCloseable {
             memory.set(U64_LE, bus - busBase, value);
         } catch (IndexOutOfBoundsException e) {
             throw outside(bus, 8);
+        }
+    }
+
+    /** A 32-bit little-endian word (extended descriptors pack a length, a type and a command into one). */
+    public int readU32(long bus) {
+        try {
+            return memory.get(U32_LE, bus - busBase);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(bus, 4);
+        }
+    }
+
+    public void writeU32(long bus, int value) {
+        try {
+            memory.set(U32_LE, bus - busBase, value);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(bus, 4);
         }
     }
 

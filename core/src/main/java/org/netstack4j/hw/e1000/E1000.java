@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.netstack4j.hw.e1000.E1000Registers.*;
 
 /**
- * A software Intel 82540EM: the legacy-descriptor path of the 8254x family. Software reaches it
+ * A software Intel 82540EM: the descriptor paths of the 8254x family (legacy, and the extended
+ * descriptors of transmit checksum and TCP segmentation offload), with receive checksum offload. Software reaches it
  * only through its register window ({@link #read}/{@link #write}), the host's DMA memory (by
  * bus address) and its interrupt line; media reach it through its {@link Connector}.
  *
@@ -41,6 +42,7 @@ public final class E1000 implements RegisterWindow, Connector, AutoCloseable {
         final AtomicLong txNoLink = new AtomicLong();
         final AtomicLong txBadFrames = new AtomicLong();
         final AtomicLong txUnsupportedDescriptors = new AtomicLong();
+        final AtomicLong txBadOffloads = new AtomicLong();
         final AtomicLong badRingIndexWrites = new AtomicLong();
         final AtomicLong badRegisterAccesses = new AtomicLong();
         final AtomicLong resets = new AtomicLong();
@@ -53,6 +55,15 @@ public final class E1000 implements RegisterWindow, Connector, AutoCloseable {
         /** Frames transmitted while no medium was attached (lost on the floor). */
         public long txNoLink() {
             return txNoLink.get();
+        }
+
+        /**
+         * Offload requests the card could not honour: checksums asked for with no context loaded or
+         * at offsets outside the frame, a context descriptor inside a packet, a segmentation whose
+         * context cannot drive it or whose data disagrees with PAYLEN.
+         */
+        public long txBadOffloads() {
+            return txBadOffloads.get();
         }
 
         /** Tail or head writes beyond the ring (both units count them). */
@@ -69,6 +80,7 @@ public final class E1000 implements RegisterWindow, Connector, AutoCloseable {
             m.put("tx_no_link", txNoLink.get());
             m.put("tx_bad_frames", txBadFrames.get());
             m.put("tx_unsupported_descriptors", txUnsupportedDescriptors.get());
+            m.put("tx_bad_offloads", txBadOffloads.get());
             m.put("bad_ring_index_writes", badRingIndexWrites.get());
             m.put("bad_register_accesses", badRegisterAccesses.get());
             m.put("resets", resets.get());

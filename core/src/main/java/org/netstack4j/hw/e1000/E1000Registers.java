@@ -82,6 +82,11 @@ public final class E1000Registers {
     public static final int RA_ENTRIES = 16;
     public static final int RAH_AV = 0x8000_0000;
 
+    /** RXCSUM: where the packet checksum starts (bits 7:0), IP and TCP/UDP checksum offload enables. */
+    public static final int RXCSUM_PCSS_MASK = 0x0000_00FF;
+    public static final int RXCSUM_IPOFLD = 0x0000_0100;
+    public static final int RXCSUM_TUOFLD = 0x0000_0200;
+
     public static final int RCTL_EN = 0x0000_0002;
     public static final int RCTL_SBP = 0x0000_0004;
     public static final int RCTL_UPE = 0x0000_0008;
@@ -161,6 +166,10 @@ public final class E1000Registers {
     public static final int PTC1522 = 0x40EC;
     public static final int MPTC = 0x40F0;
     public static final int BPTC = 0x40F4;
+    /** TCP segmentation contexts transmitted: one per TSO request whose every frame went out. */
+    public static final int TSCTC = 0x40F8;
+    /** TCP segmentation contexts that failed: TSO requests the card gave up on part-way. */
+    public static final int TSCTFC = 0x40FC;
     /** First and last statistics register: everything in between reads-to-clear. */
     public static final int STATS_FIRST = 0x4000;
     public static final int STATS_LAST = 0x40FC;
@@ -191,6 +200,41 @@ public final class E1000Registers {
     public static final int TXD_STAT_LC = 0x04;
     public static final int TXD_STAT_TU = 0x08;
 
+    // Extended transmit descriptors (DEXT set): the 32-bit word at byte 8 holds a length in bits
+    // 19:0, the descriptor type (DTYP) in bits 23:20 and the command byte in bits 31:24 (byte 11).
+    /** DTYP in byte 10's high nibble: a TCP/IP context descriptor. */
+    public static final int TXD_DTYP_CONTEXT = 0x0;
+    /** DTYP in byte 10's high nibble: an extended data descriptor. */
+    public static final int TXD_DTYP_DATA = 0x1;
+    /** Mask of the length field (DTALEN, PAYLEN) in an extended descriptor's word at byte 8. */
+    public static final int TXD_EXT_LENGTH_MASK = 0x000F_FFFF;
+    /** Extended data descriptor: TCP segmentation enable (DCMD.TSE). */
+    public static final int TXD_CMD_TSE = 0x04;
+    /** Extended data descriptor: packet options (POPTS) at byte 13. */
+    public static final int TXD_POPTS = 13;
+    public static final int TXD_POPTS_IXSM = 0x01;
+    public static final int TXD_POPTS_TXSM = 0x02;
+
+    // TCP/IP context descriptor: offsets of its fields in the 16 bytes.
+    public static final int TXC_IPCSS = 0;
+    public static final int TXC_IPCSO = 1;
+    public static final int TXC_IPCSE = 2;
+    public static final int TXC_TUCSS = 4;
+    public static final int TXC_TUCSO = 5;
+    public static final int TXC_TUCSE = 6;
+    /** PAYLEN (bits 19:0), DTYP (23:20) and TUCMD (31:24). */
+    public static final int TXC_CMD_AND_LENGTH = 8;
+    public static final int TXC_TUCMD = 11;
+    public static final int TXC_STATUS = 12;
+    public static final int TXC_HDRLEN = 13;
+    public static final int TXC_MSS = 14;
+    /** TUCMD: the packet is TCP (else UDP). */
+    public static final int TXC_CMD_TCP = 0x01;
+    /** TUCMD: the packet is IPv4 (else IPv6). */
+    public static final int TXC_CMD_IP = 0x02;
+    /** TUCMD: this context describes a TCP segmentation. */
+    public static final int TXC_CMD_TSE = 0x04;
+
     public static final int RXD_CSUM = 10;
     public static final int RXD_STATUS = 12;
     public static final int RXD_ERRORS = 13;
@@ -199,6 +243,11 @@ public final class E1000Registers {
     public static final int RXD_STAT_EOP = 0x02;
     public static final int RXD_STAT_IXSM = 0x04;
     public static final int RXD_STAT_VP = 0x08;
+    public static final int RXD_STAT_UDPCS = 0x10;
+    /** The card checked the TCP or UDP checksum (RXCSUM.TUOFLD); RXD_ERR_TCPE says if it was wrong. */
+    public static final int RXD_STAT_TCPCS = 0x20;
+    /** The card checked the IPv4 header checksum (RXCSUM.IPOFLD); RXD_ERR_IPE says if it was wrong. */
+    public static final int RXD_STAT_IPCS = 0x40;
     public static final int RXD_ERR_CE = 0x01;
     public static final int RXD_ERR_SE = 0x02;
     public static final int RXD_ERR_SEQ = 0x04;

@@ -15,10 +15,10 @@ import static org.netstack4j.hw.e1000.E1000Registers.*;
 final class Statistics {
     private final long[] counts = new long[(STATS_LAST - STATS_FIRST) / 4 + 1];
 
-    /** True for the counters the transmit unit keeps (good and total packets and octets sent, by size and kind). */
+    /** True for the counters the transmit unit keeps (packets and octets sent, by size and kind; TCP segmentation contexts). */
     static boolean isTransmitCounter(int register) {
         return register == GPTC || register == GOTCL || register == GOTCH || register == TOTL || register == TOTH
-                || (register >= TPT && register <= BPTC);
+                || (register >= TPT && register <= TSCTFC);
     }
 
     private static int index(int register) {
