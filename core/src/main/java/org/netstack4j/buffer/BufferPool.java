@@ -89,6 +89,7 @@ public final class BufferPool {
             throw new IllegalStateException("buffer returned twice to pool " + name);
         }
         b.free = true;
+        b.reset(); // no offload request or verdict outlives the packet
         freeStack[freeCount++] = b;
     }
 

@@ -26,6 +26,28 @@ public final class PacketBuffer {
     private int end;
     boolean free = true;
 
+    // Offload requests (transmit) and verdicts (receive), plain fields so the packet path allocates
+    // nothing; cleared whenever the buffer is reset, so a recycled buffer carries no stale request.
+    /** Slot position where the L4 checksum's range starts (-1: no checksum left to the device). */
+    private int checksumStartInSlot = -1;
+    /** Where the checksum field lies, from the start of that range (TCP 16, UDP 6). */
+    private int checksumOffset;
+    /** TCP segmentation: payload bytes per frame (0: not a segmentation request). */
+    private int segmentSize;
+    /** TCP segmentation: the TCP header's length (options included), replicated in every frame. */
+    private int segmentL4HeaderLength;
+    /** Checksum verdicts the device gave on receive ({@link #RX_IP_CHECKSUM_GOOD} and the others). */
+    private int rxChecksum;
+
+    /** Receive: the device checked the IPv4 header checksum and it was right. */
+    public static final int RX_IP_CHECKSUM_GOOD = 0x1;
+    /** Receive: the device checked the IPv4 header checksum and it was wrong. */
+    public static final int RX_IP_CHECKSUM_BAD = 0x2;
+    /** Receive: the device checked the TCP or UDP checksum and it was right. */
+    public static final int RX_L4_CHECKSUM_GOOD = 0x4;
+    /** Receive: the device checked the TCP or UDP checksum and it was wrong. */
+    public static final int RX_L4_CHECKSUM_BAD = 0x8;
+
     PacketBuffer(BufferPool pool, MemorySegment memory, long slotOffset, long slotBus, int capacity, int headroom) {
         this.pool = pool;
         this.memory = memory;
@@ -40,6 +62,84 @@ public final class PacketBuffer {
     public void reset() {
         start = headroom;
         end = headroom;
+        clearOffloads();
+    }
+
+    private void clearOffloads() {
+        checksumStartInSlot = -1;
+        checksumOffset = 0;
+        segmentSize = 0;
+        segmentL4HeaderLength = 0;
+        rxChecksum = 0;
+    }
+
+    // ---- Offloads: what the stack asks of the device, and what the device says of a received packet
+
+    /**
+     * Leaves a checksum to the device (Linux's CHECKSUM_PARTIAL): the one's complement sum of the
+     * packet from {@code start} to its end goes into the 16-bit field {@code offset} bytes further
+     * on, which holds the pseudo-header's partial sum meanwhile. The position is kept relative to
+     * the slot, so it stays right as lower layers prepend their headers.
+     */
+    public void requestChecksum(int start, int offset) {
+        if (start < 0 || offset < 0 || start + offset + 2 > length()) {
+            throw new IndexOutOfBoundsException("checksum at " + start + "+" + offset + " in packet of " + length());
+        }
+        checksumStartInSlot = this.start + start;
+        checksumOffset = offset;
+    }
+
+    /** True if the checksum is left to the device ({@link #requestChecksum}). */
+    public boolean checksumRequested() {
+        return checksumStartInSlot >= 0;
+    }
+
+    /** Where the checksum's range starts, from the packet's first byte (valid while {@link #checksumRequested}). */
+    public int checksumStart() {
+        return checksumStartInSlot - start;
+    }
+
+    /** Where the checksum field lies, from {@link #checksumStart}. */
+    public int checksumOffset() {
+        return checksumOffset;
+    }
+
+    /** The checksum is in place (done by software): nothing is left to the device. */
+    public void checksumDone() {
+        checksumStartInSlot = -1;
+        checksumOffset = 0;
+    }
+
+    /**
+     * Asks the device to cut this TCP segment into frames of {@code mss} payload bytes, each with
+     * the headers replicated (TSO). The TCP header is {@code tcpHeaderLength} bytes at
+     * {@link #checksumStart}; the checksum must be requested too.
+     */
+    public void requestSegmentation(int mss, int tcpHeaderLength) {
+        if (mss <= 0 || tcpHeaderLength < 20) {
+            throw new IllegalArgumentException("segmentation with MSS " + mss + ", TCP header " + tcpHeaderLength);
+        }
+        segmentSize = mss;
+        segmentL4HeaderLength = tcpHeaderLength;
+    }
+
+    /** Payload bytes per frame of a segmentation request; 0 if none. */
+    public int segmentSize() {
+        return segmentSize;
+    }
+
+    /** The TCP header length of a segmentation request. */
+    public int segmentL4HeaderLength() {
+        return segmentL4HeaderLength;
+    }
+
+    /** Receive: the device's checksum verdicts, {@code RX_*} bits (0: it checked nothing). */
+    public int rxChecksum() {
+        return rxChecksum;
+    }
+
+    public void setRxChecksum(int verdicts) {
+        rxChecksum = verdicts;
     }
 
     /** Empties the packet with {@code newHeadroom} bytes free in front (a driver receiving at offset 0 uses 0). */
@@ -49,6 +149,7 @@ public final class PacketBuffer {
         }
         start = newHeadroom;
         end = newHeadroom;
+        clearOffloads();
     }
 
     public int length() {

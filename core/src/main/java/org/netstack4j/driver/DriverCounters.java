@@ -29,6 +29,12 @@ public final class DriverCounters {
     long tdtWrites;
     long rdtWrites;
     long linkChanges;
+    long txDescriptors;
+    long txContextDescriptors;
+    long txChecksumOffloaded;
+    long txSegmentationRequests;
+    long rxChecksumGood;
+    long rxChecksumErrors;
     // Hardware: the card's read-to-clear statistics, accumulated.
     long rxMissed;
     long rxNoBuffer;
@@ -39,6 +45,8 @@ public final class DriverCounters {
     long hwRxBytes;
     long hwTxBytes;
     long hwRxTotal;
+    long hwTxSegmentationGood;
+    long hwTxSegmentationFailed;
 
     public long rxPackets() {
         return rxPackets;
@@ -111,6 +119,46 @@ public final class DriverCounters {
         return tdtWrites;
     }
 
+    /** Transmit descriptors written: data and context ones. */
+    public long txDescriptors() {
+        return txDescriptors;
+    }
+
+    /** Context descriptors written (only when the offload context changed). */
+    public long txContextDescriptors() {
+        return txContextDescriptors;
+    }
+
+    /** Packets whose TCP or UDP checksum the card inserted. */
+    public long txChecksumOffloaded() {
+        return txChecksumOffloaded;
+    }
+
+    /** TCP segments of up to 64 KB handed to the card to cut into frames (TSO). */
+    public long txSegmentationRequests() {
+        return txSegmentationRequests;
+    }
+
+    /** Frames whose checksums the card checked and found right. */
+    public long rxChecksumGood() {
+        return rxChecksumGood;
+    }
+
+    /** Frames the card found a wrong checksum in (passed up marked, dropped and counted by the stack). */
+    public long rxChecksumErrors() {
+        return rxChecksumErrors;
+    }
+
+    /** Segmentations the card completed (TSCTC). */
+    public long hwTxSegmentationGood() {
+        return hwTxSegmentationGood;
+    }
+
+    /** Segmentations the card gave up on (TSCTFC). */
+    public long hwTxSegmentationFailed() {
+        return hwTxSegmentationFailed;
+    }
+
     /** Frames the card dropped because its on-chip buffer was full (MPC). */
     public long rxMissed() {
         return rxMissed;
@@ -167,11 +215,19 @@ public final class DriverCounters {
         m.put("tdt_writes", tdtWrites);
         m.put("rdt_writes", rdtWrites);
         m.put("link_changes", linkChanges);
+        m.put("tx_descriptors", txDescriptors);
+        m.put("tx_context_descriptors", txContextDescriptors);
+        m.put("tx_csum_offload", txChecksumOffloaded);
+        m.put("tx_tso_requests", txSegmentationRequests);
+        m.put("rx_csum_offload_good", rxChecksumGood); // ethtool -S (e1000: hw_csum_rx_good)
+        m.put("rx_csum_offload_errors", rxChecksumErrors); // ethtool -S (e1000: hw_csum_rx_error)
         m.put("hw_rx_packets", hwRxPackets);
         m.put("hw_tx_packets", hwTxPackets);
         m.put("hw_rx_bytes", hwRxBytes);
         m.put("hw_tx_bytes", hwTxBytes);
         m.put("hw_rx_total", hwRxTotal);
+        m.put("tx_tcp_seg_good", hwTxSegmentationGood); // ethtool -S (TSCTC)
+        m.put("tx_tcp_seg_failed", hwTxSegmentationFailed); // ethtool -S (TSCTFC)
         return m;
     }
 }

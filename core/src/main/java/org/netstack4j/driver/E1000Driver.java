@@ -39,6 +39,12 @@ public final class E1000Driver implements NetDevice {
     public static final int MAX_FRAME = 1514;
     /** The receive buffer size programmed into RCTL.BSIZE at the standard MTU. */
     public static final int RX_BUFFER_SIZE = 2048;
+    /** Longest frame of a segmentation request: Ethernet's header and the largest IPv4 datagram. */
+    public static final int MAX_SEGMENTATION_FRAME = 14 + 65_535;
+    /** Where the IPv4 header starts in a frame (Ethernet II, no VLAN tag): the context's IPCSS. */
+    private static final int IP_START = 14;
+    /** The TCP checksum field's place in its header (UDP's is 6). */
+    private static final int TCP_CHECKSUM_FIELD = 16;
 
     private final String name;
     private final RegisterWindow regs;
@@ -60,6 +66,16 @@ public final class E1000Driver implements NetDevice {
     private MacAddress mac;
     private boolean up;
     private boolean linkUp;
+
+    // The offload context the card holds, as the last context descriptor set it: a new one is
+    // written only when a packet needs different values (as Linux's e1000 keeps the last one).
+    private boolean contextLoaded;
+    private int contextTucss;
+    private int contextTucso;
+    private int contextTucmd;
+    private int contextHdrlen;
+    private int contextMss;
+    private int contextPaylen;
 
     public E1000Driver(String name, RegisterWindow regs, DmaMemory dma, Cpu cpu, Irq irq, Timeline timeline,
                        BufferPool rxPool, DriverConfig config) {
@@ -97,6 +113,7 @@ public final class E1000Driver implements NetDevice {
         }
         this.sink = frameSink;
         resetCard();
+        contextLoaded = false; // the reset cleared the card's
         mac = readMacFromEeprom();
         regs.write(CTRL, regs.read(CTRL) | CTRL_SLU | CTRL_ASDE);
         initTransmit();
@@ -211,6 +228,8 @@ public final class E1000Driver implements NetDevice {
         }
         regs.write(RDTR, 0);
         regs.write(RADV, 0);
+        // Receive checksum offload is set while the receiver is still off, as the manual asks.
+        regs.write(RXCSUM, config.offloads().rxChecksum() ? RXCSUM_IPOFLD | RXCSUM_TUOFLD | IP_START : 0);
         int rate = config.interruptsPerSecond();
         regs.write(ITR, rate == 0 ? 0 : (int) Math.max(1, 1_000_000_000L / ((long) rate * ITR_UNIT_NS)));
         // Jumbo frames: long packets allowed (LPE) into 16 KB buffers (BSIZE 1024 times 16 with BSEX),
@@ -238,26 +257,92 @@ public final class E1000Driver implements NetDevice {
     }
 
     @Override
+    public Offloads offloads() {
+        return config.offloads();
+    }
+
+    /**
+     * A frame that leaves its checksum to the card goes in an extended data descriptor, after a
+     * context descriptor if the offload context must change; a segmentation request (TSO) likewise,
+     * with the context's MSS, header and payload lengths. The frames the card cuts it into are
+     * what the medium sees.
+     */
+    @Override
     public boolean queue(PacketBuffer frame) {
         if (!up) {
             throw new IllegalStateException(name + " is down");
         }
         int length = frame.length();
-        if (length < 14 || length > config.maxFrame()) {
-            throw new IllegalArgumentException(name + ": frame of " + length + " bytes (14.." + config.maxFrame() + ")");
+        boolean checksum = frame.checksumRequested();
+        boolean segmented = frame.segmentSize() > 0;
+        Offloads offered = config.offloads();
+        if (checksum && !offered.txChecksum() || segmented && (!checksum || !offered.tso())) {
+            throw new IllegalArgumentException(name + ": frame asks for an offload the device does not offer ("
+                    + offered + ")");
+        }
+        int max = segmented ? MAX_SEGMENTATION_FRAME : config.maxFrame();
+        if (length < 14 || length > max) {
+            throw new IllegalArgumentException(name + ": frame of " + length + " bytes (14.." + max + ")");
+        }
+        int tucss = 0;
+        int tucmd = 0;
+        int hdrlen = 0;
+        int mss = 0;
+        boolean newContext = false;
+        if (checksum) {
+            tucss = frame.checksumStart();
+            tucmd = TXC_CMD_IP | (frame.checksumOffset() == TCP_CHECKSUM_FIELD ? TXC_CMD_TCP : 0);
+            if (segmented) {
+                tucmd |= TXC_CMD_TSE;
+                hdrlen = tucss + frame.segmentL4HeaderLength();
+                mss = frame.segmentSize();
+            }
+            int tucso = tucss + frame.checksumOffset();
+            int paylen = segmented ? length - hdrlen : 0;
+            newContext = !contextLoaded || tucss != contextTucss || tucso != contextTucso || tucmd != contextTucmd
+                    || hdrlen != contextHdrlen || mss != contextMss || paylen != contextPaylen;
+        }
+        int slots = newContext ? 2 : 1;
+        // Every slot to fill must be done (DD), and so must the one after them: filling the last
+        // free slot would make TDT equal TDH, which the card reads as an empty ring.
+        for (int j = 0, i = tx.tail; j <= slots; j++, i = tx.next(i)) {
+            if (!tx.done(i)) {
+                counters.txRingFull++;
+                transmitBlocked = true;
+                return false;
+            }
+        }
+        if (tx.held + slots > tx.size) {
+            cleanTransmit(); // the slots to fill are the oldest in use, and done: at least they come free
         }
         int t = tx.tail;
-        if (!tx.done(t) || !tx.done(tx.next(t))) {
-            counters.txRingFull++;
-            transmitBlocked = true;
-            return false;
+        if (newContext) {
+            int tucso = tucss + frame.checksumOffset();
+            int paylen = segmented ? length - hdrlen : 0;
+            tx.fillContext(t, IP_START, IP_START + 10, tucss - 1, tucss, tucso, 0, tucmd, paylen, hdrlen, mss);
+            contextLoaded = true;
+            contextTucss = tucss;
+            contextTucso = tucso;
+            contextTucmd = tucmd;
+            contextHdrlen = hdrlen;
+            contextMss = mss;
+            contextPaylen = paylen;
+            counters.txContextDescriptors++;
+            t = tx.next(t);
         }
-        if (tx.buffer(t) != null) {
-            cleanTransmit(); // held == size and clean == t, which is done: at least that slot comes free
+        if (checksum) {
+            // With segmentation the card rewrites each frame's IPv4 header, so it sums that too (IXSM).
+            tx.fillExtended(t, frame, TXD_POPTS_TXSM | (segmented ? TXD_POPTS_IXSM : 0), segmented);
+            counters.txChecksumOffloaded++;
+            if (segmented) {
+                counters.txSegmentationRequests++;
+            }
+        } else {
+            tx.fill(t, frame);
         }
-        tx.fill(t, frame);
         tx.tail = tx.next(t);
-        tx.held++;
+        tx.held += slots;
+        counters.txDescriptors += slots;
         return true;
     }
 
@@ -320,6 +405,9 @@ public final class E1000Driver implements NetDevice {
     private void reclaim(int i) {
         int status = tx.status(i);
         PacketBuffer b = tx.take(i);
+        if (b == null) {
+            return; // a context descriptor: no buffer, no packet
+        }
         if ((status & (TXD_STAT_EC | TXD_STAT_LC)) != 0) {
             counters.txErrors++;
         } else {
@@ -354,10 +442,11 @@ public final class E1000Driver implements NetDevice {
                 }
                 rx.discarding = (status & RXD_STAT_EOP) == 0;
                 rx.recycle(i);
-            } else if (rx.errors(i) != 0) {
+            } else if ((rx.errors(i) & ~(RXD_ERR_IPE | RXD_ERR_TCPE)) != 0) {
                 counters.rxErrors++;
                 rx.recycle(i);
             } else {
+                int errors = rx.errors(i); // read before the slot is given a fresh buffer, which clears it
                 PacketBuffer fresh = rxPool.take();
                 if (fresh == null) {
                     counters.rxPoolEmpty++;
@@ -368,6 +457,9 @@ public final class E1000Driver implements NetDevice {
                     rx.attach(i, fresh);
                     frame.resetTo(0);
                     frame.setLength(length);
+                    if (config.offloads().rxChecksum()) {
+                        frame.setRxChecksum(checksumVerdicts(status, errors));
+                    }
                     counters.rxPackets++;
                     counters.rxBytes += length;
                     sink.receive(frame);
@@ -383,6 +475,27 @@ public final class E1000Driver implements NetDevice {
             sink.endOfBatch();
         }
         return done;
+    }
+
+    /**
+     * What the card found of a frame's checksums, for the stack: which it checked (IPCS, TCPCS) and
+     * which were wrong (IPE, TCPE). A frame with a bad checksum goes up all the same, marked: the
+     * stack drops it and counts it where it would have counted its own finding.
+     */
+    private int checksumVerdicts(int status, int errors) {
+        int verdicts = 0;
+        if ((status & RXD_STAT_IPCS) != 0) {
+            verdicts |= (errors & RXD_ERR_IPE) != 0 ? PacketBuffer.RX_IP_CHECKSUM_BAD : PacketBuffer.RX_IP_CHECKSUM_GOOD;
+        }
+        if ((status & RXD_STAT_TCPCS) != 0) {
+            verdicts |= (errors & RXD_ERR_TCPE) != 0 ? PacketBuffer.RX_L4_CHECKSUM_BAD : PacketBuffer.RX_L4_CHECKSUM_GOOD;
+        }
+        if ((verdicts & (PacketBuffer.RX_IP_CHECKSUM_BAD | PacketBuffer.RX_L4_CHECKSUM_BAD)) != 0) {
+            counters.rxChecksumErrors++;
+        } else if (verdicts != 0) {
+            counters.rxChecksumGood++;
+        }
+        return verdicts;
     }
 
     // ==== Being woken =================================================================
@@ -479,6 +592,8 @@ public final class E1000Driver implements NetDevice {
         counters.hwRxBytes += low | Integer.toUnsignedLong(regs.read(GORCH)) << 32;
         low = Integer.toUnsignedLong(regs.read(GOTCL));
         counters.hwTxBytes += low | Integer.toUnsignedLong(regs.read(GOTCH)) << 32;
+        counters.hwTxSegmentationGood += Integer.toUnsignedLong(regs.read(TSCTC));
+        counters.hwTxSegmentationFailed += Integer.toUnsignedLong(regs.read(TSCTFC));
     }
 
     // ==== Tear-down ===================================================================
@@ -513,6 +628,7 @@ public final class E1000Driver implements NetDevice {
             }
         }
         tx.tail = tx.clean = tx.held = tx.flushedTail = 0;
+        contextLoaded = false;
         for (int i = 0; i < rx.size; i++) {
             // A frame the card delivered (DD and EOP) that no poll took up: dropped here, counted.
             int status = rx.status(i);
@@ -570,7 +686,7 @@ public final class E1000Driver implements NetDevice {
         return up && rx.hasWork();
     }
 
-    /** Frames queued or in flight on the transmit ring, or sent and not yet reclaimed. */
+    /** Descriptors queued or in flight on the transmit ring, or done and not yet reclaimed (context ones too). */
     public int transmitInFlight() {
         return tx.held;
     }

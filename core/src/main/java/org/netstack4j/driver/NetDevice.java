@@ -25,6 +25,15 @@ public interface NetDevice {
 
     WakeMode mode();
 
+    /**
+     * What the device does for the stack: checksums, TCP segmentation. None unless a device says
+     * otherwise, so TAP and every other device keep the software path. The stack asks this before
+     * leaving work to the device, and the device honours only what it offers here.
+     */
+    default Offloads offloads() {
+        return Offloads.NONE;
+    }
+
     /** Resets and starts the device; each received frame goes to {@code sink} on the owning CPU. */
     void bringUp(FrameSink sink);
 

@@ -6,12 +6,12 @@ import org.netstack4j.buffer.PacketBuffer;
 import static org.netstack4j.hw.e1000.E1000Registers.*;
 
 /**
- * The transmit descriptor ring in DMA memory, and the buffer behind each descriptor until the
- * card is done with it. {@code tail} is the next descriptor to fill (TDT once flushed);
- * {@code clean} is the oldest one not yet reclaimed; {@code held} is how many buffers the ring
- * holds, in slots {@code clean, clean + 1, ...} up to (not including) {@code tail}. The count is
- * what tells a ring holding every slot's buffer ({@code held == size}) from an empty one: both
- * have {@code tail == clean}.
+ * The transmit descriptor ring in DMA memory, and the buffer behind each data descriptor until
+ * the card is done with it. {@code tail} is the next descriptor to fill (TDT once flushed);
+ * {@code clean} is the oldest one not yet reclaimed; {@code held} is how many slots are in use,
+ * {@code clean, clean + 1, ...} up to (not including) {@code tail} — a context descriptor's slot
+ * counts though it holds no buffer. The count is what tells a ring with every slot in use
+ * ({@code held == size}) from an empty one: both have {@code tail == clean}.
  */
 final class TxRing {
     final int size;
@@ -73,7 +73,41 @@ final class TxRing {
         buffers[i] = frame;
     }
 
-    /** Takes the buffer out of slot {@code i} (reclaim). */
+    /**
+     * Points descriptor {@code i} at {@code frame} as an extended data descriptor: one buffer, one
+     * packet, FCS added, status reported; {@code popts} asks for checksum insertion, {@code tse}
+     * for segmentation under the context before it.
+     */
+    void fillExtended(int i, PacketBuffer frame, int popts, boolean tse) {
+        long d = descriptor(i);
+        int dcmd = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS | TXD_CMD_DEXT | (tse ? TXD_CMD_TSE : 0);
+        dma.writeU64(d + DESC_ADDR, frame.busAddress());
+        dma.writeU32(d + DESC_LENGTH, frame.length() & TXD_EXT_LENGTH_MASK | TXD_DTYP_DATA << 20 | dcmd << 24);
+        dma.writeU8(d + TXD_STATUS, 0);
+        dma.writeU8(d + TXD_POPTS, popts);
+        dma.writeU16(d + TXD_SPECIAL, 0);
+        buffers[i] = frame;
+    }
+
+    /** Makes descriptor {@code i} a TCP/IP context descriptor (status reported, so its slot frees as others do). */
+    void fillContext(int i, int ipcss, int ipcso, int ipcse, int tucss, int tucso, int tucse, int tucmd, int paylen,
+                     int hdrlen, int mss) {
+        long d = descriptor(i);
+        dma.writeU8(d + TXC_IPCSS, ipcss);
+        dma.writeU8(d + TXC_IPCSO, ipcso);
+        dma.writeU16(d + TXC_IPCSE, ipcse);
+        dma.writeU8(d + TXC_TUCSS, tucss);
+        dma.writeU8(d + TXC_TUCSO, tucso);
+        dma.writeU16(d + TXC_TUCSE, tucse);
+        int cmd = tucmd | TXD_CMD_DEXT | TXD_CMD_RS;
+        dma.writeU32(d + TXC_CMD_AND_LENGTH, paylen & TXD_EXT_LENGTH_MASK | TXD_DTYP_CONTEXT << 20 | cmd << 24);
+        dma.writeU8(d + TXC_STATUS, 0);
+        dma.writeU8(d + TXC_HDRLEN, hdrlen);
+        dma.writeU16(d + TXC_MSS, mss);
+        buffers[i] = null;
+    }
+
+    /** Takes the buffer out of slot {@code i} (reclaim); null for a context descriptor's slot. */
     PacketBuffer take(int i) {
         PacketBuffer b = buffers[i];
         buffers[i] = null;

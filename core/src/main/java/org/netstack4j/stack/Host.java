@@ -28,6 +28,14 @@ public final class Host {
     private static final int LARGE_HEADROOM = 128;
     /** Large buffers hold a whole reassembled datagram: 60 bytes of header room plus 64 KB. */
     static final int LARGE_SIZE = LARGE_HEADROOM + 60 + 65_536;
+    /**
+     * Buffers for TCP segmentation requests (TSO), made when the first interface whose device
+     * offers TSO is added. Few: each holds a segment only until the card has cut it into frames
+     * (the ring is reclaimed at the next poll); with none free TCP sends MSS-sized segments.
+     */
+    static final int SEGMENTATION_BUFFERS = 16;
+    /** The most data in one segmentation request: an IPv4 datagram of 65,535 bytes with the longest TCP header. */
+    static final int MAX_SEGMENTATION_PAYLOAD = 65_535 - 20 - 60;
 
     private final String name;
     private final Cpu cpu;
@@ -35,6 +43,9 @@ public final class Host {
     private final Applications apps;
     private final BufferPool txPool;
     private final BufferPool largePool;
+    private final DmaMemory dma;
+    /** Buffers for segmentation requests; null until an interface's device offers TSO. */
+    private BufferPool segmentationPool;
     private final HostConfig config;
     private final StackCounters counters = new StackCounters();
     private final List<NetInterface> interfaces = new ArrayList<>();
@@ -64,6 +75,7 @@ public final class Host {
         this.timeline = timeline;
         this.apps = apps;
         this.txPool = txPool;
+        this.dma = dma;
         this.config = config;
         this.largePool = new BufferPool(name + "-large", dma, config.reassemblyCollectors() + 4, LARGE_SIZE,
                 LARGE_HEADROOM);
@@ -86,6 +98,9 @@ public final class Host {
             throw new IllegalStateException("add interfaces before start");
         }
         NetInterface nic = new NetInterface(this, ifName, device, address, prefix, config);
+        if (device.offloads().tso() && segmentationPool == null) {
+            segmentationPool = new BufferPool(name + "-tso", dma, SEGMENTATION_BUFFERS, LARGE_SIZE, LARGE_HEADROOM);
+        }
         interfaces.add(nic);
         interfaceArray = interfaces.toArray(NetInterface[]::new);
         routes.add(new Route(address, prefix, 0, nic));
@@ -264,6 +279,28 @@ public final class Host {
         return b;
     }
 
+    /** A buffer for a TCP segmentation request, or null (counted) when none is free. */
+    PacketBuffer takeSegmentationBuffer() {
+        PacketBuffer b = segmentationPool == null ? null : segmentationPool.take();
+        if (b == null) {
+            counters.count(Counter.BUF_LARGE_POOL_EMPTY);
+        }
+        return b;
+    }
+
+    /**
+     * The most data one TCP segment to {@code destination} may carry now, if the device on the
+     * route cuts segments itself (TSO) and a buffer for one is free; 0 otherwise (segments of an
+     * MSS). Asked once per segment a connection sends: one route lookup.
+     */
+    int segmentationLimit(int destination) {
+        if (segmentationPool == null || segmentationPool.free() == 0 || ip.isUnicastLocal(destination)) {
+            return 0;
+        }
+        Route route = routes.lookup(destination);
+        return route != null && route.via().offloads().tso() ? MAX_SEGMENTATION_PAYLOAD : 0;
+    }
+
     /** A buffer for {@code length} bytes plus headers: a frame buffer if it fits, else a large one. */
     PacketBuffer takeBuffer(int length) {
         return length <= txBufferSize() ? takeTxBuffer() : takeLargeBuffer();
@@ -354,7 +391,7 @@ public final class Host {
 
     /** True if every buffer this host took has come back (its own large pool; the tx pool is the machine's). */
     public boolean largePoolFull() {
-        return largePool.isFull();
+        return largePool.isFull() && (segmentationPool == null || segmentationPool.isFull());
     }
 
     /** True if {@code address} is one of this host's own unicast addresses (what a socket may bind). */

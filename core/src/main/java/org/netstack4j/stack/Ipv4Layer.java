@@ -1,7 +1,9 @@
 package org.netstack4j.stack;
 
 import org.netstack4j.buffer.PacketBuffer;
+import org.netstack4j.driver.Offloads;
 import org.netstack4j.exec.Work;
+import org.netstack4j.wire.Checksum;
 import org.netstack4j.wire.IcmpPacket;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.Ipv4Options;
@@ -37,7 +39,12 @@ final class Ipv4Layer {
     /** A datagram from {@code in} (the buffer starts at its header). Takes the buffer. */
     void input(NetInterface in, PacketBuffer b, boolean unicastFrame) {
         c.count(Counter.IP_IN_RECEIVES);
-        Ipv4Packet.Verdict v = Ipv4Packet.check(b);
+        // The card's verdict (receive checksum offload) stands in for our own sum, a wrong one too.
+        int verdicts = b.rxChecksum();
+        Ipv4Packet.Verdict v = Ipv4Packet.check(b, (verdicts & PacketBuffer.RX_IP_CHECKSUM_GOOD) != 0);
+        if (v == Ipv4Packet.Verdict.OK && (verdicts & PacketBuffer.RX_IP_CHECKSUM_BAD) != 0) {
+            v = Ipv4Packet.Verdict.BAD_CHECKSUM;
+        }
         if (v != Ipv4Packet.Verdict.OK) {
             c.count(v == Ipv4Packet.Verdict.BAD_CHECKSUM ? Counter.IP_IN_CSUM_ERRORS : Counter.IP_IN_HDR_ERRORS);
             b.release();
@@ -319,6 +326,7 @@ final class Ipv4Layer {
             int from = source != 0 ? source : destination;
             Ipv4Packet.writeHeader(payload, options, optionsLength, 0, payload.length(), nextId(), 0,
                     config.defaultTtl(), protocol, from, destination);
+            completeChecksum(payload); // no card on this path
             deliver(payload, false);
             return;
         }
@@ -345,9 +353,29 @@ final class Ipv4Layer {
         send(via, nextHop, payload);
     }
 
-    /** Puts a complete datagram on {@code via}, fragmenting it to the MTU. Takes the buffer. */
+    /**
+     * Puts a complete datagram on {@code via}, fragmenting it to the MTU. Takes the buffer. A TCP
+     * segmentation request goes whole to a device that offers TSO (it cuts the frames to the MTU);
+     * a checksum left to the device is summed here if the device does not offer that, or if the
+     * datagram is to be fragmented (a card sums a frame, not a datagram across fragments).
+     */
     void send(NetInterface via, int nextHop, PacketBuffer packet) {
+        Offloads offered = via.offloads();
+        if (packet.segmentSize() > 0) {
+            if (!offered.tso()) {
+                // Asked for where the route led to a device with TSO: the route has changed since.
+                // Dropped and counted; TCP sends the range again, then to the device it now knows.
+                c.count(Counter.IP_OUT_DISCARDS);
+                packet.release();
+                return;
+            }
+            via.sendIpv4(packet, nextHop);
+            return;
+        }
         int mtu = via.mtu();
+        if (packet.checksumRequested() && (!offered.txChecksum() || packet.length() > mtu)) {
+            completeChecksum(packet);
+        }
         if (packet.length() <= mtu) {
             via.sendIpv4(packet, nextHop);
             return;
@@ -355,6 +383,28 @@ final class Ipv4Layer {
         if (!cannotFragment(packet, mtu)) {
             fragment(via, nextHop, packet, mtu);
         }
+    }
+
+    /**
+     * Sums a checksum that was left to the device (the datagram starts at its IPv4 header), as
+     * Linux's skb_checksum_help does when the device cannot. The field holds the pseudo-header's
+     * sum; a segmentation request's leaves out the length, which is added here. A UDP checksum of
+     * 0 is sent as 0xFFFF.
+     */
+    private static void completeChecksum(PacketBuffer packet) {
+        if (!packet.checksumRequested()) {
+            return;
+        }
+        int start = packet.checksumStart();
+        int field = start + packet.checksumOffset();
+        int l4Length = packet.length() - start;
+        int seed = packet.segmentSize() > 0 ? packet.getU16(field) + l4Length : 0;
+        if (seed != 0) {
+            packet.setU16(field, Checksum.fold(seed));
+        }
+        int sum = Checksum.finish(Checksum.sum(packet, start, l4Length, 0));
+        packet.setU16(field, sum == 0 && packet.checksumOffset() == 6 ? 0xFFFF : sum);
+        packet.checksumDone();
     }
 
     /**

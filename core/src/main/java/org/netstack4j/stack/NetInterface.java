@@ -3,6 +3,7 @@ package org.netstack4j.stack;
 import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.driver.FrameSink;
 import org.netstack4j.driver.NetDevice;
+import org.netstack4j.driver.Offloads;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.exec.Job;
 import org.netstack4j.wire.EthernetFrame;
@@ -70,6 +71,11 @@ public final class NetInterface {
 
     public NetDevice device() {
         return device;
+    }
+
+    /** What the device does for the stack (checksums, TCP segmentation); none for most devices. */
+    public Offloads offloads() {
+        return device.offloads();
     }
 
     /**

@@ -230,6 +230,28 @@ public final class TcpLayer {
         }
 
         @Override
+        public PacketBuffer take(int payload) {
+            if (payload <= host.txBufferSize() - TcpSegment.MAX_HEADER_LENGTH) {
+                return take();
+            }
+            PacketBuffer b = host.takeSegmentationBuffer(); // segmentationLimit saw one free
+            if (b == null) {
+                c.count(Counter.TCP_OUT_NO_BUFFER);
+            }
+            return b;
+        }
+
+        @Override
+        public int segmentationLimit(TcpConnection connection) {
+            return host.segmentationLimit(connection.remoteAddress());
+        }
+
+        @Override
+        public boolean leavesChecksum() {
+            return true; // the card sums it, or IPv4's send does for a device that cannot
+        }
+
+        @Override
         public ChunkPool memory() {
             return memory;
         }
@@ -279,7 +301,14 @@ public final class TcpLayer {
 
         @Override
         public void send(TcpConnection connection, PacketBuffer segment) {
-            c.count(Counter.TCP_OUT_SEGS);
+            int perFrame = segment.segmentSize();
+            if (perFrame > 0) {
+                // As Linux counts a TSO segment: by the segments it becomes on the wire.
+                int payload = segment.length() - segment.segmentL4HeaderLength();
+                c.add(Counter.TCP_OUT_SEGS, (payload + perFrame - 1) / perFrame);
+            } else {
+                c.count(Counter.TCP_OUT_SEGS);
+            }
             if ((TcpSegment.flags(segment) & TcpSegment.RST) != 0) {
                 c.count(Counter.TCP_OUT_RSTS);
             }
@@ -310,7 +339,11 @@ public final class TcpLayer {
     void input(PacketBuffer b, int headerLength, int source, int destination, boolean linkBroadcast) {
         b.trimFront(headerLength);
         c.count(Counter.TCP_IN_SEGS);
-        TcpSegment.Verdict v = TcpSegment.check(b, source, destination);
+        int verdicts = b.rxChecksum(); // the card's, if it checked: stands in for our sum
+        TcpSegment.Verdict v = TcpSegment.check(b, source, destination, (verdicts & PacketBuffer.RX_L4_CHECKSUM_GOOD) != 0);
+        if (v == TcpSegment.Verdict.OK && (verdicts & PacketBuffer.RX_L4_CHECKSUM_BAD) != 0) {
+            v = TcpSegment.Verdict.BAD_CHECKSUM;
+        }
         if (v != TcpSegment.Verdict.OK || linkBroadcast || host.ip().isBroadcast(destination)) {
             c.count(Counter.TCP_IN_ERRS); // TCP is unicast only (RFC 1122 4.2.3.10)
             if (v == TcpSegment.Verdict.BAD_CHECKSUM) {

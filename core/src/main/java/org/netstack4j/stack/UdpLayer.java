@@ -77,7 +77,14 @@ final class UdpLayer {
      */
     void input(PacketBuffer b, int headerLength, int source, int destination, boolean linkBroadcast) {
         b.trimFront(headerLength);
-        UdpDatagram.Verdict v = UdpDatagram.check(b, source, destination);
+        // The card's verdict stands in for our sum when it covered what UDP's length covers.
+        int verdicts = b.rxChecksum();
+        boolean whole = b.length() >= UdpDatagram.HEADER_LENGTH && UdpDatagram.length(b) == b.length();
+        UdpDatagram.Verdict v = UdpDatagram.check(b, source, destination,
+                whole && (verdicts & PacketBuffer.RX_L4_CHECKSUM_GOOD) != 0);
+        if (v == UdpDatagram.Verdict.OK && (verdicts & PacketBuffer.RX_L4_CHECKSUM_BAD) != 0) {
+            v = UdpDatagram.Verdict.BAD_CHECKSUM;
+        }
         if (v != UdpDatagram.Verdict.OK) {
             c.count(Counter.UDP_IN_ERRORS);
             if (v == UdpDatagram.Verdict.BAD_CHECKSUM) {
@@ -165,7 +172,8 @@ final class UdpLayer {
         b.append(UdpDatagram.HEADER_LENGTH + length);
         b.copyFrom(ring, offset, UdpDatagram.HEADER_LENGTH, length);
         int source = e.localAddress != 0 ? e.localAddress : sourceFor(e, address);
-        UdpDatagram.write(b, e.localPort, port, source, address);
+        // The checksum is left to the card where the route's device offers that; IPv4's send sums it otherwise.
+        UdpDatagram.writeWithChecksumLeft(b, e.localPort, port, source, address);
         c.count(Counter.UDP_OUT_DATAGRAMS);
         host.ip().output(b, source, address, Ipv4Packet.PROTO_UDP);
     }

@@ -29,6 +29,11 @@ public final class TcpSegment {
 
     /** Validates a segment that arrived from {@code srcIp} for {@code dstIp}: lengths, then the checksum. */
     public static Verdict check(PacketBuffer b, int srcIp, int dstIp) {
+        return check(b, srcIp, dstIp, false);
+    }
+
+    /** As {@link #check(PacketBuffer, int, int)}; with {@code checksumVerified} (the card checked it) only the lengths. */
+    public static Verdict check(PacketBuffer b, int srcIp, int dstIp, boolean checksumVerified) {
         int length = b.length();
         if (length < HEADER_LENGTH) {
             return Verdict.TOO_SHORT;
@@ -36,6 +41,9 @@ public final class TcpSegment {
         int headerLength = headerLength(b);
         if (headerLength < HEADER_LENGTH || headerLength > length) {
             return Verdict.BAD_DATA_OFFSET;
+        }
+        if (checksumVerified) {
+            return Verdict.OK;
         }
         int sum = Checksum.sum(b, 0, length, Checksum.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_TCP, length));
         return Checksum.finish(sum) == 0 ? Verdict.OK : Verdict.BAD_CHECKSUM;
@@ -101,6 +109,33 @@ public final class TcpSegment {
      */
     public static void write(PacketBuffer b, int srcPort, int dstPort, int seq, int ack, int flags, int window,
                              int optionsLength, int srcIp, int dstIp) {
+        writeHeader(b, srcPort, dstPort, seq, ack, flags, window, optionsLength);
+        int length = b.length();
+        int sum = Checksum.sum(b, 0, length, Checksum.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_TCP, length));
+        b.setU16(16, Checksum.finish(sum));
+    }
+
+    /**
+     * As {@link #write}, but the checksum is left to whoever sends the segment on (Linux's
+     * CHECKSUM_PARTIAL): the field holds the pseudo-header's folded sum and the buffer says where
+     * the sum's range starts ({@link PacketBuffer#requestChecksum}). With {@code segmentSize} above
+     * 0 the segment is also to be cut into segments of that many payload bytes (TSO); then the
+     * pseudo-header sum leaves out the length, which the card adds for each segment it makes, as
+     * the 8254x manual asks.
+     */
+    public static void writeWithChecksumLeft(PacketBuffer b, int srcPort, int dstPort, int seq, int ack, int flags,
+                                             int window, int optionsLength, int srcIp, int dstIp, int segmentSize) {
+        writeHeader(b, srcPort, dstPort, seq, ack, flags, window, optionsLength);
+        int length = segmentSize > 0 ? 0 : b.length();
+        b.setU16(16, Checksum.fold(Checksum.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_TCP, length)));
+        b.requestChecksum(0, 16);
+        if (segmentSize > 0) {
+            b.requestSegmentation(segmentSize, HEADER_LENGTH + optionsLength);
+        }
+    }
+
+    private static void writeHeader(PacketBuffer b, int srcPort, int dstPort, int seq, int ack, int flags, int window,
+                                    int optionsLength) {
         int length = b.length();
         int headerLength = HEADER_LENGTH + optionsLength;
         if ((optionsLength & 3) != 0 || optionsLength < 0 || optionsLength > TcpOptions.MAX_LENGTH
@@ -113,8 +148,6 @@ public final class TcpSegment {
         b.setInt(8, ack);
         b.setInt(12, (headerLength / 4) << 28 | (flags & 0xFF) << 16 | (window & 0xFFFF));
         b.setInt(16, 0); // checksum and urgent pointer: no urgent data is ever sent
-        int sum = Checksum.sum(b, 0, length, Checksum.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_TCP, length));
-        b.setU16(16, Checksum.finish(sum));
     }
 
     /** Flags as tcpdump shows them, for people: {@code [S.]}, {@code [F.]}, {@code [R]}. */

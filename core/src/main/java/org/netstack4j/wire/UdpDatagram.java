@@ -17,6 +17,11 @@ public final class UdpDatagram {
 
     /** Validates a datagram that arrived from {@code srcIp} for {@code dstIp}; a zero checksum means the sender sent none. */
     public static Verdict check(PacketBuffer b, int srcIp, int dstIp) {
+        return check(b, srcIp, dstIp, false);
+    }
+
+    /** As {@link #check(PacketBuffer, int, int)}; with {@code checksumVerified} (the card checked it) only the lengths. */
+    public static Verdict check(PacketBuffer b, int srcIp, int dstIp, boolean checksumVerified) {
         if (b.length() < HEADER_LENGTH) {
             return Verdict.TOO_SHORT;
         }
@@ -24,7 +29,7 @@ public final class UdpDatagram {
         if (length < HEADER_LENGTH || length > b.length()) {
             return Verdict.BAD_LENGTH;
         }
-        if (b.getU16(6) == 0) {
+        if (b.getU16(6) == 0 || checksumVerified) {
             return Verdict.OK;
         }
         int sum = Checksum.sum(b, 0, length, Checksum.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_UDP, length));
@@ -67,5 +72,20 @@ public final class UdpDatagram {
         int c = Checksum.finish(Checksum.sum(b, HEADER_LENGTH, length - HEADER_LENGTH, headerSum));
         b.setInt(0, srcPort << 16 | dstPort);
         b.setInt(4, length << 16 | (c == 0 ? 0xFFFF : c));
+    }
+
+    /**
+     * As {@link #write}, but the checksum is left to whoever sends the datagram on (Linux's
+     * CHECKSUM_PARTIAL): the field holds the pseudo-header's folded sum, and the buffer says where
+     * the sum's range starts ({@link PacketBuffer#requestChecksum}).
+     */
+    public static void writeWithChecksumLeft(PacketBuffer b, int srcPort, int dstPort, int srcIp, int dstIp) {
+        int length = b.length();
+        if (length < HEADER_LENGTH || length > 0xFFFF) {
+            throw new IllegalArgumentException("UDP datagram of " + length + " bytes is outside 8..65535");
+        }
+        b.setInt(0, (srcPort & 0xFFFF) << 16 | (dstPort & 0xFFFF));
+        b.setInt(4, length << 16 | Checksum.fold(Checksum.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_UDP, length)));
+        b.requestChecksum(0, 6);
     }
 }

@@ -178,6 +178,9 @@ final class TransmitUnit {
                     diag.txUnsupportedDescriptors.incrementAndGet(); // a descriptor type the 8254x does not have
                     stagedBad = true;
                     tsoBad |= segmenting;
+                    if ((cmd & TXD_CMD_EOP) != 0) {
+                        endOfPacket(cmd); // the packet it ends is dropped (tx_bad_frames), the next starts clean
+                    }
                 }
             }
             if ((cmd & TXD_CMD_RS) != 0) {
@@ -380,7 +383,11 @@ final class TransmitUnit {
                 continue;
             }
             if (tsoSent + tsoFill >= paylen) {
-                diag.txBadOffloads.incrementAndGet(); // more payload than PAYLEN: the rest is not sent
+                // More payload than PAYLEN: the frames PAYLEN covers go (the last as the last), the rest not.
+                diag.txBadOffloads.incrementAndGet();
+                if (tsoFill > 0) {
+                    sendSegment(true);
+                }
                 tsoBad = true;
                 return;
             }

@@ -43,6 +43,32 @@ public final class TcpConnection {
         /** An empty buffer with room in front for the IP and link headers; null if none is free now. */
         PacketBuffer take();
 
+        /**
+         * An empty buffer for a segment of {@code payload} data bytes: one beyond the MSS (a
+         * segmentation request) needs a large one, which {@link #segmentationLimit} has promised.
+         */
+        default PacketBuffer take(int payload) {
+            return take();
+        }
+
+        /**
+         * The most data one segment to this connection's peer may carry now, if more than an MSS:
+         * when the device on the way cuts segments into frames itself (TSO) and a buffer for one
+         * is free. 0 (the default): segments of at most an MSS.
+         */
+        default int segmentationLimit(TcpConnection connection) {
+            return 0;
+        }
+
+        /**
+         * True if segments may leave their checksum to be summed further down (Linux's
+         * CHECKSUM_PARTIAL): by the card, or by IPv4 when the device cannot. False (the default):
+         * each segment's checksum is complete when it is handed over.
+         */
+        default boolean leavesChecksum() {
+            return false;
+        }
+
         /** A whole segment, header and checksum written, starting at the buffer's data. Takes the buffer. */
         void send(TcpConnection connection, PacketBuffer segment);
 
@@ -1160,7 +1186,11 @@ public final class TcpConnection {
             int unsent = unsentBytes();
             if (unsent > 0) {
                 int room = (int) Math.max(0, Math.min(window - inFlight, Integer.MAX_VALUE));
-                int len = Math.min(Math.min(unsent, sendMss()), room);
+                int mss = sendMss();
+                int len = Math.min(Math.min(unsent, segmentLimit(mss)), room);
+                if (len > mss && len < unsent) {
+                    len -= len % mss; // a large segment (TSO) is whole segments, but for the end of the data
+                }
                 len = Math.min(len, untilSacked());
                 if (len <= 0 || !worthSending(len, unsent, inFlight)) {
                     break;
@@ -1228,6 +1258,13 @@ public final class TcpConnection {
         sndNxt = last - len;
         sendData(len, false, now);
         sndNxt = TcpSequence.max(save, sndNxt);
+    }
+
+    /** The most data one segment may carry now: an MSS, or whole MSSs up to what the device cuts (TSO). */
+    private int segmentLimit(int mss) {
+        // Not when the peer's MSS is above our own (our MTU's): the card's frames must fit our link.
+        int limit = peerMss <= config.mss() ? out.segmentationLimit(this) : 0;
+        return limit > mss ? limit - limit % mss : mss;
     }
 
     /** Sending again after a go-back: steps over what the peer has SACKed. */
@@ -1441,7 +1478,7 @@ public final class TcpConnection {
 
     /** Builds and sends one segment; every segment but a RST carries our ACK and window. */
     private boolean emit(int flags, int seq, int ringOffset, int len, long now, boolean syn) {
-        PacketBuffer b = out.take();
+        PacketBuffer b = out.take(len);
         if (b == null) {
             droppedNoBuffer++;
             if (retransmitAt < 0) {
@@ -1482,8 +1519,15 @@ public final class TcpConnection {
         b.prepend(TcpSegment.HEADER_LENGTH + optionsLength);
         o.write(b, TcpSegment.HEADER_LENGTH);
         int ackField = (flags & ACK) != 0 ? rcvNxt : 0;
-        TcpSegment.write(b, localPort, remotePort, seq, ackField, flags, syn ? offeredWindowUnscaled()
-                : advertisedWindow(), optionsLength, localAddress, remoteAddress);
+        int window = syn ? offeredWindowUnscaled() : advertisedWindow();
+        if (out.leavesChecksum()) {
+            int mss = sendMss();
+            TcpSegment.writeWithChecksumLeft(b, localPort, remotePort, seq, ackField, flags, window, optionsLength,
+                    localAddress, remoteAddress, len > mss ? mss : 0);
+        } else {
+            TcpSegment.write(b, localPort, remotePort, seq, ackField, flags, window, optionsLength, localAddress,
+                    remoteAddress);
+        }
         if ((flags & ACK) != 0) {
             lastAckSent = rcvNxt;
             delayedAckAt = -1;

@@ -72,6 +72,7 @@ class E1000DiagnosticsTest {
         var tx = bench.transmitting(8);
         tx.put(0, new byte[10], SEND);                                  // 10 bytes: no Ethernet header
         tx.put(1, frame(PEER, 100, 1), SEND | TXD_CMD_DEXT);            // an extended descriptor
+        bench.dma.writeU8(tx.desc(1) + TXD_CSO, 0x20);                  // of a type the 8254x does not have (DTYP 2)
         tx.put(2, frame(PEER, 100, 2), SEND);
         bench.write(TDT, 3);
         assertThat(bench.diag("tx_bad_frames")).isEqualTo(2);
