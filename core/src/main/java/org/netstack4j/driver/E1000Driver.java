@@ -343,6 +343,9 @@ public final class E1000Driver implements NetDevice {
         tx.tail = tx.next(t);
         tx.held += slots;
         counters.txDescriptors += slots;
+        for (int i = 0; i < slots; i++) {
+            cpu.charge(Work.TX_DESCRIPTOR);
+        }
         return true;
     }
 

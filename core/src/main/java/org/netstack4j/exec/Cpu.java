@@ -36,6 +36,8 @@ public final class Cpu {
     private CostModel costs = CostModel.FREE;
     /** Nanoseconds charged so far in the current pass. */
     private long charged;
+    /** Nanoseconds charged in every pass so far. */
+    private long chargedTotal;
     /** Where the next pass resumes in {@link #jobs} when the last one ended early. */
     private int cursor;
     private long interruptNanos;
@@ -94,7 +96,18 @@ public final class Cpu {
     public void charge(long nanos) {
         if (nanos > 0) {
             charged += nanos;
+            chargedTotal += nanos;
         }
+    }
+
+    /** Records that the code now running summed {@code bytes} for a checksum ({@link Work#CHECKSUM_KB}, pro rata). */
+    public void chargeChecksum(int bytes) {
+        charge(costs.checksumNanos(bytes));
+    }
+
+    /** CPU time charged on this CPU since it was made: the work its cost model priced (0 when work is free). */
+    public long chargedNanos() {
+        return chargedTotal;
     }
 
     /** True if a line is high or a job is scheduled. */

@@ -391,7 +391,7 @@ final class Ipv4Layer {
      * sum; a segmentation request's leaves out the length, which is added here. A UDP checksum of
      * 0 is sent as 0xFFFF.
      */
-    private static void completeChecksum(PacketBuffer packet) {
+    private void completeChecksum(PacketBuffer packet) {
         if (!packet.checksumRequested()) {
             return;
         }
@@ -403,6 +403,7 @@ final class Ipv4Layer {
             packet.setU16(field, Checksum.fold(seed));
         }
         int sum = Checksum.finish(Checksum.sum(packet, start, l4Length, 0));
+        host.cpu().chargeChecksum(l4Length);
         packet.setU16(field, sum == 0 && packet.checksumOffset() == 6 ? 0xFFFF : sum);
         packet.checksumDone();
     }

@@ -340,7 +340,11 @@ public final class TcpLayer {
         b.trimFront(headerLength);
         c.count(Counter.TCP_IN_SEGS);
         int verdicts = b.rxChecksum(); // the card's, if it checked: stands in for our sum
-        TcpSegment.Verdict v = TcpSegment.check(b, source, destination, (verdicts & PacketBuffer.RX_L4_CHECKSUM_GOOD) != 0);
+        boolean verified = (verdicts & PacketBuffer.RX_L4_CHECKSUM_GOOD) != 0;
+        if (!verified) {
+            host.cpu().chargeChecksum(b.length());
+        }
+        TcpSegment.Verdict v = TcpSegment.check(b, source, destination, verified);
         if (v == TcpSegment.Verdict.OK && (verdicts & PacketBuffer.RX_L4_CHECKSUM_BAD) != 0) {
             v = TcpSegment.Verdict.BAD_CHECKSUM;
         }

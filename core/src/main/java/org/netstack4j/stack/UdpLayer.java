@@ -80,8 +80,11 @@ final class UdpLayer {
         // The card's verdict stands in for our sum when it covered what UDP's length covers.
         int verdicts = b.rxChecksum();
         boolean whole = b.length() >= UdpDatagram.HEADER_LENGTH && UdpDatagram.length(b) == b.length();
-        UdpDatagram.Verdict v = UdpDatagram.check(b, source, destination,
-                whole && (verdicts & PacketBuffer.RX_L4_CHECKSUM_GOOD) != 0);
+        boolean verified = whole && (verdicts & PacketBuffer.RX_L4_CHECKSUM_GOOD) != 0;
+        if (!verified) {
+            host.cpu().chargeChecksum(b.length());
+        }
+        UdpDatagram.Verdict v = UdpDatagram.check(b, source, destination, verified);
         if (v == UdpDatagram.Verdict.OK && (verdicts & PacketBuffer.RX_L4_CHECKSUM_BAD) != 0) {
             v = UdpDatagram.Verdict.BAD_CHECKSUM;
         }

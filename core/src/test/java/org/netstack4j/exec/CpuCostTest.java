@@ -153,6 +153,6 @@ class CpuCostTest {
         assertThat(cpu.lastPassCost()).isZero();
         assertThat(CostModel.TYPICAL.nanos(Work.INTERRUPT)).isEqualTo(4_000);
         assertThat(CostModel.TYPICAL.asMap()).hasSize(Work.values().length);
-        assertThatThrownBy(() -> new CostModel(-1, 0, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CostModel(-1, 0, 0, 0, 0, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 }

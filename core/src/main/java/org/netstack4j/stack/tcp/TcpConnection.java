@@ -1187,9 +1187,16 @@ public final class TcpConnection {
             if (unsent > 0) {
                 int room = (int) Math.max(0, Math.min(window - inFlight, Integer.MAX_VALUE));
                 int mss = sendMss();
-                int len = Math.min(Math.min(unsent, segmentLimit(mss)), room);
+                int limit = segmentLimit(mss);
+                int len = Math.min(Math.min(unsent, limit), room);
                 if (len > mss && len < unsent) {
                     len -= len % mss; // a large segment (TSO) is whole segments, but for the end of the data
+                }
+                if (limit > mss && len < unsent && len < Math.min(limit, window) / 3 && inFlight >= 2L * mss
+                        && !sackRecovery && !cc.inRecovery()) {
+                    // TSO deferral (Linux's tcp_tso_should_defer): with data in flight an ACK will open
+                    // more room soon; a few segments now would spend a descriptor pair on each.
+                    break;
                 }
                 len = Math.min(len, untilSacked());
                 if (len <= 0 || !worthSending(len, unsent, inFlight)) {
