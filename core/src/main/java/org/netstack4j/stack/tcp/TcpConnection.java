@@ -1193,9 +1193,10 @@ public final class TcpConnection {
                     len -= len % mss; // a large segment (TSO) is whole segments, but for the end of the data
                 }
                 if (limit > mss && len < unsent && len < Math.min(limit, window) / 3 && inFlight >= 2L * mss
-                        && !sackRecovery && !cc.inRecovery()) {
-                    // TSO deferral (Linux's tcp_tso_should_defer): with data in flight an ACK will open
-                    // more room soon; a few segments now would spend a descriptor pair on each.
+                        && sndNxt == sndMax && sacked.count() == 0 && retransmits == 0 && !cc.inRecovery()) {
+                    // TSO deferral (Linux's tcp_tso_should_defer): with data in flight and no sign of
+                    // loss an ACK will open more room soon; a few segments now would each cost a
+                    // descriptor pair. Never while recovering: new data is what brings the dupacks.
                     break;
                 }
                 len = Math.min(len, untilSacked());
