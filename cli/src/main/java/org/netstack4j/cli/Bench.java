@@ -1,8 +1,11 @@
 package org.netstack4j.cli;
 
 import org.HdrHistogram.Histogram;
+import org.netstack4j.driver.Offloads;
 import org.netstack4j.driver.WakeMode;
+import org.netstack4j.exec.CostModel;
 import org.netstack4j.lab.ForwardingRig;
+import org.netstack4j.lab.OffloadTransfer;
 import org.netstack4j.lab.RealTcpPair;
 import org.netstack4j.lab.RealUdpPair;
 import org.netstack4j.lab.TapEchoRig;
@@ -111,8 +114,13 @@ final class Bench {
         for (String recovery : List.of(SACK_CUBIC, NEWRENO_NO_SACK)) {
             out.add(new Case(BenchResult.TCP_LOSS1, "netstack4j", recovery));
         }
-        for (int connections : BenchResult.TCP_COST_CONNECTIONS) { // the variant is the number of connections open
-            out.add(new Case(BenchResult.TCP_COST, "netstack4j", Integer.toString(connections)));
+        for (String offload : List.of("", BenchResult.OFFLOAD_SUFFIX)) { // offloads off (busy-poll's default), then on
+            for (int connections : BenchResult.TCP_COST_CONNECTIONS) { // the variant is the number of connections open
+                out.add(new Case(BenchResult.TCP_COST, "netstack4j", connections + offload));
+            }
+        }
+        for (String offload : List.of(OFFLOAD_ON, OFFLOAD_OFF)) {
+            out.add(new Case(BenchResult.TCP_BULK_OFFLOAD, "netstack4j", offload));
         }
         // The deployment path, set beside the JDK's blocking rows above (the same arrangement: a thread each end).
         for (String test : List.of(BenchResult.RT_UDP_ONE_WAY, BenchResult.RT_UDP_ECHO, BenchResult.RT_TCP_RR_LOOP,
@@ -168,7 +176,8 @@ final class Bench {
             case BenchResult.TCP_BULK_JUMBO -> tcpBulk(WakeMode.parse(c.variant()), 9000);
             case BenchResult.TCP_RR -> jdk ? jdkTcpRr() : tcpRr(WakeMode.parse(c.variant()));
             case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
-            case BenchResult.TCP_COST -> tcpCost(Integer.parseInt(c.variant()));
+            case BenchResult.TCP_COST -> tcpCost(c.variant());
+            case BenchResult.TCP_BULK_OFFLOAD -> tcpBulkOffload(c.variant().equals(OFFLOAD_ON));
             case BenchResult.TCP_LOSS1 -> tcpLoss1(c.variant());
             case BenchResult.TCP_CONN -> jdk ? jdkShortConnections() : shortConnections(WakeMode.parse(c.variant()));
             case BenchResult.RT_UDP_ONE_WAY -> realUdpOneWay(Deployed.parse(c.variant()));
@@ -414,9 +423,13 @@ final class Bench {
      * (simulated, busy-poll, one thread as the other simulated rows): wall-clock time per TCP
      * segment. Flat from 1 to 100,000 when nothing a packet does grows with the connections.
      */
-    BenchResult tcpCost(int connections) throws Exception {
-        try (TcpStreamPair pair = TcpStreamPair.open(WakeMode.BUSY_POLL, 1500, connections - 1)) {
-            return steps(BenchResult.TCP_COST, "netstack4j", Integer.toString(connections), () -> {
+    BenchResult tcpCost(String variant) throws Exception {
+        boolean offload = variant.endsWith(BenchResult.OFFLOAD_SUFFIX);
+        int connections = Integer.parseInt(offload ? variant.substring(0, variant.length()
+                - BenchResult.OFFLOAD_SUFFIX.length()) : variant);
+        try (TcpStreamPair pair = TcpStreamPair.open(WakeMode.BUSY_POLL, 1500, connections - 1,
+                offload ? Offloads.ALL : Offloads.NONE)) {
+            return steps(BenchResult.TCP_COST, "netstack4j", variant, () -> {
                 long s0 = pair.segments();
                 for (int i = 0; i < 256; i++) {
                     pair.requestResponse();
@@ -424,6 +437,25 @@ final class Bench {
                 return pair.segments() - s0;
             }, pair::segments, this::allocatedHere);
         }
+    }
+
+    static final String OFFLOAD_ON = "on";
+    static final String OFFLOAD_OFF = "off";
+
+    /**
+     * TCP bulk with the cards' offloads all on or all off ({@link OffloadTransfer}): the sender's
+     * transmit descriptors, and both hosts' CPU time per KB as {@link CostModel#HOST} prices the
+     * work in simulated time (a descriptor, a KB summed in software): the same on every machine.
+     */
+    BenchResult tcpBulkOffload(boolean on) throws Exception {
+        long bytes = budget == Budget.TINY ? 2 << 20 : budget == Budget.QUICK ? 8 << 20 : 32 << 20;
+        Offloads offloads = on ? Offloads.ALL : Offloads.NONE;
+        OffloadTransfer.Outcome o = OffloadTransfer.run(7, bytes, offloads, offloads, null, CostModel.HOST);
+        if (!o.byteExact() || !o.poolsFull()) {
+            throw new IllegalStateException("the offload transfer was not byte-exact or lost a buffer: " + o);
+        }
+        return new BenchResult(BenchResult.TCP_BULK_OFFLOAD, "netstack4j", on ? OFFLOAD_ON : OFFLOAD_OFF,
+                o.txDescriptors(), o.seconds(), bytes / o.seconds(), o.cpuNanosPerKb(), null, 0, 0);
     }
 
     BenchResult tcpRr(WakeMode mode) throws Exception {

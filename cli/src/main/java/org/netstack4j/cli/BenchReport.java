@@ -110,7 +110,12 @@ final class BenchReport {
                     .orElse(Double.NaN);
         }
         if (r.test().equals(BenchResult.TCP_COST)) { // the cost per segment against the cost with one connection
-            return find(BenchResult.TCP_COST, "netstack4j", "1").map(one -> one.rate() / r.rate()).orElse(Double.NaN);
+            String one = r.variant().endsWith(BenchResult.OFFLOAD_SUFFIX) ? "1" + BenchResult.OFFLOAD_SUFFIX : "1";
+            return find(BenchResult.TCP_COST, "netstack4j", one).map(o -> o.rate() / r.rate()).orElse(Double.NaN);
+        }
+        if (r.test().equals(BenchResult.TCP_BULK_OFFLOAD)) { // CPU per byte against the offloads off
+            return find(BenchResult.TCP_BULK_OFFLOAD, "netstack4j", Bench.OFFLOAD_OFF)
+                    .map(off -> off.wholeRate() / r.wholeRate()).orElse(Double.NaN);
         }
         if (r.test().equals(BenchResult.TAP_UDP_ECHO) || r.test().equals(BenchResult.TAP_UDP_WINDOW)) {
             // echoes per second against the JDK on Linux over veth, the same echo server
@@ -268,6 +273,20 @@ final class BenchReport {
             m.put("tcp_cost_ns_per_packet_" + n, find(BenchResult.TCP_COST, "netstack4j", Integer.toString(n))
                     .map(r -> round(1e9 / r.rate(), 1)).orElse(null));
         }
+        for (int n : BenchResult.TCP_COST_CONNECTIONS) {
+            m.put("tcp_cost_ns_per_packet_" + n + "_offload", find(BenchResult.TCP_COST, "netstack4j",
+                    n + BenchResult.OFFLOAD_SUFFIX).map(r -> round(1e9 / r.rate(), 1)).orElse(null));
+        }
+        var costMostOffload = find(BenchResult.TCP_COST, "netstack4j",
+                BenchResult.TCP_COST_CONNECTIONS.getLast() + BenchResult.OFFLOAD_SUFFIX);
+        m.put("tcp_cost_flat_ratio_offload", costMostOffload.map(r -> round(ratio(r), 3)).orElse(null));
+        for (String onOff : List.of(Bench.OFFLOAD_ON, Bench.OFFLOAD_OFF)) {
+            var offloadBulk = find(BenchResult.TCP_BULK_OFFLOAD, "netstack4j", onOff);
+            // packets: the sender's transmit descriptors; rate x seconds: the bytes moved.
+            m.put("tcp_bulk_tx_descriptors_per_mb_offload_" + onOff,
+                    offloadBulk.map(r -> round(r.packets() / (r.rate() * r.seconds() / 1048576.0), 1)).orElse(null));
+            m.put("tcp_bulk_cpu_ns_per_kb_offload_" + onOff, offloadBulk.map(r -> round(r.wholeRate(), 1)).orElse(null));
+        }
         m.put("forward_whole_network_mpps", forward.map(r -> round(r.wholeRate() / 1e6, 3)).orElse(null));
         m.put("alloc_bytes_per_packet", round(maxAllocPerPacket(), 4));
         for (BenchResult r : results) {
@@ -283,7 +302,7 @@ final class BenchReport {
                     case BenchResult.RT_TCP_RR_LOOP -> "rt_tcp_rr_loop_p50_us_" + r.variant();
                     case BenchResult.RT_TCP_RR_BLOCKING -> "rt_tcp_rr_blocking_p50_us_" + r.variant();
                     case BenchResult.TAP_UDP_ECHO -> "tap_echo_ratio_" + r.variant();
-                    case BenchResult.TCP_COST, BenchResult.TCP_LOSS1 -> null; // their keys are above
+                    case BenchResult.TCP_COST, BenchResult.TCP_LOSS1, BenchResult.TCP_BULK_OFFLOAD -> null; // keys above
                     case BenchResult.TCP_CONN -> "tcp_conn_per_s_" + r.variant();
                     case BenchResult.TAP_UDP_WINDOW -> "tap_echo_w32_ratio_" + r.variant();
                     default -> "forward_mpps_" + r.variant();
@@ -326,7 +345,10 @@ final class BenchReport {
         m.put("packets", r.packets());
         m.put("seconds", round(r.seconds(), 3));
         m.put("rate_per_s", Math.round(r.rate()));
-        if (!Double.isNaN(r.wholeRate())) {
+        if (r.test().equals(BenchResult.TCP_BULK_OFFLOAD)) {
+            m.put("tx_descriptors", r.packets());
+            m.put("cpu_ns_per_kb", round(r.wholeRate(), 1));
+        } else if (!Double.isNaN(r.wholeRate())) {
             m.put("whole_network_rate_per_s", Math.round(r.wholeRate()));
         }
         if (r.latency() != null) {
@@ -485,7 +507,14 @@ final class BenchReport {
             return String.format(Locale.ROOT, "%.2f Mbit/s simulated, %d sent again", r.rate() * 8 / 1e6, r.packets());
         }
         if (r.test().equals(BenchResult.TCP_COST)) {
-            return String.format(Locale.ROOT, "%.0f ns per segment (%s connections)", 1e9 / r.rate(), r.variant());
+            boolean offload = r.variant().endsWith(BenchResult.OFFLOAD_SUFFIX);
+            return String.format(Locale.ROOT, "%.0f ns per segment (%s connections%s)", 1e9 / r.rate(),
+                    offload ? r.variant().substring(0, r.variant().length() - BenchResult.OFFLOAD_SUFFIX.length())
+                            : r.variant(), offload ? ", offloads on" : "");
+        }
+        if (r.test().equals(BenchResult.TCP_BULK_OFFLOAD)) {
+            return String.format(Locale.ROOT, "%.0f descriptors/MB, %.0f CPU ns/KB (sim.)",
+                    r.packets() / (r.rate() * r.seconds() / 1048576.0), r.wholeRate());
         }
         return si(r.rate()) + "/s";
     }
@@ -502,6 +531,7 @@ final class BenchReport {
             case BenchResult.RT_TCP_RR_LOOP, BenchResult.RT_TCP_RR_BLOCKING -> String.format(Locale.ROOT, "p50 %.2fx", x);
             case BenchResult.TAP_UDP_ECHO, BenchResult.TAP_UDP_WINDOW -> String.format(Locale.ROOT, "%.2fx echoes/s (vs veth)", x);
             case BenchResult.TCP_COST -> String.format(Locale.ROOT, "%.2fx the cost at 1", x);
+            case BenchResult.TCP_BULK_OFFLOAD -> String.format(Locale.ROOT, "%.2fx less CPU per byte than off", x);
             case BenchResult.TCP_LOSS1 -> String.format(Locale.ROOT, "%.2fx NewReno without SACK", x);
             case BenchResult.TCP_RR -> String.format(Locale.ROOT, "p99 %.1fx lower", x);
             default -> String.format(Locale.ROOT, "%.2fx", x);

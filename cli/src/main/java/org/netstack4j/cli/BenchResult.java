@@ -16,7 +16,8 @@ import java.util.List;
  * @param rate      the headline rate: packets/s received (one-way), round trips/s (echo, request/response),
  *                  bytes/s (TCP bulk), frames/s
  *                  per second of router CPU time (forwarding)
- * @param wholeRate forwarding only: frames/s of the whole network (generator, router, sink) on one core; else NaN
+ * @param wholeRate forwarding: frames/s of the whole network (generator, router, sink) on one core; TCP bulk
+ *                  with offloads: both hosts' simulated CPU ns per KB moved; else NaN
  * @param latency   round-trip percentiles (echo), else null
  * @param allocBytesPerPacket Java heap bytes allocated per packet, on every thread of the measurement
  * @param loss      fraction of sent datagrams that did not arrive (kernel drops), 0 where nothing may be lost
@@ -43,6 +44,15 @@ record BenchResult(String test, String stack, String variant, long packets, doub
     static final String TCP_COST = "tcp_cost_per_packet";
     /** The connection counts of the {@link #TCP_COST} rows. */
     static final List<Integer> TCP_COST_CONNECTIONS = List.of(1, 1_000, 100_000);
+    /** The suffix of a {@link #TCP_COST} variant with the cards' offloads on ("1000-offload"); without it they are off. */
+    static final String OFFLOAD_SUFFIX = "-offload";
+    /**
+     * TCP bulk with the cards' offloads on and off (variants "on", "off"), in simulated time: the
+     * sender's transmit descriptors ({@code packets}) and both hosts' CPU time as
+     * {@code CostModel.HOST} prices it, in ns per KB ({@code wholeRate}); {@code rate} is bytes per
+     * second of simulated time.
+     */
+    static final String TCP_BULK_OFFLOAD = "tcp_bulk_offload";
     /** Against Linux over a real link: netstack4j on a TAP device, beside the JDK on Linux over veth. */
     static final String TAP_UDP_ECHO = "tap_udp_echo_rtt";
     static final String TAP_UDP_WINDOW = "tap_udp_echo_w32";
@@ -63,6 +73,7 @@ record BenchResult(String test, String stack, String variant, long packets, doub
             new Test(TCP_CONN, "TCP connections (open, 1 B each way, close)", "connections/s", null),
             new Test(TCP_LOSS1, "TCP bulk, 1 % loss, 100 Mbit/s 10 ms", "bits/s of simulated time", null),
             new Test(TCP_COST, "TCP req/resp, N connections open", "ns per segment", null),
+            new Test(TCP_BULK_OFFLOAD, "TCP bulk, card offloads on / off", "descriptors per MB, CPU ns per KB", null),
             new Test(RT_UDP_ONE_WAY, "UDP one-way, real threads (deployed)", "datagrams/s received", null),
             new Test(RT_UDP_ECHO, "UDP echo, real threads (deployed)", "us (p50 / p99 / p99.9 / max)", null),
             new Test(RT_TCP_RR_LOOP, "TCP 1-byte req/resp, apps on the loops", "us (p50 / p99 / p99.9 / max)", null),

@@ -59,10 +59,11 @@ class BenchCommandTest {
         List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("results");
         // 3 wake modes x 10 tests for netstack4j (4 of them the deployed path on real threads, each also busy-polled
         // on one CPU thread for both hosts), 3 JDK arrangements x 2 UDP tests, 1 JDK arrangement x 2 TCP tests;
-        // 3 + 1 short-connection rows, 2 loss rows, 3 TCP cost rows (1, 1,000 and 100,000 connections open); where TAP can run,
-        // 2 TAP tests x (3 wake modes + the JDK over veth).
+        // 3 + 1 short-connection rows, 2 loss rows, 6 TCP cost rows (1, 1,000 and 100,000 connections open, the cards'
+        // offloads off and on), 2 TCP bulk rows with the offloads on and off; where TAP can run, 2 TAP tests x (3 wake
+        // modes + the JDK over veth).
         boolean tap = tapRowsRun();
-        int expected = 51 + (tap ? 8 : 0);
+        int expected = 56 + (tap ? 8 : 0);
         assertThat(rows).hasSize(expected);
         assertThat(rows).filteredOn(m -> m.get("test").toString().startsWith("rt_tcp_rr_")).hasSize(8).allSatisfy(m ->
                 assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
@@ -75,7 +76,19 @@ class BenchCommandTest {
                 "tcp_cost_ns_per_packet_100000")).doubleValue() / ((Number) json.get("tcp_cost_ns_per_packet_1")).doubleValue(),
                 org.assertj.core.data.Offset.offset(0.02));
         assertThat(rows).filteredOn(m -> m.get("test").equals("tcp_cost_per_packet")).extracting(m -> m.get("variant"))
-                .containsExactly("1", "1000", "100000");
+                .containsExactly("1", "1000", "100000", "1-offload", "1000-offload", "100000-offload");
+        for (String key : List.of("tcp_cost_ns_per_packet_1_offload", "tcp_cost_ns_per_packet_1000_offload",
+                "tcp_cost_ns_per_packet_100000_offload", "tcp_cost_flat_ratio_offload")) {
+            assertThat(((Number) json.get(key)).doubleValue()).as(key).isPositive();
+        }
+        // TSO: the same bytes in far fewer transmit descriptors, and (checksums on the card too) less CPU per byte.
+        double descriptorsOn = ((Number) json.get("tcp_bulk_tx_descriptors_per_mb_offload_on")).doubleValue();
+        double descriptorsOff = ((Number) json.get("tcp_bulk_tx_descriptors_per_mb_offload_off")).doubleValue();
+        assertThat(descriptorsOn).isPositive().isLessThan(descriptorsOff / 5);
+        assertThat(((Number) json.get("tcp_bulk_cpu_ns_per_kb_offload_on")).doubleValue()).isPositive()
+                .isLessThan(((Number) json.get("tcp_bulk_cpu_ns_per_kb_offload_off")).doubleValue());
+        assertThat(rows).filteredOn(m -> m.get("test").equals("tcp_bulk_offload")).extracting(m -> m.get("variant"))
+                .containsExactly("on", "off");
         for (String key : List.of("tcp_conn_per_s", "jdk_tcp_conn_per_s", "tcp_conn_per_s_napi", "tcp_loss1_gbps",
                 "tcp_loss1_gbps_newreno_nosack")) {
             assertThat(((Number) json.get(key)).doubleValue()).as(key).isPositive();

@@ -1,6 +1,7 @@
 package org.netstack4j.lab;
 
 import org.netstack4j.driver.DriverConfig;
+import org.netstack4j.driver.Offloads;
 import org.netstack4j.driver.WakeMode;
 import org.netstack4j.exec.Simulation;
 import org.netstack4j.stack.Counter;
@@ -79,9 +80,14 @@ public final class TcpStreamPair implements AutoCloseable {
      * feel.
      */
     public static TcpStreamPair open(WakeMode mode, int mtu, int idle) throws Exception {
+        return open(mode, mtu, idle, DriverConfig.defaultOffloads(mode));
+    }
+
+    /** As {@link #open(WakeMode, int, int)}, with both cards offloading {@code offloads}. */
+    public static TcpStreamPair open(WakeMode mode, int mtu, int idle, Offloads offloads) throws Exception {
         Network net = Network.simulated(1);
         try {
-            DriverConfig driver = DriverConfig.of(mode).withMtu(mtu);
+            DriverConfig driver = DriverConfig.of(mode).withMtu(mtu).withOffloads(offloads);
             if (mtu > 1500) {
                 net.machineSize(512, 64L << 20); // 16 KB buffers: 512 to send, the ring and as many spare to receive
             }
