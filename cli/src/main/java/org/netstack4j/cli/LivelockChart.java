@@ -88,6 +88,9 @@ final class LivelockChart {
         chart.getStyler().setYAxisMax(top);
         StringBuilder note = new StringBuilder("router CPU costs (simulated):");
         for (var e : costs.asMap().entrySet()) {
+            if (!LivelockReport.routerWork(e.getKey(), e.getValue())) {
+                continue;
+            }
             note.append(String.format(java.util.Locale.ROOT, "%n  %s: %.1f µs", e.getKey().description(), e.getValue() / 1000.0));
         }
         chart.addAnnotation(new AnnotationTextPanel(note.toString(), maxX * 0.66, top * 0.36, false));

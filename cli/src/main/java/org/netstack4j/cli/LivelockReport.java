@@ -1,6 +1,7 @@
 package org.netstack4j.cli;
 
 import org.netstack4j.exec.CostModel;
+import org.netstack4j.exec.Work;
 import org.netstack4j.lab.Livelock;
 
 import java.io.BufferedWriter;
@@ -75,9 +76,14 @@ final class LivelockReport {
 
     /** "interrupt entry+exit 4.0 µs, poll call 0.5 µs, ..." */
     static String describeCosts(CostModel costs) {
-        return costs.asMap().entrySet().stream()
+        return costs.asMap().entrySet().stream().filter(e -> routerWork(e.getKey(), e.getValue()))
                 .map(e -> String.format(Locale.ROOT, "%s %.1f µs", e.getKey().description(), e.getValue() / 1000.0))
                 .collect(Collectors.joining(", "));
+    }
+
+    /** A router's prices: the host-side ones (a host's transmit descriptors, software checksums) only if set. */
+    static boolean routerWork(Work work, long nanos) {
+        return nanos > 0 || work != Work.TX_DESCRIPTOR && work != Work.CHECKSUM_KB;
     }
 
     static void printSummary(PrintWriter out, List<Livelock.ModeResult> results, Livelock.Options options, Path csv,
