@@ -285,20 +285,22 @@ public final class E1000Driver implements NetDevice {
             throw new IllegalArgumentException(name + ": frame of " + length + " bytes (14.." + max + ")");
         }
         int tucss = 0;
+        int tucso = 0;
         int tucmd = 0;
         int hdrlen = 0;
         int mss = 0;
+        int paylen = 0;
         boolean newContext = false;
         if (checksum) {
             tucss = frame.checksumStart();
+            tucso = tucss + frame.checksumOffset();
             tucmd = TXC_CMD_IP | (frame.checksumOffset() == TCP_CHECKSUM_FIELD ? TXC_CMD_TCP : 0);
             if (segmented) {
                 tucmd |= TXC_CMD_TSE;
                 hdrlen = tucss + frame.segmentL4HeaderLength();
                 mss = frame.segmentSize();
+                paylen = length - hdrlen;
             }
-            int tucso = tucss + frame.checksumOffset();
-            int paylen = segmented ? length - hdrlen : 0;
             newContext = !contextLoaded || tucss != contextTucss || tucso != contextTucso || tucmd != contextTucmd
                     || hdrlen != contextHdrlen || mss != contextMss || paylen != contextPaylen;
         }
@@ -317,8 +319,6 @@ public final class E1000Driver implements NetDevice {
         }
         int t = tx.tail;
         if (newContext) {
-            int tucso = tucss + frame.checksumOffset();
-            int paylen = segmented ? length - hdrlen : 0;
             tx.fillContext(t, IP_START, IP_START + 10, tucss - 1, tucss, tucso, 0, tucmd, paylen, hdrlen, mss);
             contextLoaded = true;
             contextTucss = tucss;
