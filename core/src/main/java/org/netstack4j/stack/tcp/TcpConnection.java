@@ -147,6 +147,8 @@ public final class TcpConnection {
     /** RFC 8985's WCDelAckT: how long a peer may hold the ACK of a lone segment. */
     private static final long WORST_DELAYED_ACK_NANOS = 200_000_000L;
     static final long OUT_OF_WINDOW_ACK_INTERVAL_NANOS = 500_000_000L;
+    /** How much of a flow's rate one TSO segment may carry: Linux's 1 ms (sk_pacing_shift 10). */
+    private static final long TSO_BURST_NANOS = 1_000_000L;
 
     private final TcpConfig config;
     private final Output out;
@@ -1271,8 +1273,14 @@ public final class TcpConnection {
     /** The most data one segment may carry now: an MSS, or whole MSSs up to what the device cuts (TSO). */
     private int segmentLimit(int mss) {
         // Not when the peer's MSS is above our own (our MTU's): the card's frames must fit our link.
-        int limit = peerMss <= config.mss() ? out.segmentationLimit(this) : 0;
-        return limit > mss ? limit - limit % mss : mss;
+        long limit = peerMss <= config.mss() ? out.segmentationLimit(this) : 0;
+        long srtt = rtt.srttNanos();
+        if (limit > mss && srtt > 0) {
+            // Autosizing (Linux's tcp_tso_autosize): about a millisecond of the flow's rate, at least
+            // two segments, so a burst of frames at line rate does not overrun a slower path's queue.
+            limit = Math.min(limit, Math.max(2L * mss, cc.cwnd() * TSO_BURST_NANOS / srtt));
+        }
+        return limit > mss ? (int) (limit - limit % mss) : mss;
     }
 
     /** Sending again after a go-back: steps over what the peer has SACKed. */
