@@ -112,6 +112,7 @@ final class Bench {
         }
         out.add(new Case(BenchResult.TCP_CONN, "jdk", JdkTcp.LABEL));
         for (String recovery : List.of(SACK_CUBIC, NEWRENO_NO_SACK)) {
+            out.add(new Case(BenchResult.TCP_LOSS0, "netstack4j", recovery));
             out.add(new Case(BenchResult.TCP_LOSS1, "netstack4j", recovery));
         }
         for (String offload : List.of("", BenchResult.OFFLOAD_SUFFIX)) { // offloads off (busy-poll's default), then on
@@ -178,7 +179,8 @@ final class Bench {
             case BenchResult.FORWARD -> forward(WakeMode.parse(c.variant()));
             case BenchResult.TCP_COST -> tcpCost(c.variant());
             case BenchResult.TCP_BULK_OFFLOAD -> tcpBulkOffload(c.variant().equals(OFFLOAD_ON));
-            case BenchResult.TCP_LOSS1 -> tcpLoss1(c.variant());
+            case BenchResult.TCP_LOSS0 -> tcpLoss(BenchResult.TCP_LOSS0, 0, c.variant());
+            case BenchResult.TCP_LOSS1 -> tcpLoss(BenchResult.TCP_LOSS1, 0.01, c.variant());
             case BenchResult.TCP_CONN -> jdk ? jdkShortConnections() : shortConnections(WakeMode.parse(c.variant()));
             case BenchResult.RT_UDP_ONE_WAY -> realUdpOneWay(Deployed.parse(c.variant()));
             case BenchResult.RT_UDP_ECHO -> realUdpEcho(Deployed.parse(c.variant()));
@@ -383,15 +385,16 @@ final class Bench {
     static final String NEWRENO_NO_SACK = "newreno-nosack";
 
     /**
-     * Bulk through 1 % loss each way ({@link TcpLossRig}): bytes per second of simulated time,
-     * the same on every machine for a seed. The default recovery (SACK with RACK, CUBIC) or NewReno without SACK.
+     * Bulk through {@code loss} each way ({@link TcpLossRig}, none or 1 %): bytes per second of
+     * simulated time, the same on every machine for a seed. The default recovery (SACK with RACK,
+     * CUBIC) or NewReno without SACK.
      */
-    BenchResult tcpLoss1(String recovery) throws Exception {
+    BenchResult tcpLoss(String test, double loss, String recovery) throws Exception {
         TcpConfig tcp = (recovery.equals(SACK_CUBIC) ? TcpLossRig.Recovery.SACK_RACK_CUBIC
                 : TcpLossRig.Recovery.NEWRENO_NO_SACK).tcp();
         long bytes = budget == Budget.TINY ? 256 << 10 : budget == Budget.QUICK ? 2 << 20 : 10 << 20;
-        TcpLossRig.Outcome o = TcpLossRig.transfer(7, bytes, 0.01, 0, tcp);
-        return new BenchResult(BenchResult.TCP_LOSS1, "netstack4j", recovery, o.retransmitted(), o.seconds(),
+        TcpLossRig.Outcome o = TcpLossRig.transfer(7, bytes, loss, 0, tcp);
+        return new BenchResult(test, "netstack4j", recovery, o.retransmitted(), o.seconds(),
                 bytes / o.seconds(), Double.NaN, null, 0, 0);
     }
 

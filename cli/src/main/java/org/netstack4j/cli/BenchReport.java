@@ -105,8 +105,8 @@ final class BenchReport {
         if (r.test().equals(BenchResult.RT_UDP_ONE_WAY)) {
             return jdkBlocking(BenchResult.UDP_ONE_WAY).map(j -> r.rate() / j.rate()).orElse(Double.NaN);
         }
-        if (r.test().equals(BenchResult.TCP_LOSS1)) { // the default recovery against NewReno without SACK
-            return find(BenchResult.TCP_LOSS1, "netstack4j", Bench.NEWRENO_NO_SACK).map(j -> r.rate() / j.rate())
+        if (BenchResult.isLoss(r.test())) { // the default recovery against NewReno without SACK
+            return find(r.test(), "netstack4j", Bench.NEWRENO_NO_SACK).map(j -> r.rate() / j.rate())
                     .orElse(Double.NaN);
         }
         if (r.test().equals(BenchResult.TCP_COST)) { // the cost per segment against the cost with one connection
@@ -258,6 +258,10 @@ final class BenchReport {
         m.put("tap_echo_w32_per_s", tapWindow.map(r -> Math.round(r.rate())).orElse(null));
         m.put("veth_echo_w32_per_s", vethWindow.map(r -> Math.round(r.rate())).orElse(null));
         m.put("tap_echo_w32_ratio", tapWindow.map(r -> round(ratio(r), 2)).orElse(null));
+        var loss0 = find(BenchResult.TCP_LOSS0, "netstack4j", Bench.SACK_CUBIC);
+        var loss0Plain = find(BenchResult.TCP_LOSS0, "netstack4j", Bench.NEWRENO_NO_SACK);
+        m.put("tcp_loss0_gbps", loss0.map(r -> round(r.rate() * 8 / 1e9, 4)).orElse(null));
+        m.put("tcp_loss0_gbps_newreno_nosack", loss0Plain.map(r -> round(r.rate() * 8 / 1e9, 4)).orElse(null));
         var loss = find(BenchResult.TCP_LOSS1, "netstack4j", Bench.SACK_CUBIC);
         var lossPlain = find(BenchResult.TCP_LOSS1, "netstack4j", Bench.NEWRENO_NO_SACK);
         m.put("tcp_loss1_gbps", loss.map(r -> round(r.rate() * 8 / 1e9, 4)).orElse(null));
@@ -302,7 +306,8 @@ final class BenchReport {
                     case BenchResult.RT_TCP_RR_LOOP -> "rt_tcp_rr_loop_p50_us_" + r.variant();
                     case BenchResult.RT_TCP_RR_BLOCKING -> "rt_tcp_rr_blocking_p50_us_" + r.variant();
                     case BenchResult.TAP_UDP_ECHO -> "tap_echo_ratio_" + r.variant();
-                    case BenchResult.TCP_COST, BenchResult.TCP_LOSS1, BenchResult.TCP_BULK_OFFLOAD -> null; // keys above
+                    case BenchResult.TCP_COST, BenchResult.TCP_LOSS0, BenchResult.TCP_LOSS1, BenchResult.TCP_BULK_OFFLOAD ->
+                            null; // keys above
                     case BenchResult.TCP_CONN -> "tcp_conn_per_s_" + r.variant();
                     case BenchResult.TAP_UDP_WINDOW -> "tap_echo_w32_ratio_" + r.variant();
                     default -> "forward_mpps_" + r.variant();
@@ -503,7 +508,7 @@ final class BenchReport {
         if (r.test().equals(BenchResult.TCP_BULK) || r.test().equals(BenchResult.TCP_BULK_JUMBO)) {
             return String.format(Locale.ROOT, "%.2f Gbit/s", r.rate() * 8 / 1e9);
         }
-        if (r.test().equals(BenchResult.TCP_LOSS1)) {
+        if (BenchResult.isLoss(r.test())) {
             return String.format(Locale.ROOT, "%.2f Mbit/s simulated, %d sent again", r.rate() * 8 / 1e6, r.packets());
         }
         if (r.test().equals(BenchResult.TCP_COST)) {
@@ -532,7 +537,7 @@ final class BenchReport {
             case BenchResult.TAP_UDP_ECHO, BenchResult.TAP_UDP_WINDOW -> String.format(Locale.ROOT, "%.2fx echoes/s (vs veth)", x);
             case BenchResult.TCP_COST -> String.format(Locale.ROOT, "%.2fx the cost at 1", x);
             case BenchResult.TCP_BULK_OFFLOAD -> String.format(Locale.ROOT, "%.2fx less CPU per byte than off", x);
-            case BenchResult.TCP_LOSS1 -> String.format(Locale.ROOT, "%.2fx NewReno without SACK", x);
+            case BenchResult.TCP_LOSS0, BenchResult.TCP_LOSS1 -> String.format(Locale.ROOT, "%.2fx NewReno without SACK", x);
             case BenchResult.TCP_RR -> String.format(Locale.ROOT, "p99 %.1fx lower", x);
             default -> String.format(Locale.ROOT, "%.2fx", x);
         };

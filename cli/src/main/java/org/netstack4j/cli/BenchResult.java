@@ -37,7 +37,13 @@ record BenchResult(String test, String stack, String variant, long packets, doub
     static final String RT_TCP_RR_LOOP = "rt_tcp_rr_loop_rtt";
     static final String RT_TCP_RR_BLOCKING = "rt_tcp_rr_blocking_rtt";
     /** TCP bulk through 1 % loss each way on a 100 Mbit/s, 10 ms link, in simulated time (a protocol figure). */
+    static final String TCP_LOSS0 = "tcp_bulk_loss0";
     static final String TCP_LOSS1 = "tcp_bulk_loss1";
+
+    /** True for the bulk-through-loss tests (no loss, 1 %), reported alike. */
+    static boolean isLoss(String test) {
+        return test.equals(TCP_LOSS0) || test.equals(TCP_LOSS1);
+    }
     /** Short TCP connections: open, a one-byte request and answer, close. */
     static final String TCP_CONN = "tcp_conn_per_s";
     /** TCP request/response with 1, 1,000 and 100,000 connections open (the rest idle): time per segment. */
@@ -71,6 +77,7 @@ record BenchResult(String test, String stack, String variant, long packets, doub
             new Test(TCP_RR, "TCP 1-byte request/response", "us (p50 / p99 / p99.9 / max)", null),
             new Test(FORWARD, "IPv4 forwarding, 64 B frames", "frames/s per router core", null),
             new Test(TCP_CONN, "TCP connections (open, 1 B each way, close)", "connections/s", null),
+            new Test(TCP_LOSS0, "TCP bulk, no loss, 100 Mbit/s 10 ms", "bits/s of simulated time", null),
             new Test(TCP_LOSS1, "TCP bulk, 1 % loss, 100 Mbit/s 10 ms", "bits/s of simulated time", null),
             new Test(TCP_COST, "TCP req/resp, N connections open", "ns per segment", null),
             new Test(TCP_BULK_OFFLOAD, "TCP bulk, card offloads on / off", "descriptors per MB, CPU ns per KB", null),

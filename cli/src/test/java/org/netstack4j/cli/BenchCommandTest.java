@@ -63,7 +63,7 @@ class BenchCommandTest {
         // offloads off and on), 2 TCP bulk rows with the offloads on and off; where TAP can run, 2 TAP tests x (3 wake
         // modes + the JDK over veth).
         boolean tap = tapRowsRun();
-        int expected = 56 + (tap ? 8 : 0);
+        int expected = 58 + (tap ? 8 : 0);
         assertThat(rows).hasSize(expected);
         assertThat(rows).filteredOn(m -> m.get("test").toString().startsWith("rt_tcp_rr_")).hasSize(8).allSatisfy(m ->
                 assertThat(m).containsKeys("p50_us", "p99_us", "p999_us", "max_us"));
@@ -90,7 +90,7 @@ class BenchCommandTest {
         assertThat(rows).filteredOn(m -> m.get("test").equals("tcp_bulk_offload")).extracting(m -> m.get("variant"))
                 .containsExactly("on", "off");
         for (String key : List.of("tcp_conn_per_s", "jdk_tcp_conn_per_s", "tcp_conn_per_s_napi", "tcp_loss1_gbps",
-                "tcp_loss1_gbps_newreno_nosack")) {
+                "tcp_loss1_gbps_newreno_nosack", "tcp_loss0_gbps", "tcp_loss0_gbps_newreno_nosack")) {
             assertThat(((Number) json.get(key)).doubleValue()).as(key).isPositive();
         }
         assertThat(((Number) json.get("tcp_conn_per_s_ratio")).doubleValue()).isCloseTo(((Number) json.get("tcp_conn_per_s"))
