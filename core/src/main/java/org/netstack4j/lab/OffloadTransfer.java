@@ -10,7 +10,6 @@ import org.netstack4j.stack.Counter;
 import org.netstack4j.stack.HostConfig;
 import org.netstack4j.stack.StackCounters;
 import org.netstack4j.stack.TcpLayer;
-import org.netstack4j.stack.tcp.TcpConnection;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
 
@@ -18,7 +17,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * One TCP bulk transfer between two simulated hosts whose cards offload what each side is told
@@ -30,8 +28,6 @@ public final class OffloadTransfer {
     private static final int PORT = 9;
     /** A transfer that has not finished after this much simulated time has failed. */
     private static final long LIMIT_NANOS = 600_000_000_000L;
-    /** The data's period: a prime, so no segment or write boundary lines up with it. */
-    private static final int PATTERN = 65_521;
 
     /**
      * What a transfer did. Descriptors and segmentation requests are the sender's driver's; CPU
@@ -107,60 +103,25 @@ public final class OffloadTransfer {
     }
 
     private static Outcome transfer(Network net, Network.Node a, Network.Node b, long bytes) throws IOException {
-        byte[] pattern = new byte[PATTERN];
-        new SplittableRandom(PATTERN).nextBytes(pattern);
         Simulation sim = net.simulation();
         TcpLayer sender = a.host().tcp();
         TcpLayer receiver = b.host().tcp();
         sim.runFor(10_000_000L); // the gratuitous ARPs
-        TcpLayer.Listener l = receiver.listenNow(0, PORT, 1, null);
-        TcpConnection out = sender.connectNow(Ipv4Address.parseBits(UdpPair.SERVER_ADDRESS), PORT, null);
-        long start = sim.nanos();
         long senderCpu0 = a.machine().cpu().chargedNanos();
         long receiverCpu0 = b.machine().cpu().chargedNanos();
         Map<String, Long> before = a.nic(0).deviceCounters();
-        TcpConnection in = null;
-        byte[] chunk = new byte[64 * 1024];
-        long written = 0;
-        long read = 0;
-        boolean exact = true;
-        while (read < bytes) {
-            if (sim.nanos() - start > LIMIT_NANOS || out.failure() != null) {
-                throw new IOException("the transfer did not finish (" + read + " of " + bytes + " bytes): " + out);
-            }
-            while (written < bytes) {
-                int at = (int) (written % PATTERN);
-                int n = sender.writeNow(out, pattern, at, (int) Math.min(PATTERN - at, bytes - written));
-                if (n == 0) {
-                    break;
-                }
-                written += n;
-            }
-            if (in == null) {
-                in = receiver.acceptNow(l, null);
-            }
-            int n;
-            while (in != null && (n = receiver.readNow(in, chunk, 0, chunk.length)) > 0) {
-                for (int i = 0; i < n && exact; i++) {
-                    exact = chunk[i] == pattern[(int) ((read + i) % PATTERN)];
-                }
-                read += n;
-            }
-            if (read < bytes && !sim.step(start + LIMIT_NANOS)) {
-                throw new IOException("nothing left to happen at " + read + " of " + bytes + " bytes: " + out);
-            }
-        }
-        double seconds = (sim.nanos() - start) / 1e9;
+        SimulatedTransfer.Result moved = SimulatedTransfer.run(sim, sender, receiver,
+                Ipv4Address.parseBits(UdpPair.SERVER_ADDRESS), PORT, bytes, LIMIT_NANOS);
         long senderCpu = a.machine().cpu().chargedNanos() - senderCpu0;
         long receiverCpu = b.machine().cpu().chargedNanos() - receiverCpu0;
         Map<String, Long> after = a.nic(0).deviceCounters();
-        sender.closeNow(out);
-        receiver.closeNow(in);
+        sender.closeNow(moved.sent());
+        receiver.closeNow(moved.received());
         sim.runFor(2_000_000_000L);
         StackCounters rc = b.host().counters();
-        return new Outcome(read, exact, after.get("tx_descriptors") - before.get("tx_descriptors"),
+        return new Outcome(moved.bytes(), moved.exact(), after.get("tx_descriptors") - before.get("tx_descriptors"),
                 after.get("tx_context_descriptors") - before.get("tx_context_descriptors"),
-                after.get("tx_tso_requests") - before.get("tx_tso_requests"), senderCpu, receiverCpu, seconds,
+                after.get("tx_tso_requests") - before.get("tx_tso_requests"), senderCpu, receiverCpu, moved.seconds(),
                 a.host().counters().get(Counter.TCP_RETRANS_SEGS), 0, 0,
                 b.nic(0).deviceCounters().get("rx_csum_offload_errors"),
                 rc.get(Counter.TCP_IN_CSUM_ERRORS) + rc.get(Counter.IP_IN_CSUM_ERRORS), false);

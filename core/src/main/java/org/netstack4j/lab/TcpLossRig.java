@@ -9,7 +9,6 @@ import org.netstack4j.stack.HostConfig;
 import org.netstack4j.stack.TcpLayer;
 import org.netstack4j.stack.tcp.CongestionControl;
 import org.netstack4j.stack.tcp.TcpConfig;
-import org.netstack4j.stack.tcp.TcpConnection;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
 
@@ -112,39 +111,12 @@ public final class TcpLossRig {
             Simulation sim = net.simulation();
             TcpLayer sender = a.host().tcp();
             TcpLayer receiver = b.host().tcp();
-            TcpLayer.Listener l = receiver.listenNow(0, PORT, 1, null);
-            TcpConnection out = sender.connectNow(Ipv4Address.parseBits(UdpPair.SERVER_ADDRESS), PORT, null);
-            long start = sim.nanos();
-            TcpConnection in = null;
-            byte[] chunk = new byte[64 * 1024];
-            long written = 0;
-            long read = 0;
-            while (read < bytes) {
-                if (sim.nanos() - start > LIMIT_NANOS) {
-                    throw new IllegalStateException("the transfer did not finish in an hour of simulated time: " + out);
-                }
-                if (out.failure() != null) {
-                    throw new IOException("the sender's connection failed: " + out.failure());
-                }
-                while (written < bytes) {
-                    int n = sender.writeNow(out, chunk, 0, (int) Math.min(chunk.length, bytes - written));
-                    if (n == 0) {
-                        break;
-                    }
-                    written += n;
-                }
-                if (in == null) {
-                    in = receiver.acceptNow(l, null);
-                }
-                int n;
-                while (in != null && (n = receiver.readNow(in, chunk, 0, chunk.length)) > 0) {
-                    read += n;
-                }
-                if (read < bytes && !sim.step(start + LIMIT_NANOS)) {
-                    throw new IllegalStateException("nothing left to happen at " + read + " of " + bytes + " bytes: " + out);
-                }
+            SimulatedTransfer.Result moved = SimulatedTransfer.run(sim, sender, receiver,
+                    Ipv4Address.parseBits(UdpPair.SERVER_ADDRESS), PORT, bytes, LIMIT_NANOS);
+            if (!moved.exact()) {
+                throw new IOException("the bytes received are not the bytes sent");
             }
-            seconds = (sim.nanos() - start) / 1e9;
+            seconds = moved.seconds();
             timeouts = a.host().counters().get(Counter.TCP_TIMEOUTS);
             retransmitted = a.host().counters().get(Counter.TCP_RETRANS_SEGS);
             for (FaultInjector f : injectors) {

@@ -446,15 +446,8 @@ public final class TcpLayer {
             c.count(Counter.TCP_OUT_NO_BUFFER);
             return;
         }
-        TcpOptions o = cookieOptions.clear();
-        o.mss = towards.mss();
-        if (scale) {
-            o.windowScale = towards.windowShift();
-        }
-        o.sackPermitted = sack;
-        if (timestamps) {
-            o.timestamps((int) TcpConnection.timestampClock(now), options.tsVal);
-        }
+        TcpOptions o = TcpConnection.synOptions(cookieOptions.clear(), towards, scale, sack, timestamps, now,
+                options.tsVal);
         int optionsLength = o.length();
         r.prepend(TcpSegment.HEADER_LENGTH + optionsLength);
         o.write(r, TcpSegment.HEADER_LENGTH);

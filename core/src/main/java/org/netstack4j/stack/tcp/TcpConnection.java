@@ -1508,15 +1508,10 @@ public final class TcpConnection {
         }
         TcpOptions o = scratch.clear();
         if (syn) {
-            o.mss = config.mss();
-            boolean answering = state != TcpState.SYN_SENT;
-            if (config.windowScaling() && (!answering || peerScales)) {
-                o.windowScale = rcvShift;
-            }
-            o.sackPermitted = config.sack() && (!answering || sackOk);
-            if (config.timestamps() && (!answering || timestamps)) {
-                o.timestamps((int) timestampClock(now), answering ? tsRecent : 0);
-            }
+            boolean answering = state != TcpState.SYN_SENT; // a SYN-ACK offers only what the SYN did
+            synOptions(o, config, config.windowScaling() && (!answering || peerScales),
+                    config.sack() && (!answering || sackOk), config.timestamps() && (!answering || timestamps), now,
+                    answering ? tsRecent : 0);
         } else {
             if (timestamps) {
                 o.timestamps((int) timestampClock(now), tsRecent);
@@ -1552,6 +1547,24 @@ public final class TcpConnection {
         segmentsOut++;
         out.send(this, b);
         return true;
+    }
+
+    /**
+     * Fills {@code o} with the options of a SYN or SYN-ACK sent with {@code config}: the MSS, and
+     * the window scale, SACK-permitted and timestamps (echoing {@code tsEcr}) where asked. A
+     * connection's SYN-ACK and a SYN cookie's are laid out alike.
+     */
+    public static TcpOptions synOptions(TcpOptions o, TcpConfig config, boolean scale, boolean sack,
+                                        boolean timestamps, long now, int tsEcr) {
+        o.mss = config.mss();
+        if (scale) {
+            o.windowScale = config.windowShift();
+        }
+        o.sackPermitted = sack;
+        if (timestamps) {
+            o.timestamps((int) timestampClock(now), tsEcr);
+        }
+        return o;
     }
 
     /** The timestamp clock every connection sends (RFC 7323: 1 ms ticks), read at {@code now}. */
