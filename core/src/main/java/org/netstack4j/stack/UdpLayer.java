@@ -176,7 +176,11 @@ final class UdpLayer {
         b.copyFrom(ring, offset, UdpDatagram.HEADER_LENGTH, length);
         int source = e.localAddress != 0 ? e.localAddress : sourceFor(e, address);
         // The checksum is left to the card where the route's device offers that; IPv4's send sums it otherwise.
-        UdpDatagram.writeWithChecksumLeft(b, e.localPort, port, source, address);
+        if (host.leavesChecksums()) {
+            UdpDatagram.writeWithChecksumLeft(b, e.localPort, port, source, address);
+        } else {
+            UdpDatagram.write(b, e.localPort, port, source, address);
+        }
         c.count(Counter.UDP_OUT_DATAGRAMS);
         host.ip().output(b, source, address, Ipv4Packet.PROTO_UDP);
     }
