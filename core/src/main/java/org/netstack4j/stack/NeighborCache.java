@@ -2,6 +2,7 @@ package org.netstack4j.stack;
 
 import org.netstack4j.buffer.PacketBuffer;
 import org.netstack4j.wire.ArpPacket;
+import org.netstack4j.wire.EthernetFrame;
 import org.netstack4j.wire.IcmpPacket;
 import org.netstack4j.wire.Ipv4Address;
 import org.netstack4j.wire.MacAddress;
@@ -133,24 +134,24 @@ final class NeighborCache {
         if (e != null) {
             switch (e.state) {
                 case STATIC -> {
-                    nic.sendFrame(packet, e.mac);
+                    nic.sendFrame(packet, e.mac, EthernetFrame.TYPE_IPV4);
                     return;
                 }
                 case REACHABLE -> {
                     if (now - e.expires < 0) {
-                        nic.sendFrame(packet, e.mac);
+                        nic.sendFrame(packet, e.mac, EthernetFrame.TYPE_IPV4);
                         return;
                     }
                     // Trusted too long: keep using it, but check it is still there.
                     e.state = State.STALE;
                     e.requestsLeft = config.arpRetries();
                     e.nextRequest = now;
-                    nic.sendFrame(packet, e.mac);
+                    nic.sendFrame(packet, e.mac, EthernetFrame.TYPE_IPV4);
                     askAgain(e, now);
                     return;
                 }
                 case STALE -> {
-                    nic.sendFrame(packet, e.mac);
+                    nic.sendFrame(packet, e.mac, EthernetFrame.TYPE_IPV4);
                     askAgain(e, now);
                     return;
                 }
@@ -266,7 +267,7 @@ final class NeighborCache {
         for (int i = 0; i < e.pendingCount; i++) {
             PacketBuffer p = e.pending[i];
             e.pending[i] = null;
-            nic.sendFrame(p, e.mac);
+            nic.sendFrame(p, e.mac, EthernetFrame.TYPE_IPV4);
         }
         pendingTotal -= e.pendingCount;
         e.pendingCount = 0;
@@ -370,7 +371,7 @@ final class NeighborCache {
         host.counters().count(sent);
         b.append(ArpPacket.LENGTH);
         ArpPacket.write(b, op, nic.mac(), nic.address(), tha, tpa);
-        nic.sendFrame(b, frameDestination, org.netstack4j.wire.EthernetFrame.TYPE_ARP);
+        nic.sendFrame(b, frameDestination, EthernetFrame.TYPE_ARP);
     }
 
     /** What the table holds, for {@code stats}. */

@@ -126,7 +126,7 @@ class RareCountersTest {
             h.host.ip().output(noRoomForIp, HOST, PROBER, Ipv4Packet.PROTO_UDP);
             PacketBuffer noRoomForEthernet = pool.take();
             noRoomForEthernet.prepend(noRoomForEthernet.headroom() - 4);
-            h.node.nic(0).sendFrame(noRoomForEthernet, h.prober.mac);
+            h.node.nic(0).sendFrame(noRoomForEthernet, h.prober.mac, org.netstack4j.wire.EthernetFrame.TYPE_IPV4);
             assertThat(h.count(Counter.IP_OUT_DISCARDS)).isEqualTo(2);
             assertThat(h.count(Counter.ETH_OUT_FRAMES)).as("nothing reached the card").isEqualTo(1); // the announcement
             assertThat(pool.free()).as("both buffers released").isEqualTo(free);
