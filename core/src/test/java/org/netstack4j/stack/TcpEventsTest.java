@@ -87,12 +87,12 @@ class TcpEventsTest {
         }
     }
 
-    @Test
-    void aLoopSideEchoServerServesABlockingClientByteExactWithFewerEventsThanSegments() throws Exception {
-        Network net = TwoHosts.start(Network.simulated(51), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
-        Host client = net.nodes().get(0).host();
-        Host gateway = net.nodes().get(1).host();
-        LoopEcho echo = new LoopEcho(gateway.tcp(), 32 * 1024); // woken for 32 KB to read, or room for 32 KB
+    /**
+     * {@code echo} serves the gateway's port 7; a blocking client writes {@code data} from a thread
+     * of its own, shuts its output and reads to the end: what came back.
+     */
+    private static byte[] echoThrough(Network net, Host client, Host gateway, LoopEcho echo, byte[] data,
+                                      Duration readTimeout) throws Exception {
         gateway.tcp().execute(() -> {
             try {
                 gateway.tcp().listenNow(0, 7, 8, echo);
@@ -100,11 +100,9 @@ class TcpEventsTest {
                 throw new IllegalStateException(e);
             }
         });
-        byte[] data = new byte[1 << 20];
-        new SplittableRandom(51).nextBytes(data);
-        byte[] back = net.run("client", () -> {
+        return net.run("client", () -> {
             TcpSocket s = TcpSocket.connect(client, GATEWAY, 7, Duration.ofSeconds(5));
-            s.setTimeout(Duration.ofSeconds(30));
+            s.setTimeout(readTimeout);
             net.startApplication("writer", () -> {
                 try {
                     s.write(data);
@@ -118,6 +116,17 @@ class TcpEventsTest {
             s.close();
             return got.toByteArray();
         });
+    }
+
+    @Test
+    void aLoopSideEchoServerServesABlockingClientByteExactWithFewerEventsThanSegments() throws Exception {
+        Network net = TwoHosts.start(Network.simulated(51), "client", WakeMode.NAPI, "gateway", WakeMode.NAPI);
+        Host client = net.nodes().get(0).host();
+        Host gateway = net.nodes().get(1).host();
+        LoopEcho echo = new LoopEcho(gateway.tcp(), 32 * 1024); // woken for 32 KB to read, or room for 32 KB
+        byte[] data = new byte[1 << 20];
+        new SplittableRandom(51).nextBytes(data);
+        byte[] back = echoThrough(net, client, gateway, echo, data, Duration.ofSeconds(30));
         assertThat(back).isEqualTo(data);
         assertThat(echo.accepted).isEqualTo(1);
         assertThat(echo.echoed).isEqualTo(data.length);
@@ -146,31 +155,9 @@ class TcpEventsTest {
         Host client = a.host();
         Host gateway = b.host();
         LoopEcho echo = new LoopEcho(gateway.tcp(), 32 * 1024);
-        gateway.tcp().execute(() -> {
-            try {
-                gateway.tcp().listenNow(0, 7, 8, echo);
-            } catch (java.net.BindException e) {
-                throw new IllegalStateException(e);
-            }
-        });
         byte[] data = new byte[256 * 1024];
         new SplittableRandom(53).nextBytes(data);
-        byte[] back = net.run("client", () -> {
-            TcpSocket s = TcpSocket.connect(client, GATEWAY, 7, Duration.ofSeconds(5));
-            s.setTimeout(Duration.ofSeconds(60));
-            net.startApplication("writer", () -> {
-                try {
-                    s.write(data);
-                    s.shutdownOutput();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
-            s.inputStream().transferTo(got);
-            s.close();
-            return got.toByteArray();
-        });
+        byte[] back = echoThrough(net, client, gateway, echo, data, Duration.ofSeconds(60));
         assertThat(back).isEqualTo(data);
         assertThat(gateway.counters().get(Counter.TCP_MEMORY_PRESSURES)).as("under pressure, again and again").isPositive();
         net.idle(200_000_000L);

@@ -1258,16 +1258,11 @@ public final class TcpConnection {
             sendData(Math.min(unsent, sendMss()), false, now);
             return;
         }
-        int dataEnd = ringSeq + sendRing.length(); // the FIN, if sent, lies beyond: the timer resends it
-        int last = TcpSequence.min(sndMax, dataEnd);
+        int last = TcpSequence.min(sndMax, finSeq()); // the FIN, if sent, lies beyond: the timer resends it
         int len = Math.min(sendMss(), TcpSequence.distance(sndUna, last));
-        if (len <= 0) {
-            return;
+        if (len > 0) {
+            resendAt(last - len, len, false, now);
         }
-        int save = sndNxt;
-        sndNxt = last - len;
-        sendData(len, false, now);
-        sndNxt = TcpSequence.max(save, sndNxt);
     }
 
     /** The most data one segment may carry now: an MSS, or whole MSSs up to what the device cuts (TSO). */
@@ -1385,10 +1380,7 @@ public final class TcpConnection {
         if (len == 0 && !fin || room < Math.max(len, 1)) {
             return false;
         }
-        int save = sndNxt;
-        sndNxt = from;
-        boolean ok = sendData(len, fin, now);
-        sndNxt = TcpSequence.max(save, sndNxt);
+        boolean ok = resendAt(from, len, fin, now);
         if (ok) {
             timedAt = -1; // Karn
         }
@@ -1396,16 +1388,25 @@ public final class TcpConnection {
     }
 
     private void retransmitFirst(long now) {
-        int save = sndNxt;
-        sndNxt = sndUna;
         int inRing = sendRing.length() - Math.max(0, TcpSequence.distance(ringSeq, sndUna));
         int len = Math.min(sendMss(), Math.max(0, inRing));
         boolean fin = finQueued && len == inRing;
         if (len > 0 || fin) {
-            sendData(len, fin, now);
+            resendAt(sndUna, len, fin, now);
         }
         timedAt = -1; // Karn
+    }
+
+    /**
+     * Sends {@code len} bytes from {@code seq}, below SND.NXT (and the FIN if {@code fin}), without
+     * moving SND.NXT back: a retransmission or probe amid new data. False if no buffer was free.
+     */
+    private boolean resendAt(int seq, int len, boolean fin, long now) {
+        int save = sndNxt;
+        sndNxt = seq;
+        boolean ok = sendData(len, fin, now);
         sndNxt = TcpSequence.max(save, sndNxt);
+        return ok;
     }
 
     /**
